@@ -1,0 +1,31 @@
+import type { BatchDetails, BatchStatus, DeviceDetails, DeviceStatus } from './normalize.js';
+
+/** One observed change between two snapshots of a batch. */
+export type BatchChange =
+  | { type: 'batch-status'; from: BatchStatus; to: BatchStatus }
+  | { type: 'device-added'; device: DeviceDetails }
+  | { type: 'device-status'; from: DeviceStatus; device: DeviceDetails };
+
+export const TERMINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(['finished', 'finished_with_errors']);
+
+/** A batch is done once it is `finished` or `finished_with_errors`; devices may still have failed. */
+export function isTerminal(statusOrBatch: BatchStatus | Pick<BatchDetails, 'status'>): boolean {
+  return TERMINAL_STATUSES.has(typeof statusOrBatch === 'string' ? statusOrBatch : statusOrBatch.status);
+}
+
+/**
+ * The changes from `prev` to `next`, in an order a reader can follow: a batch that starts is announced
+ * before its devices, a batch that ends after them, so a terminal status is always the last change.
+ */
+export function diffBatch(prev: BatchDetails, next: BatchDetails): BatchChange[] {
+  const known = new Map(prev.devices.map((device) => [device.key, device]));
+  const deviceChanges: BatchChange[] = [];
+  for (const device of next.devices) {
+    const before = known.get(device.key);
+    if (!before) deviceChanges.push({ type: 'device-added', device });
+    else if (before.status !== device.status) deviceChanges.push({ type: 'device-status', from: before.status, device });
+  }
+  if (prev.status === next.status) return deviceChanges;
+  const statusChange: BatchChange = { type: 'batch-status', from: prev.status, to: next.status };
+  return isTerminal(next.status) ? [...deviceChanges, statusChange] : [statusChange, ...deviceChanges];
+}
