@@ -80,6 +80,7 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
   async function getBatchStatus(customerId: string, trackingId: string, call: GetBatchStatusOptions = {}): Promise<BatchDetails> {
     assertGuid('customerId', customerId);
     assertGuid('trackingId', trackingId);
+    call.signal?.throwIfAborted();
     const header = { 'MS-RequestId': call.requestId ?? randomUUID(), 'MS-CorrelationId': call.correlationId ?? randomUUID() };
     const fetch = call.retry === undefined ? transport : createResilientFetch(fetchImpl, policyFor(call.retry), timeoutMs);
     let result;

@@ -88,6 +88,7 @@ async function attemptOnce(
   callerSignal: AbortSignal,
   timeoutMs: number,
 ): Promise<Response | PartnerCenterError> {
+  callerSignal.throwIfAborted();
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = AbortSignal.any([callerSignal, timeout]);
   try {
