@@ -6,7 +6,7 @@ import { clouds, type Cloud } from './clouds.js';
 import { describeErrorBody, PartnerCenterError, parseRetryAfter } from './errors.js';
 import { assertGuid } from './ids.js';
 import { isBatchUploadDetails, normalizeBatch, type BatchDetails } from './normalize.js';
-import { attemptsOf, createResilientFetch, DEFAULT_RETRY, type RetryPolicy } from './transport.js';
+import { attemptsOf, createResilientFetch, DEFAULT_RETRY, releaseResponse, type RetryPolicy } from './transport.js';
 import { watchBatchStatus, type WatchEvent, type WatchOptions } from './watch.js';
 
 export interface BatchStatusClientOptions {
@@ -69,10 +69,10 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
     async onRequest({ request }) {
       const token = await getToken(request.signal);
       if (token) request.headers.set('Authorization', `Bearer ${token}`);
-      setDefault(request.headers, 'MS-RequestId', randomUUID());
-      setDefault(request.headers, 'MS-CorrelationId', randomUUID());
-      setDefault(request.headers, 'X-Locale', options.locale ?? 'en-US');
-      setDefault(request.headers, 'MS-PartnerCenter-Application', options.application ?? 'batchwatch');
+      setDefault(request.headers, 'MS-RequestId', randomUUID);
+      setDefault(request.headers, 'MS-CorrelationId', randomUUID);
+      setDefault(request.headers, 'X-Locale', () => options.locale ?? 'en-US');
+      setDefault(request.headers, 'MS-PartnerCenter-Application', () => options.application ?? 'batchwatch');
       return request;
     },
   });
@@ -94,6 +94,7 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
       throw asClientError(error, call.signal, header);
     }
     const { data, error, response } = result;
+    releaseResponse(response);
     if (!response.ok) throw httpError(response, error);
     if (!isBatchUploadDetails(data)) {
       throw new PartnerCenterError({
@@ -115,8 +116,8 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
   };
 }
 
-function setDefault(headers: Headers, name: string, value: string): void {
-  if (!headers.has(name)) headers.set(name, value);
+function setDefault(headers: Headers, name: string, value: () => string): void {
+  if (!headers.has(name)) headers.set(name, value());
 }
 
 function idsOf(response: Response) {

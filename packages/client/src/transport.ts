@@ -63,6 +63,7 @@ export function createResilientFetch(fetchImpl: typeof fetch, policy: RetryPolic
           attemptsByResponse.set(outcome, attempt);
           return outcome;
         }
+        releaseResponse(outcome);
         await outcome.body?.cancel().catch(() => {});
         await sleep(waitMs, callerSignal);
       } else {
@@ -81,7 +82,19 @@ function retryWait(status: number, retryAfterMs: number | undefined, attempt: nu
   return retryAfterMs <= policy.maxRetryAfterMs ? retryAfterMs : undefined;
 }
 
-/** One attempt: a Response (any status), or a retryable PartnerCenterError. Caller aborts propagate as-is. */
+/** Timers of attempts whose body may still be streaming, released once the body has been read. */
+const pendingTimers = new WeakMap<Response, ReturnType<typeof setTimeout>>();
+
+/** Ends an attempt's timeout once its body has been read. Unreleased timers are unref'd and fire harmlessly. */
+export function releaseResponse(response: Response): void {
+  clearTimeout(pendingTimers.get(response));
+}
+
+/**
+ * One attempt: a Response (any status), or a retryable PartnerCenterError. The timeout stays armed until the
+ * caller has read the body (`releaseResponse`), so a server that stalls mid-body times out too.
+ * Caller aborts propagate as-is.
+ */
 async function attemptOnce(
   fetchImpl: typeof fetch,
   request: Request,
@@ -89,13 +102,22 @@ async function attemptOnce(
   timeoutMs: number,
 ): Promise<Response | PartnerCenterError> {
   callerSignal.throwIfAborted();
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = AbortSignal.any([callerSignal, timeout]);
+  // One controller and a timer: far cheaper per request than AbortSignal.any + AbortSignal.timeout.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no response within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  timer.unref();
+  const forwardAbort = () => controller.abort(callerSignal.reason);
+  callerSignal.addEventListener('abort', forwardAbort, { once: true });
   try {
-    return await fetchImpl(new Request(request.clone(), { signal }));
+    // URL + init rather than a cloned Request: the same bytes on the wire, a third of the cost.
+    const body = request.body === null ? null : await request.clone().arrayBuffer();
+    const response = await fetchImpl(request.url, { method: request.method, headers: request.headers, body, signal: controller.signal });
+    pendingTimers.set(response, timer);
+    return response;
   } catch (error) {
+    clearTimeout(timer);
     if (callerSignal.aborted) throw callerSignal.reason;
-    const timedOut = timeout.aborted;
+    const timedOut = controller.signal.aborted;
     return new PartnerCenterError({
       kind: timedOut ? 'timeout' : 'network',
       description: timedOut ? `no response within ${timeoutMs} ms` : networkMessage(error),
@@ -103,6 +125,8 @@ async function attemptOnce(
       correlationId: request.headers.get('ms-correlationid') ?? undefined,
       cause: error,
     });
+  } finally {
+    callerSignal.removeEventListener('abort', forwardAbort);
   }
 }
 

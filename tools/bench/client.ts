@@ -1,0 +1,130 @@
+/**
+ * Client benchmarks: what @batchwatch/client costs per request over a raw `fetch` + JSON parse against the same
+ * loopback server, and what watch() costs per poll of a 10,000-device batch over fetching and parsing it.
+ * Rounds alternate between the contenders so machine noise hits both alike; medians are reported.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { createBatchStatusClient } from '@batchwatch/client';
+import type { BenchRow } from './report.js';
+
+const CUSTOMER = '47021739-3426-40bf-9601-61b4b6d7c793';
+const BATCH = '0127ed8e-ff72-4983-a3d8-e8d8bd378932';
+const PATH = `/v1/customers/${CUSTOMER}/batchJobStatus/${BATCH}`;
+
+/** The documented example response. */
+const seedBody = JSON.stringify({
+  batchTrackingId: BATCH,
+  status: 'finished',
+  startedTime: '2017-07-25T10:00:00',
+  completedTime: '2017-07-25T10:10:00',
+  devicesStatus: [
+    {
+      serialNumber: '1234567890',
+      productKey: '12345-67890-09876-54321-13579',
+      status: 'finished_with_errors',
+      errorCode: '808',
+      errorDescription: 'ZtdDeviceAssignedToOtherTenant',
+      attributes: { objectType: 'DeviceUploadDetails' },
+    },
+  ],
+  attributes: { objectType: 'BatchUploadDetails' },
+});
+
+/** A 10,000-device batch in which 50 more devices finish on every poll, finishing after `polls` polls. */
+function largeBatchBodies(polls: number): string[] {
+  const devices = Array.from({ length: 10_000 }, (_, i) => ({
+    serialNumber: `SN${String(i).padStart(8, '0')}`,
+    productKey: `${10000 + (i % 90000)}-67890-09876-54321-13579`,
+    status: 'processing',
+    attributes: { objectType: 'DeviceUploadDetails' },
+  }));
+  return Array.from({ length: polls }, (_, poll) => {
+    for (let i = poll * 50; i < (poll + 1) * 50; i++) devices[i]!.status = 'finished';
+    const status = poll === polls - 1 ? 'finished' : 'processing';
+    return JSON.stringify({ batchTrackingId: BATCH, status, startedTime: '2026-01-01T00:00:00', devicesStatus: devices });
+  });
+}
+
+async function serve(body: () => string): Promise<{ url: string; server: Server }> {
+  const server = createServer((_req, res) => {
+    const text = body();
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function timePerCall(calls: number, call: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < calls; i++) await call();
+  return ((performance.now() - start) * 1000) / calls; // µs
+}
+
+async function perRequest(): Promise<BenchRow> {
+  const { url, server } = await serve(() => seedBody);
+  const client = createBatchStatusClient({ baseUrl: url, token: 'bench' });
+  const raw = () =>
+    fetch(`${url}${PATH}`, { headers: { Authorization: 'Bearer bench', Accept: 'application/json' } }).then((res) => res.json());
+  const viaClient = () => client.getBatchStatus(CUSTOMER, BATCH);
+  await timePerCall(500, raw); // warm-up: JIT, sockets
+  await timePerCall(500, viaClient);
+  const rawTimes: number[] = [];
+  const clientTimes: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    rawTimes.push(await timePerCall(1000, raw));
+    clientTimes.push(await timePerCall(1000, viaClient));
+  }
+  server.close();
+  const [c, r] = [median(clientTimes), median(rawTimes)];
+  return {
+    benchmark: 'client.getBatchStatus per request vs raw fetch + JSON (seed body, loopback)',
+    value: `${c.toFixed(0)} µs`,
+    baseline: `${r.toFixed(0)} µs`,
+    ratio: c / r,
+    goal: '≤ 1.10×',
+    met: c / r <= 1.1,
+  };
+}
+
+async function watchOverhead(): Promise<BenchRow> {
+  const polls = 20;
+  const bodies = largeBatchBodies(polls);
+  let next = 0;
+  const { url, server } = await serve(() => bodies[Math.min(next++, polls - 1)]!);
+  const client = createBatchStatusClient({ baseUrl: url, token: 'bench' });
+  const rawPoll = () => fetch(`${url}${PATH}`).then((res) => res.json());
+  const watchTimes: number[] = [];
+  const rawTimes: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    next = 0;
+    rawTimes.push(await timePerCall(polls, rawPoll));
+    next = 0;
+    const start = performance.now();
+    for await (const event of client.watchBatchStatus(CUSTOMER, BATCH, { intervalMs: 0, maxIntervalMs: 0 })) void event;
+    watchTimes.push(((performance.now() - start) * 1000) / polls);
+  }
+  server.close();
+  const [w, r] = [median(watchTimes), median(rawTimes)];
+  return {
+    benchmark: 'watch() per poll of a 10,000-device batch (normalise + diff + events) vs raw fetch + JSON',
+    value: `${(w / 1000).toFixed(1)} ms`,
+    baseline: `${(r / 1000).toFixed(1)} ms`,
+    ratio: w / r,
+    goal: 'reported (no goal set)',
+    met: true,
+  };
+}
+
+export async function run(): Promise<BenchRow[]> {
+  return [await perRequest(), await watchOverhead()];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { formatTable } = await import('./report.js');
+  console.log(formatTable(await run()));
+}
