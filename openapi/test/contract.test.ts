@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { batchUploadStatusValues, deviceUploadStatusValues, GUID_PATTERN } from '../src/index.js';
-import { parseHttpMessage, partnerCenterSpec, validateResponse, validateSchema } from './contract.js';
+import { partnerCenterSpec, validateResponse, validateSchema } from './contract.js';
+import { seedExample } from './http-message.js';
 
 const STATUS_PATH = '/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}';
-const seedResponse = parseHttpMessage(readFileSync(new URL('./fixtures/seed-response.http', import.meta.url), 'utf8'));
+const seedResponse = seedExample.response;
 const operation = partnerCenterSpec.paths[STATUS_PATH].get;
 const minimal = { batchTrackingId: '0127ed8e-ff72-4983-a3d8-e8d8bd378932', status: 'queued' };
 

@@ -7,30 +7,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createBatchStatusClient } from '@batchwatch/client';
+import { seedExample } from '../../openapi/test/http-message.js';
 import type { BenchRow } from './report.js';
 
 const CUSTOMER = '47021739-3426-40bf-9601-61b4b6d7c793';
 const BATCH = '0127ed8e-ff72-4983-a3d8-e8d8bd378932';
 const PATH = `/v1/customers/${CUSTOMER}/batchJobStatus/${BATCH}`;
 
-/** The documented example response. */
-const seedBody = JSON.stringify({
-  batchTrackingId: BATCH,
-  status: 'finished',
-  startedTime: '2017-07-25T10:00:00',
-  completedTime: '2017-07-25T10:10:00',
-  devicesStatus: [
-    {
-      serialNumber: '1234567890',
-      productKey: '12345-67890-09876-54321-13579',
-      status: 'finished_with_errors',
-      errorCode: '808',
-      errorDescription: 'ZtdDeviceAssignedToOtherTenant',
-      attributes: { objectType: 'DeviceUploadDetails' },
-    },
-  ],
-  attributes: { objectType: 'BatchUploadDetails' },
-});
+/** The documented example response, as committed with the contract's tests. */
+const seedBody = JSON.stringify(seedExample.response.body);
 
 /** A 10,000-device batch in which 50 more devices finish on every poll, finishing after `polls` polls. */
 function largeBatchBodies(polls: number): string[] {
