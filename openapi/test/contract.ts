@@ -14,8 +14,11 @@ type Document = Record<string, any>;
 export const partnerCenterSpec: Document = parse(readFileSync(specFiles.partnerCenter, 'utf8'));
 export const proxySpec: Document = parse(readFileSync(specFiles.proxy, 'utf8'));
 
-const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
-addFormats(ajv);
+// ajv and ajv-formats are CommonJS with `exports.default`; take whichever the loader hands us.
+const AjvClass = ((Ajv2020 as any).default ?? Ajv2020) as typeof Ajv2020.default;
+const applyFormats = ((addFormats as any).default ?? addFormats) as typeof addFormats.default;
+const ajv = new AjvClass({ strict: false, allErrors: true, validateSchema: false });
+applyFormats(ajv);
 ajv.addSchema(partnerCenterSpec, `${BASE}partner-center.yaml`);
 ajv.addSchema(proxySpec, `${BASE}proxy.yaml`);
 
@@ -26,19 +29,25 @@ export function validateAt(pointer: string, value: unknown, document: 'partner-c
   const ref = `${BASE}${document}.yaml#${pointer}`;
   let validate = compiled.get(ref);
   if (!validate) compiled.set(ref, (validate = ajv.compile({ $ref: ref })));
-  return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+  return validate(value) ? [] : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath || '/'} ${e.message}`);
 }
 
 export const validateSchema = (name: string, value: unknown, document: 'partner-center' | 'proxy' = 'partner-center') =>
   validateAt(`/components/schemas/${name}`, value, document);
 
-/** Where the response of `operationPath` for `status` is declared (a JSON pointer, `$ref`s followed), if it is. */
-function responsePointer(operationPath: string, method: string, status: number): string | undefined {
-  const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+export interface ResponseUnderTest {
+  status: number;
+  headers: Headers | Record<string, string>;
+  body: unknown;
+}
+
+/** The response the contract declares for `status` (a JSON pointer and the object, `$ref` followed), if any. */
+export function declaredResponse(operationPath: string, method: string, status: number): { pointer: string; response: Document } | undefined {
   const entry = partnerCenterSpec.paths[operationPath]?.[method.toLowerCase()]?.responses?.[String(status)];
   if (!entry) return undefined;
-  if (typeof entry.$ref === 'string') return entry.$ref.slice(1);
-  return `/paths/${escape(operationPath)}/${method.toLowerCase()}/responses/${status}`;
+  const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+  const pointer = typeof entry.$ref === 'string' ? entry.$ref.slice(1) : `/paths/${escape(operationPath)}/${method.toLowerCase()}/responses/${status}`;
+  return { pointer, response: at(pointer) };
 }
 
 function at(pointer: string): Document {
@@ -48,24 +57,45 @@ function at(pointer: string): Document {
     .reduce((node: Document, key: string) => node[key.replace(/~1/g, '/').replace(/~0/g, '~')], partnerCenterSpec);
 }
 
-/** Errors of a whole response (status declared, required headers present, body valid); [] when it conforms. */
+function headerProblems(declared: Document, get: (name: string) => string | null | undefined): string[] {
+  const problems: string[] = [];
+  for (const [name, header] of Object.entries<Document>(declared.headers ?? {})) {
+    const definition = typeof header.$ref === 'string' ? at(header.$ref.slice(1)) : header;
+    const value = get(name);
+    if (value == null) {
+      if (definition.required) problems.push(`missing header ${name}`);
+      continue;
+    }
+    // Header values are text; an integer header (Retry-After) is checked as the number it spells.
+    const typed = definition.schema?.type === 'integer' && /^\d+$/.test(value) ? Number(value) : value;
+    const validate = ajv.compile(definition.schema ?? {});
+    if (!validate(typed)) problems.push(`header ${name}: ${ajv.errorsText(validate.errors)}`);
+  }
+  return problems;
+}
+
+/**
+ * Problems of a whole response against the contract ([] when it conforms): the status is declared (or, with
+ * `undeclared: 'api-fault'`, an undeclared status carries an ApiFault), the declared headers are present and
+ * valid, and the body matches its schema (or is empty when none is declared).
+ */
 export function validateResponse(
   operationPath: string,
   method: string,
-  response: { status: number; headers: Headers | Record<string, string>; body: unknown },
+  response: ResponseUnderTest,
+  options: { undeclared?: 'error' | 'api-fault' } = {},
 ): string[] {
-  const pointer = responsePointer(operationPath, method, response.status);
-  if (!pointer) return [`status ${response.status} is not declared for ${method} ${operationPath}`];
-  const declared = at(pointer);
+  const declared = declaredResponse(operationPath, method, response.status);
+  if (!declared) {
+    if (options.undeclared !== 'api-fault') return [`status ${response.status} is not declared for ${method} ${operationPath}`];
+    return validateSchema('ApiFault', response.body).map((problem) => `body: ${problem}`);
+  }
   const get = (name: string) =>
     response.headers instanceof Headers ? response.headers.get(name) : response.headers[name.toLowerCase()];
-  const errors: string[] = [];
-  for (const [name, header] of Object.entries<Document>(declared.headers ?? {})) {
-    const definition = typeof header.$ref === 'string' ? at(header.$ref.slice(1)) : header;
-    if (definition.required && get(name) == null) errors.push(`missing header ${name}`);
+  const problems = headerProblems(declared.response, get);
+  if (!declared.response.content?.['application/json']) {
+    return response.body === undefined || response.body === '' ? problems : [...problems, 'unexpected body'];
   }
-  if (!declared.content?.['application/json']) {
-    return response.body === undefined || response.body === '' ? errors : [...errors, 'unexpected body'];
-  }
-  return [...errors, ...validateAt(`${pointer}/content/application~1json/schema`, response.body)];
+  const bodyProblems = validateAt(`${declared.pointer}/content/application~1json/schema`, response.body);
+  return [...problems, ...bodyProblems.map((problem) => `body: ${problem}`)];
 }
