@@ -33,3 +33,5 @@ export const specFiles = {
   partnerCenter: fileURLToPath(new URL('../partner-center.yaml', import.meta.url)),
   proxy: fileURLToPath(new URL('../proxy.yaml', import.meta.url)),
 } as const;
+
+export { autopilotErrorNames, AUTOPILOT_808_ALIAS, type AutopilotErrorCode } from './autopilot-errors.js';

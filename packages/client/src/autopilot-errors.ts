@@ -1,3 +1,5 @@
+import { AUTOPILOT_808_ALIAS, autopilotErrorNames, type AutopilotErrorCode } from '@batchwatch/openapi';
+
 /**
  * Windows Autopilot (ZTD) per-device error codes, as they appear in `devicesStatus[].errorCode` and
  * `errorDescription`. Sources: the Autopilot device registration and CSV import troubleshooting docs.
@@ -8,22 +10,32 @@ export interface AutopilotError {
   hint: string;
 }
 
-const catalogue: readonly AutopilotError[] = [
-  { code: '801', name: 'InvalidZtdRequestBody', hint: 'Malformed request or missing tenant id; check the upload body.' },
-  { code: '802', name: 'InvalidZtdHardwareHash', hint: 'Invalid hardware hash; recapture it (manufacturer and serial must be in the hash).' },
-  { code: '803', name: 'MissingZtdSerialNumberAndProductKey', hint: 'Serial number and product key are missing or invalid.' },
-  { code: '806', name: 'ZtdDeviceAlreadyAssigned', hint: 'Already registered to this tenant; nothing to do.' },
-  { code: '807', name: 'ZtdDeviceIsNotRegistered', hint: 'The device is not registered in this tenant.' },
-  { code: '808', name: 'ZtdDeviceAssignedToOtherTenant', hint: 'Registered to another tenant; the other tenant must deregister it (common after refurbishment).' },
-  { code: '809', name: 'ZtdProfileIsNotRegistered', hint: 'The Autopilot profile is not registered to this tenant.' },
-  { code: '810', name: 'ZtdProfileAssignedToOtherTenant', hint: 'The Autopilot profile belongs to another tenant.' },
-  { code: '811', name: 'ZtdDeviceRegisteredByOtherTenant', hint: 'Another tenant registered this device; only it can delete it.' },
-  { code: '812', name: 'ZtdDeviceNotFound', hint: 'No hardware hash matches the manufacturer, model and serial number.' },
-  { code: '813', name: 'ZtdDeviceIsNotUnique', hint: 'The hash does not identify a unique device; upload with the full hardware hash.' },
-  { code: '814', name: 'ZtdDeviceAlreadyAadRegistered', hint: 'The device already exists in Microsoft Entra ID; remove that record first.' },
+/** One line of advice per code; the names come from the contract package. */
+const hints: Record<AutopilotErrorCode, string> = {
+  '801': 'Malformed request or missing tenant id; check the upload body.',
+  '802': 'Invalid hardware hash; recapture it (manufacturer and serial must be in the hash).',
+  '803': 'Serial number and product key are missing or invalid.',
+  '806': 'Already registered to this tenant; nothing to do.',
+  '807': 'The device is not registered in this tenant.',
+  '808': 'Registered to another tenant; the other tenant must deregister it (common after refurbishment).',
+  '809': 'The Autopilot profile is not registered to this tenant.',
+  '810': 'The Autopilot profile belongs to another tenant.',
+  '811': 'Another tenant registered this device; only it can delete it.',
+  '812': 'No hardware hash matches the manufacturer, model and serial number.',
+  '813': 'The hash does not identify a unique device; upload with the full hardware hash.',
+  '814': 'The device already exists in Microsoft Entra ID; remove that record first.',
+};
+
+/** Errors documented by name only. */
+const unnumbered: readonly AutopilotError[] = [
   { name: 'ZtdDeviceDuplicated', hint: 'The same hash appears twice in the upload; only one was processed.' },
   { name: 'StorageError', hint: 'A transient service error; upload the device again later.' },
   { name: 'HashNot4k', hint: 'The hardware hash is not a 4K hash; recapture it with a current tool.' },
+];
+
+const catalogue: readonly AutopilotError[] = [
+  ...Object.entries(autopilotErrorNames).map(([code, name]) => ({ code, name, hint: hints[code as AutopilotErrorCode] })),
+  ...unnumbered,
 ];
 
 /** The catalogue by code and by (lower-cased) name, both spellings of 808 included. */
@@ -31,7 +43,7 @@ export const autopilotErrors: ReadonlyMap<string, AutopilotError> = new Map(
   catalogue.flatMap((entry) => [
     ...(entry.code ? [[entry.code, entry] as const] : []),
     [entry.name.toLowerCase(), entry] as const,
-  ]).concat([['ztddeviceassignedtoanothertenant', catalogue.find((entry) => entry.code === '808')!]]),
+  ]).concat([[AUTOPILOT_808_ALIAS.toLowerCase(), catalogue.find((entry) => entry.code === '808')!]]),
 );
 
 /** Explains a device error from its code or its symbolic description; undefined when neither is known. */
