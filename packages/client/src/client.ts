@@ -62,6 +62,9 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
     return override === false ? { ...base, attempts: 1 } : { ...base, ...override };
   };
   const transport = createResilientFetch(fetchImpl, policyFor(), timeoutMs);
+  const singleAttempt = createResilientFetch(fetchImpl, policyFor(false), timeoutMs); // what watch() polls with
+  const transportFor = (retry: GetBatchStatusOptions['retry']) =>
+    retry === undefined ? transport : retry === false ? singleAttempt : createResilientFetch(fetchImpl, policyFor(retry), timeoutMs);
   const api = createClient<paths>({ baseUrl, fetch: transport, headers: { Accept: 'application/json' } });
 
   // Defaults for every request, including those made through `api` directly.
@@ -82,13 +85,12 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
     assertGuid('trackingId', trackingId);
     call.signal?.throwIfAborted();
     const header = { 'MS-RequestId': call.requestId ?? randomUUID(), 'MS-CorrelationId': call.correlationId ?? randomUUID() };
-    const fetch = call.retry === undefined ? transport : createResilientFetch(fetchImpl, policyFor(call.retry), timeoutMs);
     let result;
     try {
       result = await api.GET(STATUS_PATH, {
         params: { path: { 'customer-id': customerId, 'batchtracking-id': trackingId }, header },
         ...(call.signal ? { signal: call.signal } : {}),
-        fetch,
+        fetch: transportFor(call.retry),
       });
     } catch (error) {
       throw asClientError(error, call.signal, header);
