@@ -48,9 +48,16 @@ function replay(events: WatchEvent[]) {
 
 describe('watchBatchStatus', () => {
   it.each<ScenarioName>(['clean', 'device-errors'])('yields each transition of a %s batch exactly once, ending at a terminal status', async (scenario) => {
-    const server = await simulatorAt(20);
-    const batch = server.addBatch(scenario);
-    const events = await collect(clientFor(server).watchBatchStatus(batch.customerId, batch.trackingId, { intervalMs: 20, maxIntervalMs: 40 }));
+    // Each poll sees the batch 500 ms (simulated) later than the one before: deterministic, whatever the machine's load.
+    const clock = createVirtualClock();
+    sim = await startSimulator({ clock });
+    const batch = sim.addBatch(scenario);
+    const stepping: typeof fetch = (input, init) => {
+      clock.advance(500);
+      return fetch(input, init);
+    };
+    const client = createBatchStatusClient({ baseUrl: sim.url, token: 'simulator-token', fetch: stepping });
+    const events = await collect(client.watchBatchStatus(batch.customerId, batch.trackingId, { intervalMs: 1, maxIntervalMs: 1 }));
 
     const rebuilt = replay(events);
     const final = events.at(-1)!;
@@ -61,9 +68,10 @@ describe('watchBatchStatus', () => {
     const snapshot = (final as Extract<WatchEvent, { seq: number }>).snapshot;
     expect(rebuilt.status).toBe(snapshot.status);
     expect(Object.fromEntries(rebuilt.devices)).toEqual(Object.fromEntries(snapshot.devices.map((d) => [d.key, d.status])));
-    // It saw the batch move, not just its end.
-    expect(events.some((e) => e.type === 'device-status')).toBe(true);
-    expect(events.filter((e) => e.type === 'batch-status').map((e) => (e.type === 'batch-status' ? e.to : ''))).toContain('processing');
+    // It saw the batch move, not just its end: every device was seen processing, then finishing.
+    const deviceStatusEvents = events.filter((e) => e.type === 'device-status');
+    expect(deviceStatusEvents).toHaveLength(snapshot.devices.length);
+    expect(events.filter((e) => e.type === 'batch-status').map((e) => (e.type === 'batch-status' ? e.to : ''))).toEqual(['processing', snapshot.status]);
   });
 
   it('uses one correlation id for the whole watch and a new request id per poll', async () => {
