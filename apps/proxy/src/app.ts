@@ -1,0 +1,117 @@
+/**
+ * The Express application, constructible in-process (tests pass a log destination, a credential, a clock).
+ * Request flow: helmet → request ids → access log + metrics → infra routes | batch routes (ids → auth →
+ * rate limit → ACL → cache/poller) → 404 → error handler (ApiFault, never a stack).
+ */
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { DestinationStream, Logger } from 'pino';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { TokenSource } from '@batchwatch/client';
+import { createAuthenticator } from './auth/index.js';
+import type { ProxyConfig } from './config.js';
+import { applyDeferredHeaders, frontDoor } from './front-door.js';
+import { locals, type AppContext, type ReadinessState } from './context.js';
+import { apiFault, mapError, type MappedFault } from './faults.js';
+import { createLogger } from './logger.js';
+import { createMetrics, type ProxyMetrics } from './metrics.js';
+import { loadBundledSpec, renderDocs } from './openapi.js';
+import { EVENTS_ROUTE, streamEvents } from './routes/events.js';
+import { infraRouter } from './routes/infra.js';
+import { getStatus, STATUS_ROUTE } from './routes/status.js';
+import { SnapshotCache } from './upstream/cache.js';
+import { createUpstreamClient } from './upstream/client.js';
+import { PollerHub } from './upstream/pollers.js';
+import { StatusStore } from './upstream/store.js';
+
+export interface ProxyDeps {
+  /** Where log lines go (default stdout). */
+  logDestination?: DestinationStream;
+  logger?: Logger;
+  /** Overrides the configured Partner Center credential. */
+  credential?: TokenSource;
+  metrics?: ProxyMetrics;
+  now?: () => number;
+}
+
+export interface ProxyApp {
+  app: Express;
+  log: Logger;
+  metrics: ProxyMetrics;
+  store: StatusStore;
+  hub: PollerHub;
+  readiness: { state: ReadinessState };
+  /** Ends every event stream and poller; the app answers 503 on /readyz from then on. */
+  close(): Promise<void>;
+}
+
+export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): ProxyApp {
+  const log = deps.logger ?? createLogger({ level: config.logLevel, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
+  const metrics = deps.metrics ?? createMetrics();
+  const client = createUpstreamClient(config.upstream, metrics, deps.credential ? { credential: deps.credential } : {});
+  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, deps.now);
+  const hub = new PollerHub(store, config, metrics, log);
+  const spec = loadBundledSpec();
+  const ctx: AppContext = {
+    config,
+    log,
+    metrics,
+    store,
+    hub,
+    authenticate: createAuthenticator(config.auth),
+    limiter: config.rateLimit.points > 0 ? new RateLimiterMemory({ points: config.rateLimit.points, duration: config.rateLimit.windowS }) : undefined,
+    readiness: { state: 'ok' },
+    openapiJson: JSON.stringify(spec),
+    docsHtml: renderDocs(spec),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false); // ETags are computed once per snapshot, not per response
+  app.set('trust proxy', config.server.trustProxy);
+  app.use(frontDoor(ctx, [EVENTS_ROUTE]));
+  // Batch routes first: they are the hot path, and every layer in front of them is walked per request.
+  app.get(STATUS_ROUTE, getStatus(ctx));
+  app.get(EVENTS_ROUTE, streamEvents(ctx));
+  app.all([STATUS_ROUTE, EVENTS_ROUTE], (_req, res) => {
+    locals(res).route = 'method-not-allowed';
+    res.setHeader('Allow', 'GET, HEAD');
+    sendFault(res, { status: 405, fault: apiFault('MethodNotAllowed', 'only GET is supported'), headers: {} });
+  });
+  app.use(infraRouter(ctx));
+  app.use((_req, res) => sendFault(res, { status: 404, fault: apiFault('NotFound', 'no such operation'), headers: {} }));
+  app.use(errorHandler(ctx));
+
+  return {
+    app,
+    log,
+    metrics,
+    store,
+    hub,
+    readiness: ctx.readiness,
+    async close() {
+      ctx.readiness.state = 'shutting-down';
+      hub.closeAll();
+    },
+  };
+}
+
+function errorHandler(ctx: AppContext): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    const mapped = mapError(error);
+    if (mapped.status >= 500) (res as unknown as { err?: unknown }).err = error; // pino-http logs it, with the stack, in the log only
+    if (mapped.status === 500) ctx.log.error({ err: error, requestId: locals(res).requestId }, 'unexpected error');
+    sendFault(res, mapped);
+  };
+}
+
+export function sendFault(res: express.Response, mapped: MappedFault): void {
+  if (res.headersSent) {
+    // An event stream that already started cannot change its status; just end it.
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  applyDeferredHeaders(res);
+  for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(mapped.status).json(mapped.fault);
+}

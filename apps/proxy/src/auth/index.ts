@@ -1,0 +1,36 @@
+/**
+ * Caller authentication: `Authorization: Bearer <token>` where the token is an API key or a JWT. The
+ * caller's credentials end here — they are never forwarded upstream.
+ */
+import type { ProxyConfig } from '../config.js';
+import { ProxyError } from '../faults.js';
+import { matchApiKey } from './api-keys.js';
+import { createJwtVerifier, looksLikeJwt } from './jwt.js';
+import type { Principal } from './principal.js';
+
+export { mayRead, type Principal } from './principal.js';
+
+export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
+
+const ANONYMOUS: Principal = { id: 'anonymous', kind: 'anonymous', customers: '*' };
+const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="batchwatch-proxy"' };
+
+export function createAuthenticator(auth: ProxyConfig['auth']): Authenticator {
+  if (auth.mode === 'none') return async () => ANONYMOUS;
+  const verifyJwt = auth.jwt ? createJwtVerifier(auth.jwt) : undefined;
+  return async (authorization) => {
+    const token = bearerToken(authorization);
+    if (token === undefined) throw new ProxyError(401, 'Unauthorized', 'send Authorization: Bearer <API key or token>', { headers: CHALLENGE });
+    const byKey = matchApiKey(token, auth.apiKeys, auth.keyAcl);
+    if (byKey) return byKey;
+    if (verifyJwt && looksLikeJwt(token)) return verifyJwt(token);
+    throw new ProxyError(401, 'Unauthorized', 'the API key or token is not valid', {
+      headers: { 'WWW-Authenticate': 'Bearer realm="batchwatch-proxy", error="invalid_token"' },
+    });
+  };
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer +([^\s]{1,8192})\s*$/i.exec(header);
+  return match?.[1];
+}

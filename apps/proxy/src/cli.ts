@@ -1,0 +1,47 @@
+/**
+ * `batchwatch-proxy`: configuration from the environment, one clear message and exit 2 when it is wrong,
+ * graceful shutdown on SIGTERM/SIGINT (a second signal exits at once).
+ */
+import { ConfigError, helpText, loadConfig, type ProxyConfig } from './config.js';
+import { startProxy } from './server.js';
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  const unknown = argv.find((arg) => arg !== '--');
+  if (unknown !== undefined) {
+    process.stderr.write(`batchwatch-proxy: unknown argument ${JSON.stringify(unknown)} (configuration is by environment; see --help)\n`);
+    process.exitCode = 2;
+    return;
+  }
+  let config: ProxyConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`batchwatch-proxy: configuration error: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const running = await startProxy(config);
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    running.proxy.log.info({ signal }, 'signal received');
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`batchwatch-proxy: ${message}\n`);
+  process.exit(1);
+});

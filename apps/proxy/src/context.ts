@@ -1,0 +1,42 @@
+/**
+ * What every route needs, built once per app, and the per-request state kept in `res.locals`.
+ */
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import type { Authenticator, Principal } from './auth/index.js';
+import type { ProxyConfig } from './config.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { PollerHub } from './upstream/pollers.js';
+import type { StatusStore } from './upstream/store.js';
+import type { RateLimiterMemory } from 'rate-limiter-flexible';
+
+export type ReadinessState = 'starting' | 'ok' | 'shutting-down';
+
+export interface AppContext {
+  config: ProxyConfig;
+  log: Logger;
+  metrics: ProxyMetrics;
+  store: StatusStore;
+  hub: PollerHub;
+  authenticate: Authenticator;
+  limiter: RateLimiterMemory | undefined;
+  readiness: { state: ReadinessState };
+  /** The bundled OpenAPI document, serialised once. */
+  openapiJson: string;
+  docsHtml: string;
+}
+
+export interface RequestLocals {
+  requestId: string;
+  correlationId: string;
+  /** Route template for metrics and logs (never the URL). */
+  route?: string;
+  principal?: Principal;
+  cache?: string;
+  /** Hot path: common headers not yet set, written with the response (see front-door.ts). */
+  deferredHeaders?: string[] | undefined;
+}
+
+export function locals(res: Response): RequestLocals {
+  return res.locals as RequestLocals;
+}

@@ -1,0 +1,95 @@
+/**
+ * Prometheus metrics, on a registry per app (so tests can run several apps in one process). Route labels are
+ * templates, never URLs: GUIDs in labels would make one time series per batch.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface ProxyMetrics {
+  registry: Registry;
+  requests: Counter<'method' | 'route' | 'status_code'>;
+  duration: Histogram<'method' | 'route' | 'status_code'>;
+  upstreamRequests: Counter<'status'>;
+  upstreamDuration: Histogram<'status'>;
+  upstreamErrors: Counter<'kind' | 'status'>;
+  cacheLookups: Counter<'result'>;
+  coalesced: Counter;
+  sseSubscribers: Gauge;
+  pollers: Gauge;
+  sseEvents: Counter<'type'>;
+  sseDropped: Counter<'reason'>;
+  authFailures: Counter<'reason'>;
+  rateLimited: Counter;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): ProxyMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'batchwatch_proxy_' });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'batchwatch_proxy_http_requests_total',
+      help: 'Requests answered, by route template and status',
+      labelNames: ['method', 'route', 'status_code'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'batchwatch_proxy_http_request_duration_seconds',
+      help: 'Time to answer a request (event streams excluded)',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    upstreamRequests: new Counter({
+      name: 'batchwatch_proxy_upstream_requests_total',
+      help: 'HTTP attempts made to Partner Center, by response status (0 = no response)',
+      labelNames: ['status'],
+      registers,
+    }),
+    upstreamDuration: new Histogram({
+      name: 'batchwatch_proxy_upstream_request_duration_seconds',
+      help: 'Duration of one HTTP attempt to Partner Center',
+      labelNames: ['status'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30],
+      registers,
+    }),
+    upstreamErrors: new Counter({
+      name: 'batchwatch_proxy_upstream_errors_total',
+      help: 'Failed upstream calls (after retries), by kind (http, network, timeout, malformed, auth) and status',
+      labelNames: ['kind', 'status'],
+      registers,
+    }),
+    cacheLookups: new Counter({
+      name: 'batchwatch_proxy_cache_lookups_total',
+      help: 'Status lookups (GETs) by outcome: hit, miss, coalesced, stale (served after an upstream failure), throttled or error (nothing to serve)',
+      labelNames: ['result'],
+      registers,
+    }),
+    coalesced: new Counter({
+      name: 'batchwatch_proxy_coalesced_requests_total',
+      help: 'Lookups that joined an upstream call already in flight instead of making their own',
+      registers,
+    }),
+    sseSubscribers: new Gauge({ name: 'batchwatch_proxy_sse_subscribers', help: 'Open event streams', registers }),
+    pollers: new Gauge({ name: 'batchwatch_proxy_pollers', help: 'Batches with an active upstream poller', registers }),
+    sseEvents: new Counter({
+      name: 'batchwatch_proxy_sse_events_total',
+      help: 'Events broadcast to event streams, by type (counted once per broadcast, not per subscriber)',
+      labelNames: ['type'],
+      registers,
+    }),
+    sseDropped: new Counter({
+      name: 'batchwatch_proxy_sse_dropped_total',
+      help: 'Event streams closed by the proxy, by reason (slow, shutdown, upstream-error)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'batchwatch_proxy_auth_failures_total',
+      help: 'Requests refused by authentication or authorisation, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    rateLimited: new Counter({ name: 'batchwatch_proxy_rate_limited_total', help: 'Requests refused by the per-caller rate limit', registers }),
+  };
+}

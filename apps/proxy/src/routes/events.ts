@@ -1,0 +1,37 @@
+/**
+ * `GET …/events`: the batch as a Server-Sent Event stream, fed by the batch's shared poller.
+ */
+import type { RequestHandler } from 'express';
+import type { AppContext } from '../context.js';
+import { locals } from '../context.js';
+import { SseStream } from '../sse.js';
+import { admit, batchParams } from './guards.js';
+
+export const EVENTS_ROUTE = '/v1/customers/:customerId/batchJobStatus/:trackingId/events';
+
+/** `Last-Event-ID` is untrusted input: only a plain integer of at most 15 digits counts, anything else is ignored. */
+export function parseLastEventId(header: string | string[] | undefined): number | undefined {
+  return typeof header === 'string' && /^\d{1,15}$/.test(header.trim()) ? Number(header.trim()) : undefined;
+}
+
+export function streamEvents(ctx: AppContext): RequestHandler {
+  return async (req, res) => {
+    locals(res).route = EVENTS_ROUTE;
+    const { customerId, trackingId } = batchParams(req);
+    await admit(ctx, req, res, { customerId, trackingId });
+    const stream = new SseStream(res, ctx.config.sse);
+    ctx.metrics.sseSubscribers.inc();
+    stream.onClose((reason) => {
+      ctx.metrics.sseSubscribers.dec();
+      if (reason !== 'client' && reason !== 'done') ctx.metrics.sseDropped.inc({ reason });
+    });
+    // Rejects before anything is written (e.g. upstream 404): the error handler answers an ApiFault.
+    await ctx.hub.subscribe({
+      customerId,
+      trackingId,
+      stream,
+      lastEventId: parseLastEventId(req.headers['last-event-id']),
+      correlationId: locals(res).correlationId,
+    });
+  };
+}

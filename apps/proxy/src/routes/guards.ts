@@ -1,0 +1,61 @@
+/**
+ * The checks in front of the batch routes, in order: ids are GUIDs (before anything else — a malformed or
+ * traversing id never reaches auth, cache or upstream), the caller is authenticated, within its rate limit,
+ * and allowed to read this customer (before any cache or shared poller is consulted).
+ *
+ * They are plain functions called in sequence by each batch handler rather than separate Express layers:
+ * the cache-hit path is the hot path, and every router layer costs measurable throughput.
+ */
+import type { Request, Response } from 'express';
+import { isGuid } from '@batchwatch/client';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { mayRead, type Principal } from '../auth/index.js';
+import type { AppContext } from '../context.js';
+import { locals } from '../context.js';
+import { ProxyError } from '../faults.js';
+
+export interface BatchParams {
+  customerId: string;
+  trackingId: string;
+}
+
+/** Express has already decoded the segments, so `..%2F` arrives as `../` and fails here. */
+export function batchParams(req: Request): BatchParams {
+  const { customerId, trackingId } = req.params as Partial<BatchParams>;
+  if (!isGuid(customerId)) throw new ProxyError(400, 'BadRequest', 'customer-id must be a GUID (8-4-4-4-12 hexadecimal)');
+  if (!isGuid(trackingId)) throw new ProxyError(400, 'BadRequest', 'batchtracking-id must be a GUID (8-4-4-4-12 hexadecimal)');
+  return { customerId, trackingId };
+}
+
+/** Authentication, rate limit, then the customer allow-list. */
+export async function admit(ctx: AppContext, req: Request, res: Response, { customerId }: BatchParams): Promise<Principal> {
+  const principal = await authenticate(ctx, req);
+  locals(res).principal = principal;
+  await rateLimit(ctx, principal);
+  if (!mayRead(principal, customerId)) {
+    ctx.metrics.authFailures.inc({ reason: 'Forbidden' });
+    throw new ProxyError(403, 'Forbidden', 'this caller may not read this customer');
+  }
+  return principal;
+}
+
+async function authenticate(ctx: AppContext, req: Request): Promise<Principal> {
+  try {
+    return await ctx.authenticate(req.headers.authorization);
+  } catch (error) {
+    ctx.metrics.authFailures.inc({ reason: error instanceof ProxyError ? error.code : 'error' });
+    throw error;
+  }
+}
+
+/** Per caller (not per IP: callers are services behind shared egress), so one noisy caller cannot starve others. */
+async function rateLimit(ctx: AppContext, principal: Principal): Promise<void> {
+  if (!ctx.limiter) return;
+  try {
+    await ctx.limiter.consume(principal.id);
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    ctx.metrics.rateLimited.inc();
+    throw new ProxyError(429, 'TooManyRequests', 'rate limit exceeded for this caller', { retryAfterMs: rejection.msBeforeNext });
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The listening server: deliberate timeouts and limits, HTTP-level parse errors answered as ApiFaults, and
+ * a graceful shutdown — readiness 503, stop accepting, end event streams, drain in-flight requests within a
+ * bound, then cut whatever is left.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createProxyApp, type ProxyApp, type ProxyDeps } from './app.js';
+import type { ProxyConfig } from './config.js';
+import { apiFault } from './faults.js';
+
+export interface RunningProxy {
+  /** `http://host:port`, with the port actually bound. */
+  url: string;
+  port: number;
+  server: Server;
+  proxy: ProxyApp;
+  /** Graceful shutdown (what SIGTERM does); resolves when the server is closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Promise<RunningProxy> {
+  const proxy = createProxyApp(config, deps);
+  const { server: limits } = config;
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderSize,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    proxy.app,
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.timeout = 0; // event streams are long-lived by design; idle sockets are bounded by keepAliveTimeout
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(proxy, error, socket));
+  const connections = trackConnections(server);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  proxy.log.info({ url, upstream: config.upstream.url, auth: config.auth.mode }, 'batchwatch-proxy listening');
+
+  let closing: Promise<void> | undefined;
+  return { url, port, server, proxy, close: () => (closing ??= shutdown(server, proxy, config, connections)) };
+}
+
+interface Connections {
+  /** Ends every connection with no request in flight, now and whenever one's last request finishes. */
+  endIdle(): void;
+}
+
+/**
+ * Node's `closeIdleConnections()` leaves alone connections that never sent a request (clients open spare
+ * ones), which would hold `server.close()` open; so connections and their in-flight requests are counted here.
+ */
+function trackConnections(server: Server): Connections {
+  const inFlight = new Map<Socket, number>();
+  let draining = false;
+  server.on('connection', (socket: Socket) => {
+    inFlight.set(socket, 0);
+    socket.once('close', () => inFlight.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = Math.max(0, (inFlight.get(socket) ?? 1) - 1);
+      inFlight.set(socket, left);
+      if (draining && left === 0) socket.end();
+    });
+  });
+  return {
+    endIdle() {
+      draining = true;
+      for (const [socket, count] of inFlight) if (count === 0) socket.end();
+    },
+  };
+}
+
+async function shutdown(server: Server, proxy: ProxyApp, config: ProxyConfig, connections: Connections): Promise<void> {
+  const { shutdownDelayMs, shutdownGraceMs } = config.server;
+  proxy.log.info({ shutdownDelayMs, shutdownGraceMs }, 'shutting down');
+  proxy.readiness.state = 'shutting-down';
+  // Let load balancers see the failing readiness probe before the listener goes away.
+  if (shutdownDelayMs > 0) await sleep(shutdownDelayMs);
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await proxy.close(); // event streams would otherwise keep their connections open forever
+  // Keep-alive connections end as soon as they are idle; busy ones once their last response is sent.
+  connections.endIdle();
+  const drained = await Promise.race([closed.then(() => true), sleep(shutdownGraceMs).then(() => false)]);
+  if (!drained) {
+    proxy.log.warn({ shutdownGraceMs }, 'in-flight requests did not finish in time; closing their connections');
+    server.closeAllConnections();
+    proxy.store.abortAll();
+    await closed;
+  }
+  proxy.log.info('shut down');
+  proxy.log.flush();
+}
+
+/** Malformed requests (bad header characters, CR/LF injection, oversized headers) never reach Express. */
+function answerClientError(proxy: ProxyApp, error: NodeJS.ErrnoException, socket: Socket): void {
+  const busy = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || busy) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const code = status === 431 ? 'RequestHeaderFieldsTooLarge' : status === 408 ? 'RequestTimeout' : 'BadRequest';
+  const requestId = randomUUID();
+  const body = JSON.stringify(apiFault(code, status === 431 ? 'the request line and headers are too large' : 'the request could not be parsed'));
+  proxy.metrics.requests.inc({ method: 'unknown', route: 'client-error', status_code: String(status) });
+  proxy.log.warn({ requestId, status, code: error.code }, 'malformed request');
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nMS-RequestId: ${requestId}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,339 @@
+/**
+ * Live batches: ONE upstream poller per watched batch — the client's watch loop — shared by every event-stream
+ * subscriber of that batch. Each event is formatted once and written to all subscribers; the latest events are
+ * kept in a ring for `Last-Event-ID` replay. The poller stops when its last subscriber leaves or the batch is
+ * terminal.
+ */
+import { watchBatchStatus, type BatchDetails, type WatchEvent } from '@batchwatch/client';
+import type { BatchEvent } from '@batchwatch/openapi';
+import type { Logger } from 'pino';
+import type { ProxyConfig } from '../config.js';
+import { mapError, ProxyError } from '../faults.js';
+import type { ProxyMetrics } from '../metrics.js';
+import { formatEvent, type SseStream } from '../sse.js';
+import { batchKey } from './cache.js';
+import type { StatusStore } from './store.js';
+
+export interface SubscribeRequest {
+  customerId: string;
+  trackingId: string;
+  stream: SseStream;
+  /** A validated `Last-Event-ID`. */
+  lastEventId?: number | undefined;
+  correlationId?: string | undefined;
+}
+
+type StateEvent = Exclude<BatchEvent, { type: 'retrying' }>;
+
+interface Waiter {
+  stream: SseStream;
+  lastEventId: number | undefined;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Remembers the last seq per batch after its poller stops, so ids keep increasing across pollers. */
+const SEQ_MEMORY = 10_000;
+
+export class PollerHub {
+  readonly #pollers = new Map<string, BatchPoller>();
+  readonly #lastSeq = new Map<string, number>();
+  #closed = false;
+
+  constructor(
+    readonly store: StatusStore,
+    readonly config: Pick<ProxyConfig, 'poll' | 'sse'>,
+    readonly metrics: ProxyMetrics,
+    readonly log: Logger,
+  ) {}
+
+  get size(): number {
+    return this.#pollers.size;
+  }
+
+  poller(customerId: string, trackingId: string): BatchPoller | undefined {
+    return this.#pollers.get(batchKey(customerId, trackingId));
+  }
+
+  /**
+   * Resolves once the stream is open and caught up (snapshot or replay); rejects — before anything was
+   * written — when the batch cannot be followed (e.g. upstream 404), so the route can answer an HTTP error.
+   */
+  subscribe(request: SubscribeRequest): Promise<void> {
+    if (this.#closed) return Promise.reject(new ProxyError(503, 'ServiceUnavailable', 'the proxy is shutting down', { retryAfterMs: 1_000 }));
+    const key = batchKey(request.customerId, request.trackingId);
+    if (!this.#pollers.has(key) && this.#serveFinished(key, request)) return Promise.resolve();
+    let poller = this.#pollers.get(key);
+    if (!poller) {
+      const base = Math.max(this.#lastSeq.get(key) ?? 0, request.lastEventId ?? 0);
+      poller = new BatchPoller(this, key, request.customerId, request.trackingId, base, request.correlationId);
+      this.#pollers.set(key, poller);
+      this.metrics.pollers.inc();
+      poller.start();
+    }
+    return poller.add(request.stream, request.lastEventId);
+  }
+
+  /** A batch already known to be finished is answered from cache: snapshot, done, end — no poller. */
+  #serveFinished(key: string, request: SubscribeRequest): boolean {
+    const cached = this.store.cache.get(key);
+    if (!cached?.terminal || this.store.freshness(cached) !== 'fresh') return false;
+    const seq = Math.max(this.#lastSeq.get(key) ?? 0, request.lastEventId ?? 0);
+    const at = new Date(cached.fetchedAt).toISOString();
+    const snapshot = cached.details.raw;
+    request.stream.open();
+    request.stream.send(formatEvent({ type: 'snapshot', seq: seq + 1, at, snapshot }));
+    request.stream.send(formatEvent({ type: 'done', seq: seq + 2, at, snapshot }));
+    this.#rememberSeq(key, seq + 2);
+    request.stream.close('done');
+    return true;
+  }
+
+  /** Called by a poller that has stopped. */
+  removed(poller: BatchPoller): void {
+    if (this.#pollers.get(poller.key) !== poller) return;
+    this.#pollers.delete(poller.key);
+    this.metrics.pollers.dec();
+    this.#rememberSeq(poller.key, poller.lastSeq);
+  }
+
+  #rememberSeq(key: string, seq: number): void {
+    this.#lastSeq.delete(key);
+    this.#lastSeq.set(key, seq);
+    if (this.#lastSeq.size > SEQ_MEMORY) {
+      const oldest = this.#lastSeq.keys().next().value;
+      if (oldest !== undefined) this.#lastSeq.delete(oldest);
+    }
+  }
+
+  /** Shutdown: no new subscribers, every stream ended, every poller stopped. */
+  closeAll(): void {
+    this.#closed = true;
+    for (const poller of [...this.#pollers.values()]) poller.shutdown();
+  }
+}
+
+export class BatchPoller {
+  readonly #subscribers = new Set<SseStream>();
+  #waiters: Waiter[] = [];
+  /** Formatted state events, oldest first, at most `replayEvents`. */
+  readonly #ring: Array<{ seq: number; text: string }> = [];
+  readonly #controller = new AbortController();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #started = false;
+  #stopped = false;
+  #latest: { snapshot: BatchDetails; at: string; seq: number; text?: string } | undefined;
+  #previous: BatchDetails | undefined;
+  lastSeq: number;
+
+  constructor(
+    private readonly hub: PollerHub,
+    readonly key: string,
+    readonly customerId: string,
+    readonly trackingId: string,
+    /** Seq before this poller's first event (ids continue from earlier pollers of the batch). */
+    readonly base: number,
+    private readonly correlationId: string | undefined,
+  ) {
+    this.lastSeq = base;
+  }
+
+  get subscriberCount(): number {
+    return this.#subscribers.size;
+  }
+
+  start(): void {
+    this.#heartbeat = setInterval(() => this.#broadcast(': heartbeat\n\n'), this.hub.config.sse.heartbeatMs);
+    this.#heartbeat.unref();
+    void this.#run();
+  }
+
+  add(stream: SseStream, lastEventId: number | undefined): Promise<void> {
+    // Registered first: a stream that is already closed runs this at once and the poller stops if idle.
+    stream.onClose(() => this.remove(stream));
+    if (stream.closed) return Promise.resolve();
+    if (this.#started) {
+      this.#attach(stream, lastEventId);
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.#waiters.push({ stream, lastEventId, resolve, reject }));
+  }
+
+  /** A subscriber's stream closed (client gone, dropped, or ended by us). */
+  remove(stream: SseStream): void {
+    this.#subscribers.delete(stream);
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (waiter.stream !== stream) return true;
+      waiter.resolve(); // nobody to answer any more
+      return false;
+    });
+    if (this.#subscribers.size === 0 && this.#waiters.length === 0) this.#stop('no subscribers');
+  }
+
+  shutdown(): void {
+    for (const waiter of this.#waiters) waiter.reject(new ProxyError(503, 'ServiceUnavailable', 'the proxy is shutting down', { retryAfterMs: 1_000 }));
+    this.#waiters = [];
+    this.#closeAll('shutdown');
+    this.#stop('shutdown');
+  }
+
+  async #run(): Promise<void> {
+    const { intervalMs, maxIntervalMs } = this.hub.config.poll;
+    const options = {
+      intervalMs,
+      maxIntervalMs,
+      signal: this.#controller.signal,
+      ...(this.correlationId ? { correlationId: this.correlationId } : {}),
+    };
+    try {
+      // The client's watch loop, fetching through the store: coalesced with GETs, feeding the cache.
+      for await (const event of watchBatchStatus(this.hub.store.fetchForWatch, this.customerId, this.trackingId, options)) {
+        this.#onEvent(event);
+      }
+      this.#finish();
+    } catch (error) {
+      if (this.#stopped) return;
+      this.#fail(error);
+    }
+  }
+
+  #onEvent(event: WatchEvent): void {
+    if (this.#stopped) return;
+    if (event.type === 'retrying') {
+      const mapped = mapError(event.error);
+      if (!this.#started) this.#attachWaiters();
+      this.#broadcast(
+        formatEvent({
+          type: 'retrying',
+          at: event.at.toISOString(),
+          status: event.error.status,
+          ...(event.error.code ? { code: event.error.code } : {}),
+          description: mapped.fault.description,
+          retryInMs: Math.round(event.retryInMs),
+        }),
+      );
+      this.hub.metrics.sseEvents.inc({ type: 'retrying' });
+      return;
+    }
+    if (this.#latest?.snapshot !== event.snapshot) this.#previous = this.#latest?.snapshot;
+    const seq = this.base + event.seq;
+    const at = event.at.toISOString();
+    this.#latest = { snapshot: event.snapshot, at, seq };
+    this.#publish(this.#toWire(event, seq, at));
+  }
+
+  /** The client's event in wire form: raw bodies and raw status strings, as Partner Center sent them. */
+  #toWire(event: Exclude<WatchEvent, { type: 'retrying' }>, seq: number, at: string): StateEvent {
+    switch (event.type) {
+      case 'snapshot':
+        return { type: 'snapshot', seq, at, snapshot: event.snapshot.raw };
+      case 'batch-status':
+        return {
+          type: 'batch-status',
+          seq,
+          at,
+          from: this.#previous?.rawStatus ?? event.from,
+          to: event.snapshot.rawStatus,
+          startedTime: event.snapshot.raw.startedTime ?? null,
+          completedTime: event.snapshot.raw.completedTime ?? null,
+        };
+      case 'device-added':
+        return { type: 'device-added', seq, at, device: event.device.raw };
+      case 'device-status': {
+        const before = this.#previous?.devices.find((device) => device.key === event.device.key);
+        return { type: 'device-status', seq, at, from: before?.rawStatus ?? event.from, device: event.device.raw };
+      }
+    }
+  }
+
+  #publish(event: StateEvent): void {
+    const text = formatEvent(event);
+    this.lastSeq = event.seq;
+    const { replayEvents } = this.hub.config.sse;
+    if (replayEvents > 0) {
+      this.#ring.push({ seq: event.seq, text });
+      if (this.#ring.length > replayEvents) this.#ring.shift();
+    }
+    // Waiters attach first so the very first event reaches them through the broadcast, exactly once.
+    if (!this.#started) this.#attachWaiters();
+    this.#broadcast(text);
+    this.hub.metrics.sseEvents.inc({ type: event.type });
+  }
+
+  /** The first event has arrived: waiters join as subscribers and receive it through the broadcast that follows. */
+  #attachWaiters(): void {
+    this.#started = true;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      if (!waiter.stream.closed) {
+        waiter.stream.open();
+        this.#subscribers.add(waiter.stream);
+      }
+      waiter.resolve();
+    }
+  }
+
+  /** Opens the stream and catches it up: replay after `Last-Event-ID` when the ring still holds it, else the latest snapshot. */
+  #attach(stream: SseStream, lastEventId: number | undefined): void {
+    if (stream.closed) return;
+    stream.open();
+    this.#subscribers.add(stream);
+    if (!this.#latest) return;
+    if (lastEventId !== undefined && lastEventId === this.lastSeq) return; // already up to date
+    const replay = lastEventId === undefined ? undefined : this.#replayAfter(lastEventId);
+    if (replay) for (const entry of replay) stream.send(entry.text);
+    else stream.send(this.#snapshotText());
+  }
+
+  #replayAfter(lastEventId: number): Array<{ seq: number; text: string }> | undefined {
+    if (lastEventId < this.base || lastEventId > this.lastSeq) return undefined;
+    const first = this.#ring[0];
+    if (!first || first.seq > lastEventId + 1) return undefined;
+    return this.#ring.filter((entry) => entry.seq > lastEventId);
+  }
+
+  /** The latest state as a `snapshot` event whose seq is the latest seq; formatted once per change. */
+  #snapshotText(): string {
+    const latest = this.#latest!;
+    latest.text ??= formatEvent({ type: 'snapshot', seq: latest.seq, at: latest.at, snapshot: latest.snapshot.raw });
+    return latest.text;
+  }
+
+  #broadcast(text: string): void {
+    for (const stream of this.#subscribers) stream.send(text);
+  }
+
+  /** The batch is terminal: `done` with the final snapshot, then every stream ends. */
+  #finish(): void {
+    if (this.#stopped) return;
+    const latest = this.#latest;
+    if (latest) this.#publish({ type: 'done', seq: this.lastSeq + 1, at: new Date().toISOString(), snapshot: latest.snapshot.raw });
+    this.#closeAll('done');
+    this.#stop('terminal');
+  }
+
+  /** The watch gave up (404, the proxy's credentials refused, …): nothing more will come. */
+  #fail(error: unknown): void {
+    const mapped = mapError(error);
+    this.hub.log.warn({ batch: this.key, status: mapped.status, code: mapped.fault.code }, 'poller stopped by an upstream error');
+    for (const waiter of this.#waiters) waiter.reject(error);
+    this.#waiters = [];
+    this.#closeAll('upstream-error');
+    this.#stop('upstream error');
+  }
+
+  #closeAll(reason: 'done' | 'shutdown' | 'upstream-error'): void {
+    for (const stream of [...this.#subscribers]) stream.close(reason);
+    this.#subscribers.clear();
+  }
+
+  #stop(why: string): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#heartbeat);
+    this.#controller.abort(new Error(`poller stopped: ${why}`));
+    this.hub.removed(this);
+    this.hub.log.debug({ batch: this.key, why, lastSeq: this.lastSeq }, 'poller stopped');
+  }
+}

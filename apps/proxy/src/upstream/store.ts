@@ -1,0 +1,179 @@
+/**
+ * Batch status lookups: cache first, then ONE upstream call per batch at a time (concurrent lookups join
+ * it), a back-off window after a 429, and stale answers when the upstream fails but a recent snapshot exists.
+ * The caller's right to the customer has been checked before any of this runs.
+ */
+import { PartnerCenterError, type BatchDetails, type BatchStatusClient, type GetBatchStatusOptions } from '@batchwatch/client';
+import type { Logger } from 'pino';
+import { DEFAULT_THROTTLE_MS, mapError, ProxyError } from '../faults.js';
+import type { ProxyMetrics } from '../metrics.js';
+import { batchKey, SnapshotCache, toSnapshot, type Freshness, type Snapshot } from './cache.js';
+
+export type CacheResult = 'hit' | 'miss' | 'coalesced' | 'stale';
+
+export interface Lookup {
+  snapshot: Snapshot;
+  cache: CacheResult;
+  /** Why a stale snapshot was served (e.g. `upstream-throttled`, `upstream-timeout`). */
+  staleReason?: string;
+}
+
+export interface CallIds {
+  requestId?: string;
+  correlationId?: string;
+}
+
+export class StatusStore {
+  readonly #inflight = new Map<string, Promise<Snapshot>>();
+  readonly #throttledUntil = new Map<string, number>();
+  readonly #closing = new AbortController();
+
+  constructor(
+    private readonly client: BatchStatusClient,
+    readonly cache: SnapshotCache,
+    private readonly metrics: ProxyMetrics,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A status for a GET: fresh from cache, or fetched (shared), or stale when the upstream fails. */
+  async lookup(customerId: string, trackingId: string, ids: CallIds = {}): Promise<Lookup> {
+    const key = batchKey(customerId, trackingId);
+    const cached = this.cache.get(key);
+    const freshness = cached && this.freshness(cached);
+    if (cached && freshness === 'fresh') return this.#count({ snapshot: cached, cache: 'hit' });
+    const usable = freshness === 'stale' ? cached : undefined;
+
+    const throttledMs = this.throttledFor(key);
+    if (throttledMs > 0) {
+      if (usable) return this.#count({ snapshot: usable, cache: 'stale', staleReason: 'upstream-throttled' });
+      this.metrics.cacheLookups.inc({ result: 'throttled' });
+      throw new ProxyError(429, 'UpstreamThrottled', 'Partner Center is throttling requests; retry later', { retryAfterMs: throttledMs });
+    }
+    try {
+      const joined = this.#inflight.has(key);
+      const snapshot = await this.#shared(key, customerId, trackingId, ids);
+      return this.#count({ snapshot, cache: joined ? 'coalesced' : 'miss' });
+    } catch (error) {
+      const status = mapError(error).status;
+      if (usable && (status >= 500 || status === 429)) {
+        return this.#count({ snapshot: usable, cache: 'stale', staleReason: staleReason(error) });
+      }
+      this.metrics.cacheLookups.inc({ result: 'error' });
+      throw error;
+    }
+  }
+
+  /**
+   * `getBatchStatus` for a poller (the client's watch loop): always asks upstream, but shares an in-flight
+   * call, feeds the cache, and honours the 429 back-off window as a retryable error the watch waits out.
+   */
+  readonly fetchForWatch = async (customerId: string, trackingId: string, options: GetBatchStatusOptions = {}): Promise<BatchDetails> => {
+    const key = batchKey(customerId, trackingId);
+    const throttledMs = this.throttledFor(key);
+    if (throttledMs > 0) {
+      throw new PartnerCenterError({ kind: 'http', status: 429, description: 'throttled: the proxy is backing off', retryAfterMs: throttledMs });
+    }
+    const ids: CallIds = options.correlationId ? { correlationId: options.correlationId } : {};
+    const shared = this.#shared(key, customerId, trackingId, ids, options.retry);
+    return (await abortable(shared, options.signal)).details;
+  };
+
+  freshness(snapshot: Snapshot): Freshness {
+    return this.cache.freshness(snapshot, this.now());
+  }
+
+  /** Remaining back-off after an upstream 429 for this batch, in ms (0 = none). */
+  throttledFor(key: string): number {
+    const until = this.#throttledUntil.get(key);
+    if (until === undefined) return 0;
+    const left = until - this.now();
+    if (left <= 0) this.#throttledUntil.delete(key);
+    return Math.max(0, left);
+  }
+
+  /** Aborts upstream calls still in flight (the last step of shutdown). */
+  abortAll(): void {
+    this.#closing.abort(new Error('the proxy is shutting down'));
+  }
+
+  #shared(key: string, customerId: string, trackingId: string, ids: CallIds, retry?: GetBatchStatusOptions['retry']): Promise<Snapshot> {
+    const running = this.#inflight.get(key);
+    if (running) {
+      this.metrics.coalesced.inc();
+      return running;
+    }
+    const call = this.#fetch(key, customerId, trackingId, ids, retry).finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, call);
+    return call;
+  }
+
+  async #fetch(key: string, customerId: string, trackingId: string, ids: CallIds, retry?: GetBatchStatusOptions['retry']): Promise<Snapshot> {
+    const started = performance.now();
+    try {
+      const details = await this.client.getBatchStatus(customerId, trackingId, {
+        ...ids,
+        signal: this.#closing.signal,
+        ...(retry === undefined ? {} : { retry }),
+      });
+      const snapshot = toSnapshot(details, this.now(), this.cache.get(key));
+      this.cache.set(key, snapshot);
+      this.log.debug({ upstream: { customerId, trackingId, status: details.rawStatus, ms: elapsed(started), ...ids } }, 'upstream status');
+      return snapshot;
+    } catch (error) {
+      this.#recordFailure(key, error);
+      this.log.warn({ upstream: { customerId, trackingId, ms: elapsed(started), ...ids, error: describe(error) } }, 'upstream call failed');
+      throw error;
+    }
+  }
+
+  #recordFailure(key: string, error: unknown): void {
+    if (!(error instanceof PartnerCenterError)) return;
+    this.metrics.upstreamErrors.inc({ kind: error.kind, status: String(error.status) });
+    if (error.status === 429) this.#throttledUntil.set(key, this.now() + (error.retryAfterMs ?? DEFAULT_THROTTLE_MS));
+  }
+
+  #count(lookup: Lookup): Lookup {
+    this.metrics.cacheLookups.inc({ result: lookup.cache });
+    return lookup;
+  }
+}
+
+function staleReason(error: unknown): string {
+  if (!(error instanceof PartnerCenterError)) return 'upstream-error';
+  if (error.status === 429) return 'upstream-throttled';
+  if (error.kind === 'timeout') return 'upstream-timeout';
+  if (error.kind === 'network') return 'upstream-unreachable';
+  if (error.kind === 'malformed') return 'upstream-malformed';
+  return 'upstream-error';
+}
+
+/** What a log line may say about a failure: kind, status, code, Partner Center ids — never a body or header. */
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof PartnerCenterError) {
+    return { kind: error.kind, status: error.status, code: error.code, description: error.description, requestId: error.requestId, attempts: error.attempts };
+  }
+  return { message: error instanceof Error ? error.message : String(error) };
+}
+
+const elapsed = (started: number): number => Math.round(performance.now() - started);
+
+/** Lets one waiter stop waiting without cancelling the shared call others still wait on. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

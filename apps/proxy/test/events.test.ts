@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { createVirtualClock, type VirtualClock } from '@batchwatch/simulator';
+import { CUSTOMER, eventually, KEYS, openEvents, proxyFor, simulator, statusCalls, statusPath, type SseEvent, type SseReader } from './helpers.js';
+
+const auth = { Authorization: `Bearer ${KEYS.tui}` };
+
+async function setup(env: Record<string, string> = {}, scenario: Parameters<Awaited<ReturnType<typeof simulator>>['addBatch']>[0] = 'clean') {
+  const clock = createVirtualClock();
+  const sim = await simulator({ clock });
+  const batch = sim.addBatch(scenario);
+  const proxy = await proxyFor(sim.url, env);
+  const eventsUrl = `${proxy.url}${statusPath(CUSTOMER, batch.trackingId)}/events`;
+  return { clock, sim, proxy, batch, eventsUrl };
+}
+
+/** Reads events until one matches, returning everything read (the match included). */
+async function readUntil(reader: SseReader, stop: (event: SseEvent) => boolean): Promise<SseEvent[]> {
+  const seen: SseEvent[] = [];
+  for (;;) {
+    const event = await reader.next();
+    seen.push(event);
+    if (stop(event)) return seen;
+  }
+}
+
+/** Moves the virtual clock and waits until the stream shows the change. */
+async function advanceUntil(clock: VirtualClock, ms: number, reader: SseReader, stop: (event: SseEvent) => boolean) {
+  clock.advance(ms);
+  return readUntil(reader, stop);
+}
+
+describe('GET …/events (Server-Sent Events)', () => {
+  it('streams the snapshot first, then each change once and in order, then done, then ends', async () => {
+    const { clock, eventsUrl, batch, proxy } = await setup();
+    const reader = await openEvents(eventsUrl, auth);
+    expect(reader.response.status).toBe(200);
+    expect(reader.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(reader.response.headers.get('cache-control')).toContain('no-transform');
+    expect(reader.response.headers.get('x-accel-buffering')).toBe('no');
+
+    const first = await reader.next();
+    expect(first).toMatchObject({ event: 'snapshot', id: '1' });
+    expect(first.json).toMatchObject({ type: 'snapshot', seq: 1, snapshot: { batchTrackingId: batch.trackingId, status: 'queued' } });
+    expect(reader.retry).toBe(3000);
+
+    const starting = await advanceUntil(clock, 2_000, reader, (e) => e.event === 'batch-status');
+    expect(starting.at(-1)?.json).toMatchObject({ type: 'batch-status', from: 'queued', to: 'processing' });
+    const rest = [...(await advanceUntil(clock, 60_000, reader, (e) => e.event === 'done')), ...(await reader.rest())];
+    const all = [first, ...starting, ...rest];
+
+    // Ids are the seqs, consecutive from 1; each `data` names its own type.
+    all.forEach((event, index) => {
+      expect(event.id).toBe(String(index + 1));
+      expect(event.json.seq).toBe(index + 1);
+      expect(event.json.type).toBe(event.event);
+      expect(Date.parse(event.json.at)).not.toBeNaN();
+    });
+    const finalStatus = all.at(-2)!;
+    expect(finalStatus.json).toMatchObject({ type: 'batch-status', from: 'processing', to: 'finished' });
+    expect(finalStatus.json.completedTime).toEqual(expect.any(String));
+    const done = all.at(-1)!;
+    expect(done.json.snapshot.status).toBe('finished');
+
+    // Every device is announced exactly once and every device reaches its final status through events.
+    const finalDevices = done.json.snapshot.devicesStatus as Array<{ serialNumber: string; status: string }>;
+    const added = all.filter((e) => e.event === 'device-added').map((e) => e.json.device.serialNumber);
+    expect(new Set(added).size).toBe(added.length);
+    expect(added.sort()).toEqual(finalDevices.map((d) => d.serialNumber).sort());
+    for (const event of all.filter((e) => e.event === 'device-status')) {
+      expect(event.json.from).toBe('processing');
+      expect(event.json.device.status).toBe('finished');
+    }
+    // The stream ended and the poller is gone.
+    await reader.ended;
+    await eventually(() => proxy.proxy.hub.size === 0, 'poller stopped');
+  });
+
+  it('replays the missed events after Last-Event-ID, and sends nothing old to an up-to-date client', async () => {
+    const { clock, eventsUrl } = await setup();
+    const keeper = await openEvents(eventsUrl, auth); // keeps the poller alive between the reconnects
+    const seen = [await keeper.next(), ...(await advanceUntil(clock, 2_500, keeper, (e) => e.event === 'batch-status'))];
+    // Let devices appear, then read until the stream has caught up with this instant.
+    clock.advance(1_500);
+    seen.push(...(await readUntil(keeper, (e) => e.event === 'device-added')));
+    const lastSeq = await settle(keeper, seen);
+
+    const resumed = await openEvents(eventsUrl, { ...auth, 'Last-Event-ID': '1' });
+    const replay: SseEvent[] = [];
+    for (let i = 2; i <= lastSeq; i++) replay.push(await resumed.next());
+    expect(replay.map((e) => e.data)).toEqual(seen.slice(1).map((e) => e.data));
+    expect(replay.map((e) => e.event)).not.toContain('snapshot');
+
+    const upToDate = await openEvents(eventsUrl, { ...auth, 'Last-Event-ID': String(lastSeq) });
+    clock.advance(60_000);
+    const next = await upToDate.next();
+    expect(Number(next.id)).toBe(lastSeq + 1);
+    for (const reader of [keeper, resumed, upToDate]) reader.close();
+  });
+
+  it('sends a late subscriber (or one whose Last-Event-ID is too old) a snapshot with the latest seq', async () => {
+    const { clock, eventsUrl } = await setup({ BATCHWATCH_SSE_REPLAY_EVENTS: '2' });
+    const keeper = await openEvents(eventsUrl, auth);
+    const seen = [await keeper.next(), ...(await advanceUntil(clock, 5_000, keeper, (e) => e.event === 'device-added'))];
+    const lastSeq = await settle(keeper, seen);
+    expect(lastSeq).toBeGreaterThan(3);
+
+    for (const headers of [auth, { ...auth, 'Last-Event-ID': '1' }, { ...auth, 'Last-Event-ID': 'not-a-number' }]) {
+      const late = await openEvents(eventsUrl, headers);
+      const event = await late.next();
+      expect(event.event).toBe('snapshot');
+      expect(event.json.seq).toBe(lastSeq);
+      expect(event.json.snapshot.status).toBe('processing');
+      late.close();
+    }
+    keeper.close();
+  });
+
+  it('shares ONE upstream poller among all subscribers of a batch', async () => {
+    const { eventsUrl, sim, batch, proxy } = await setup({ BATCHWATCH_POLL_INTERVAL_MS: '60000', BATCHWATCH_POLL_MAX_INTERVAL_MS: '60000' });
+    const readers = await Promise.all(Array.from({ length: 25 }, () => openEvents(eventsUrl, auth)));
+    const firsts = await Promise.all(readers.map((r) => r.next()));
+    expect(firsts.every((e) => e.event === 'snapshot' && e.json.seq === 1)).toBe(true);
+    expect(proxy.proxy.hub.size).toBe(1);
+    expect(proxy.proxy.hub.poller(CUSTOMER, batch.trackingId)?.subscriberCount).toBe(25);
+    expect(statusCalls(sim, batch.trackingId)).toHaveLength(1);
+    readers.forEach((r) => r.close());
+  });
+
+  it('cleans up when clients disconnect: the last one leaving stops the poller', async () => {
+    const { eventsUrl, sim, batch, proxy } = await setup();
+    const a = await openEvents(eventsUrl, auth);
+    const b = await openEvents(eventsUrl, auth);
+    await a.next();
+    await b.next();
+    a.close();
+    await eventually(() => proxy.proxy.hub.poller(CUSTOMER, batch.trackingId)?.subscriberCount === 1, 'one subscriber left');
+    expect(proxy.proxy.hub.size).toBe(1);
+    b.close();
+    await eventually(() => proxy.proxy.hub.size === 0, 'poller stopped');
+    const calls = statusCalls(sim, batch.trackingId).length;
+    await new Promise((resolve) => setTimeout(resolve, 150)); // several poll intervals
+    expect(statusCalls(sim, batch.trackingId)).toHaveLength(calls);
+    const metrics = await (await proxy.get('/metrics')).text();
+    expect(metrics).toMatch(/^batchwatch_proxy_sse_subscribers 0$/m);
+    expect(metrics).toMatch(/^batchwatch_proxy_pollers 0$/m);
+  });
+
+  it('answers a finished batch from cache: snapshot, done, end — without a poller or another upstream call', async () => {
+    const { clock, eventsUrl, sim, batch, proxy } = await setup();
+    clock.advance(60_000);
+    const first = await openEvents(eventsUrl, auth);
+    const events = [await first.next(), ...(await first.rest())];
+    expect(events.map((e) => e.event)).toEqual(['snapshot', 'done']);
+    const calls = statusCalls(sim, batch.trackingId).length;
+
+    const again = await openEvents(eventsUrl, auth);
+    const replay = [await again.next(), ...(await again.rest())];
+    expect(replay.map((e) => e.event)).toEqual(['snapshot', 'done']);
+    expect(Number(replay[0]!.id)).toBeGreaterThan(Number(events[1]!.id)); // ids keep increasing per batch
+    expect(statusCalls(sim, batch.trackingId)).toHaveLength(calls);
+    expect(proxy.proxy.hub.size).toBe(0);
+  });
+
+  it('sends heartbeat comments', async () => {
+    const { eventsUrl } = await setup({ BATCHWATCH_SSE_HEARTBEAT_MS: '20' });
+    const reader = await openEvents(eventsUrl, auth);
+    await reader.next();
+    await eventually(() => reader.comments.includes('heartbeat'), 'a heartbeat');
+    reader.close();
+  });
+
+  it('reports upstream trouble as `retrying` and carries on', async () => {
+    const { clock, eventsUrl, sim, batch } = await setup();
+    const reader = await openEvents(eventsUrl, auth);
+    await reader.next();
+    sim.injectFault({ kind: 'throttle', retryAfterSeconds: 1 }, { trackingId: batch.trackingId });
+    const retrying = await reader.next();
+    expect(retrying.event).toBe('retrying');
+    expect(retrying.id).toBeUndefined();
+    expect(retrying.json).toMatchObject({ type: 'retrying', status: 429, retryInMs: expect.any(Number) });
+    expect(retrying.json.retryInMs).toBeGreaterThanOrEqual(1_000);
+    clock.advance(2_500);
+    const next = await reader.next();
+    expect(next.json).toMatchObject({ type: 'batch-status', seq: 2, to: 'processing' });
+    reader.close();
+  });
+
+  it('answers an unknown batch with a 404 ApiFault instead of a stream', async () => {
+    const { proxy } = await setup();
+    const res = await proxy.get(`${statusPath(CUSTOMER, '11111111-2222-4333-8444-555555555555')}/events`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'UpstreamNotFound', source: 'batchwatch-proxy' });
+    await eventually(() => proxy.proxy.hub.size === 0, 'no poller left');
+  });
+
+  it('feeds the GET cache from the poller', async () => {
+    const { eventsUrl, sim, batch, proxy } = await setup({ BATCHWATCH_POLL_INTERVAL_MS: '60000', BATCHWATCH_POLL_MAX_INTERVAL_MS: '60000' });
+    const reader = await openEvents(eventsUrl, auth);
+    await reader.next();
+    const res = await proxy.get(statusPath(CUSTOMER, batch.trackingId));
+    expect(res.headers.get('x-batchwatch-cache')).toBe('hit');
+    expect(statusCalls(sim, batch.trackingId)).toHaveLength(1);
+    reader.close();
+  });
+});
+
+/** Reads whatever is still in flight after the last change and returns the latest seq. */
+async function settle(reader: SseReader, seen: SseEvent[]): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 150)); // several polls; the clock stands still, so nothing new comes after these
+  seen.push(...reader.drain());
+  return Number(seen.at(-1)!.id);
+}

@@ -1,0 +1,161 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createVirtualClock } from '@batchwatch/simulator';
+import { resolvePointer } from '../src/openapi.js';
+import { baseEnv, CUSTOMER, defer, eventually, KEYS, openEvents, proxyFor, simulator, statusPath } from './helpers.js';
+
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+async function setup(env: Record<string, string> = {}) {
+  const clock = createVirtualClock();
+  const sim = await simulator({ clock });
+  const batch = sim.addBatch('clean');
+  const proxy = await proxyFor(sim.url, env);
+  return { clock, sim, batch, proxy, path: statusPath(CUSTOMER, batch.trackingId) };
+}
+
+describe('probes', () => {
+  it('answers /healthz and /readyz without credentials', async () => {
+    const { proxy } = await setup();
+    const health = await proxy.get('/healthz', { key: null });
+    expect(health.status).toBe(200);
+    expect((await health.json()) as any).toEqual({ status: 'ok' });
+    const ready = await proxy.get('/readyz', { key: null });
+    expect(ready.status).toBe(200);
+    expect((await ready.json()) as any).toEqual({ status: 'ok' });
+  });
+});
+
+describe('/metrics', () => {
+  it('exposes Prometheus metrics labelled by route template, never by URL', async () => {
+    const { proxy, path, sim } = await setup();
+    await (await proxy.get(path)).text();
+    await (await proxy.get(path)).text();
+    await (await proxy.get(path, { key: null })).text();
+    sim.injectFault({ kind: 'status', status: 500 });
+    await (await proxy.get(statusPath(CUSTOMER, '11111111-2222-4333-8444-555555555555'))).text();
+    const reader = await openEvents(`${proxy.url}${path}/events`, { Authorization: `Bearer ${KEYS.tui}` });
+    await reader.next();
+
+    const res = await proxy.get('/metrics', { key: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const route = '/v1/customers/:customerId/batchJobStatus/:trackingId';
+    expect(text).toContain(`batchwatch_proxy_http_requests_total{method="GET",route="${route}",status_code="200"} 2`);
+    expect(text).toContain(`batchwatch_proxy_http_requests_total{method="GET",route="${route}",status_code="401"} 1`);
+    expect(text).toContain(`batchwatch_proxy_http_request_duration_seconds_bucket{le="0.005",method="GET",route="${route}",status_code="200"}`);
+    expect(text).toMatch(/^batchwatch_proxy_upstream_requests_total\{status="200"\} \d+$/m);
+    expect(text).toMatch(/^batchwatch_proxy_upstream_requests_total\{status="500"\} 1$/m);
+    expect(text).toMatch(/^batchwatch_proxy_upstream_request_duration_seconds_count\{status="200"\} \d+$/m);
+    expect(text).toMatch(/^batchwatch_proxy_upstream_errors_total\{kind="http",status="500"\} 1$/m);
+    expect(text).toMatch(/^batchwatch_proxy_cache_lookups_total\{result="hit"\} 1$/m);
+    expect(text).toMatch(/^batchwatch_proxy_cache_lookups_total\{result="miss"\} 1$/m);
+    expect(text).toMatch(/^batchwatch_proxy_cache_lookups_total\{result="error"\} 1$/m);
+    expect(text).toMatch(/^batchwatch_proxy_coalesced_requests_total \d+$/m);
+    expect(text).toMatch(/^batchwatch_proxy_sse_subscribers 1$/m);
+    expect(text).toMatch(/^batchwatch_proxy_pollers 1$/m);
+    expect(text).toMatch(/^batchwatch_proxy_sse_events_total\{type="snapshot"\} 1$/m);
+    expect(text).toContain('batchwatch_proxy_process_cpu_seconds_total');
+    // No label carries an id.
+    for (const line of text.split('\n').filter((l) => !l.startsWith('#'))) expect(line).not.toMatch(GUID);
+    reader.close();
+  });
+});
+
+describe('/openapi.json and /docs', () => {
+  it('serves proxy.yaml bundled into one JSON document whose references all resolve locally', async () => {
+    const { proxy } = await setup();
+    const res = await proxy.get('/openapi.json', { key: null });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const doc = JSON.parse(text);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(text).not.toContain('partner-center.yaml');
+    const status = doc.paths['/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}'];
+    expect(status.get.operationId).toBe('getBatchJobStatus');
+    expect(doc.paths['/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}/events'].get.operationId).toBe('streamBatchJobEvents');
+    expect(doc.components.schemas.BatchUploadDetails).toBeDefined();
+    expect(doc.components.securitySchemes).toEqual({ callerBearer: expect.any(Object) });
+    const refs = [...text.matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(20);
+    for (const ref of refs) {
+      expect(ref.startsWith('#/')).toBe(true);
+      expect(() => resolvePointer(doc, ref.slice(1))).not.toThrow();
+    }
+  });
+
+  it('serves a self-contained HTML page listing every operation', async () => {
+    const { proxy } = await setup();
+    const res = await proxy.get('/docs', { key: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    for (const id of ['getBatchJobStatus', 'streamBatchJobEvents', 'healthz', 'readyz', 'metrics', 'openapi', 'docs']) {
+      expect(html).toContain(`id="${id}"`);
+    }
+    expect(html).toContain('/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}/events');
+    expect(html).not.toMatch(/<script|<link|src=|https?:\/\/[^"<\s]*\.(js|css)/i);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('turns readiness to 503, ends event streams, drains in-flight requests, then stops accepting', async () => {
+    const { sim, proxy, path } = await setup({ BATCHWATCH_SHUTDOWN_DELAY_MS: '300', BATCHWATCH_CACHE_TTL_MS: '0' });
+    const reader = await openEvents(`${proxy.url}${path}/events`, { Authorization: `Bearer ${KEYS.tui}` });
+    await reader.next();
+    sim.injectFault({ kind: 'delay', ms: 600 });
+    const inFlight = proxy.get(path);
+    await eventually(() => sim.requests.length >= 2, 'the slow request reached upstream');
+
+    const closed = proxy.close();
+    const ready = await proxy.get('/readyz', { key: null });
+    expect(ready.status).toBe(503);
+    expect((await ready.json()) as any).toEqual({ status: 'shutting-down' });
+    expect(ready.headers.get('connection')).toBe('close');
+
+    await closed;
+    await reader.ended; // the server ended the stream
+    const slow = await inFlight;
+    expect(slow.status).toBe(200); // drained, not cut
+    expect(((await slow.json()) as any).batchTrackingId).toBeDefined();
+    await expect(fetch(`${proxy.url}/healthz`)).rejects.toThrow();
+    expect(proxy.proxy.hub.size).toBe(0);
+  });
+
+  it('cuts requests still running after the grace period', async () => {
+    const { sim, proxy, path } = await setup({ BATCHWATCH_SHUTDOWN_GRACE_MS: '100', BATCHWATCH_UPSTREAM_TIMEOUT_MS: '10000' });
+    sim.injectFault({ kind: 'delay', ms: 5_000 });
+    const stuck = proxy.get(path).then(
+      (res) => res.status,
+      () => 'connection closed',
+    );
+    await eventually(() => sim.requests.length >= 1, 'the request reached upstream');
+    await proxy.close();
+    expect(await stuck).toBe('connection closed');
+  });
+
+  it('exits 0 on SIGTERM, ending event streams (the real CLI)', async () => {
+    const { sim, batch } = await setup();
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--conditions=@batchwatch/source', '--import', 'tsx', cli], {
+      env: { ...process.env, ...baseEnv(sim.url), BATCHWATCH_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    defer(() => child.kill('SIGKILL'));
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await eventually(() => /"url":"http:\/\/127\.0\.0\.1:\d+"/.test(output), 'the proxy listening');
+    const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output)![1]!;
+    const reader = await openEvents(`${url}${statusPath(CUSTOMER, batch.trackingId)}/events`, { Authorization: `Bearer ${KEYS.tui}` });
+    expect((await reader.next()).event).toBe('snapshot');
+    child.kill('SIGTERM');
+    await reader.ended;
+    expect(await exited).toBe(0);
+    expect(output).toContain('shut down');
+    expect(output).not.toContain('simulator-token');
+  });
+});

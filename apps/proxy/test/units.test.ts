@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidIdError, PartnerCenterError } from '@batchwatch/client';
+import { createLogger, etagMatches, formatEvent, mapError, parseLastEventId, ProxyError } from '../src/index.js';
+import { customersOf } from '../src/auth/jwt.js';
+import { matchApiKey } from '../src/auth/api-keys.js';
+import { parseApiKeys } from '../src/config.js';
+
+describe('formatEvent', () => {
+  it('writes id, event and one data line of JSON', () => {
+    const text = formatEvent({ type: 'device-status', seq: 7, at: '2026-01-01T00:00:00.000Z', from: 'processing', device: { status: 'finished', serialNumber: 'a\nb' } });
+    expect(text).toBe(
+      'id: 7\nevent: device-status\ndata: {"type":"device-status","seq":7,"at":"2026-01-01T00:00:00.000Z","from":"processing","device":{"status":"finished","serialNumber":"a\\nb"}}\n\n',
+    );
+  });
+
+  it('gives `retrying` no id (it is not a state event)', () => {
+    expect(formatEvent({ type: 'retrying', at: '2026-01-01T00:00:00.000Z', status: 429, retryInMs: 1000 })).toMatch(/^event: retrying\ndata: /);
+  });
+});
+
+describe('parseLastEventId', () => {
+  it.each([
+    ['12', 12],
+    [' 3 ', 3],
+    ['0', 0],
+    ['-1', undefined],
+    ['1e3', undefined],
+    ['1234567890123456', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ])('%o → %o', (header, value) => expect(parseLastEventId(header)).toBe(value));
+});
+
+describe('etagMatches', () => {
+  const etag = '"abc"';
+  it.each([
+    ['"abc"', true],
+    ['W/"abc"', true],
+    ['"x", "abc"', true],
+    ['*', true],
+    ['"abcd"', false],
+    ['abc', false],
+    [undefined, false],
+  ])('%o → %o', (header, expected) => expect(etagMatches(header, etag)).toBe(expected));
+});
+
+describe('mapError', () => {
+  const http = (status: number, retryAfterMs?: number) => new PartnerCenterError({ kind: 'http', status, description: 'upstream said something', retryAfterMs });
+  it.each([
+    [new PartnerCenterError({ kind: 'timeout', description: 'x' }), 504, 'UpstreamTimeout'],
+    [new PartnerCenterError({ kind: 'network', description: 'ECONNREFUSED' }), 502, 'UpstreamUnreachable'],
+    [new PartnerCenterError({ kind: 'malformed', status: 200, description: 'x' }), 502, 'UpstreamMalformed'],
+    [new PartnerCenterError({ kind: 'auth', description: 'no token' }), 502, 'UpstreamAuthFailed'],
+    [http(400), 400, 'UpstreamBadRequest'],
+    [http(401), 502, 'UpstreamAuthFailed'],
+    [http(403), 502, 'UpstreamAuthFailed'],
+    [http(404), 404, 'UpstreamNotFound'],
+    [http(408), 504, 'UpstreamTimeout'],
+    [http(409), 502, 'UpstreamError'],
+    [http(429, 3_500), 429, 'UpstreamThrottled'],
+    [http(500), 502, 'UpstreamError'],
+    [http(503), 502, 'UpstreamError'],
+    [http(504), 504, 'UpstreamTimeout'],
+    [new InvalidIdError('customerId', 'x'), 400, 'BadRequest'],
+    [new ProxyError(403, 'Forbidden', 'no'), 403, 'Forbidden'],
+    [new TypeError('secret internals at /srv/app.js:1'), 500, 'InternalError'],
+  ])('%s → %i %s', (error, status, code) => {
+    const mapped = mapError(error);
+    expect(mapped.status).toBe(status);
+    expect(mapped.fault).toEqual({ code, description: expect.any(String), data: [], source: 'batchwatch-proxy' });
+    expect(mapped.fault.description).not.toContain('/srv/app.js');
+  });
+
+  it('carries Retry-After in whole seconds (rounded up) for 429', () => {
+    expect(mapError(http(429, 3_500)).headers['Retry-After']).toBe('4');
+    expect(mapError(http(429)).headers['Retry-After']).toBe('2');
+  });
+});
+
+describe('API keys', () => {
+  const keys = parseApiKeys('a=0123456789abcdef,b=fedcba9876543210');
+  const acl = new Map([['a', '*' as const]]);
+  it('matches the right key and only a whole key', () => {
+    expect(matchApiKey('0123456789abcdef', keys, acl)).toEqual({ id: 'key:a', kind: 'api-key', customers: '*' });
+    expect(matchApiKey('fedcba9876543210', keys, acl)?.customers).toEqual(new Set());
+    expect(matchApiKey('0123456789abcde', keys, acl)).toBeUndefined();
+    expect(matchApiKey('0123456789abcdef ', keys, acl)).toBeUndefined();
+    expect(matchApiKey('', keys, acl)).toBeUndefined();
+  });
+});
+
+describe('the JWT customers claim', () => {
+  const a = '47021739-3426-40bf-9601-61b4b6d7c793';
+  it.each([
+    [[a], new Set([a])],
+    [`${a.toUpperCase()} not-a-guid`, new Set([a])],
+    [['*'], '*'],
+    ['*', '*'],
+    [undefined, new Set()],
+    [42, new Set()],
+    [[a, 7, null], new Set([a])],
+  ])('%o → %o', (claim, expected) => expect(customersOf(claim)).toEqual(expected));
+});
+
+describe('log redaction', () => {
+  it('removes credentials wherever a log object carries them', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    log.info({ req: { headers: { authorization: 'Bearer caller-secret', cookie: 'c=secret-cookie' } } }, 'incoming');
+    log.info({ upstream: { token: 'upstream-secret', headers: { authorization: 'Bearer upstream-secret' } } }, 'outgoing');
+    log.info({ config: { upstream: { token: 'upstream-secret', azure: { clientSecret: 'azure-secret' } } } }, 'config');
+    const text = lines.join('');
+    expect(lines).toHaveLength(3);
+    for (const secret of ['caller-secret', 'secret-cookie', 'upstream-secret', 'azure-secret']) expect(text).not.toContain(secret);
+    expect(text.match(/\[redacted\]/g)).toHaveLength(6);
+  });
+});

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { clouds, isGuid } from '@batchwatch/client';
+import { parseDuration } from './duration.js';
+import { DEFAULT_LOCALE, localeFromEnv, matchLocale, SUPPORTED_LOCALES, type Locale } from './i18n/index.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface AzureCredentials {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Everything `batchwatch watch` needs, validated: ids are GUIDs, durations are numbers, the URL parses. */
+export interface WatchOptions {
+  customerId: string;
+  trackingId: string;
+  baseUrl: string;
+  /** A proxy key or a Partner Center bearer token. */
+  token?: string;
+  /** Entra app credentials for Partner Center itself, used when no token is given. */
+  azure?: AzureCredentials;
+  intervalMs: number;
+  /** Give up after this long; undefined = never. */
+  timeoutMs?: number;
+  locale: Locale;
+  /** Output chosen by flags; `auto` means interactive on a terminal, plain otherwise. */
+  output: 'auto' | 'plain' | 'json';
+  color: boolean;
+}
+
+export type Command =
+  | { kind: 'help'; text: string }
+  | { kind: 'version'; text: string }
+  | { kind: 'watch'; options: WatchOptions }
+  | { kind: 'usage-error'; message: string };
+
+export const PARTNER_CENTER_URL = clouds.global;
+export const DEFAULT_INTERVAL_MS = 5_000;
+export const MIN_INTERVAL_MS = 100;
+
+export const USAGE = `batchwatch — follow a Windows Autopilot device batch upload in Partner Center, live
+
+Usage:
+  batchwatch watch <customer-id> <batch-tracking-id> [options]
+
+Options:
+  --base-url <url>    Proxy or Partner Center base URL     (env BATCHWATCH_BASE_URL; default ${PARTNER_CENTER_URL})
+  --token <token>     Proxy API key or Partner Center bearer token (env BATCHWATCH_TOKEN)
+  --interval <dur>    Poll interval when polling             (env BATCHWATCH_INTERVAL; default 5s, minimum 100ms)
+  --timeout <dur>     Give up after this long, exit 4        (env BATCHWATCH_TIMEOUT; default: never)
+  --locale <tag>      en-US, sv-SE, nl-NL or fr-FR           (default from LC_ALL / LC_MESSAGES / LANG, else en-US)
+  --json              One JSON object per event on stdout (NDJSON), then a summary object
+  --plain             Plain timestamped lines, one per transition (the default when not on a terminal or in CI)
+  --no-color          No colours (also NO_COLOR=1)
+  -h, --help          Show this help
+  --version           Show the version
+
+Durations: 500ms, 5s, 2m, 1h, 1m30s; a bare number is seconds.
+Without --token, Partner Center is reached with an Entra app: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
+
+Keys (interactive): q / Ctrl-C quit · f failed only · / search serial · r refresh now · ↑ ↓ PgUp PgDn Home End scroll
+
+Exit codes: 0 finished, no device errors · 1 finished with device errors · 2 usage · 3 not found or not authorised
+            4 timed out or upstream unavailable · 130 interrupted`;
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Turns argv (without `node` and the script) and the environment into a command. Never does I/O beyond reading package.json. */
+export function parseCommand(argv: readonly string[], env: Env): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'base-url': { type: 'string' },
+        token: { type: 'string' },
+        interval: { type: 'string' },
+        timeout: { type: 'string' },
+        locale: { type: 'string' },
+        json: { type: 'boolean' },
+        plain: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help', text: USAGE };
+  if (values.version) return { kind: 'version', text: version() };
+  const [command, customerId, trackingId, ...extra] = positionals;
+  if (command === undefined) return usageError('missing command: batchwatch watch <customer-id> <batch-tracking-id>');
+  if (command !== 'watch') return usageError(`unknown command "${command}"; the command is "watch"`);
+  if (customerId === undefined || trackingId === undefined) return usageError('watch needs a customer id and a batch tracking id');
+  if (extra.length > 0) return usageError(`unexpected argument "${extra[0]}"`);
+  if (!isGuid(customerId)) return usageError(`the customer id must be a GUID like 47021739-3426-40bf-9601-61b4b6d7c793, got "${customerId}"`);
+  if (!isGuid(trackingId)) return usageError(`the batch tracking id must be a GUID like 0127ed8e-1f4d-4cde-9b5a-6e8a9b3c2d10, got "${trackingId}"`);
+  if (values.json && values.plain) return usageError('--json and --plain exclude each other');
+
+  const baseUrl = values['base-url'] ?? env.BATCHWATCH_BASE_URL ?? PARTNER_CENTER_URL;
+  if (!isHttpUrl(baseUrl)) return usageError(`--base-url must be an http(s) URL, got "${baseUrl}"`);
+
+  const intervalMs = durationOption('--interval', values.interval ?? env.BATCHWATCH_INTERVAL, DEFAULT_INTERVAL_MS);
+  if (typeof intervalMs === 'string') return usageError(intervalMs);
+  if (intervalMs < MIN_INTERVAL_MS) return usageError(`--interval must be at least ${MIN_INTERVAL_MS}ms`);
+  const timeoutMs = durationOption('--timeout', values.timeout ?? env.BATCHWATCH_TIMEOUT, 0);
+  if (typeof timeoutMs === 'string') return usageError(timeoutMs);
+
+  let locale: Locale = localeFromEnv(env) ?? DEFAULT_LOCALE;
+  if (values.locale !== undefined) {
+    const chosen = matchLocale(values.locale);
+    if (!chosen) return usageError(`--locale must be one of ${SUPPORTED_LOCALES.join(', ')}, got "${values.locale}"`);
+    locale = chosen;
+  }
+
+  const credentials = chooseCredentials(values.token ?? env.BATCHWATCH_TOKEN, env, baseUrl);
+  if (typeof credentials === 'string') return usageError(credentials);
+
+  const options: WatchOptions = {
+    customerId,
+    trackingId,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    ...credentials,
+    intervalMs,
+    locale,
+    output: values.json ? 'json' : values.plain ? 'plain' : 'auto',
+    color: !values['no-color'] && !env.NO_COLOR,
+  };
+  if (timeoutMs > 0) options.timeoutMs = timeoutMs;
+  return { kind: 'watch', options };
+}
+
+function usageError(message: string): Command {
+  return { kind: 'usage-error', message };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** The duration in ms, its default when absent, or an error message. */
+function durationOption(flag: string, text: string | undefined, fallback: number): number | string {
+  if (text === undefined || text === '') return fallback;
+  const ms = parseDuration(text);
+  return ms === undefined ? `${flag} must be a duration such as 500ms, 5s, 2m or 1m30s, got "${text}"` : ms;
+}
+
+/**
+ * A token wins; otherwise the three AZURE_* variables make an Entra app credential. Partner Center itself
+ * always needs one of the two; a proxy or simulator may not (its own configuration decides).
+ */
+function chooseCredentials(token: string | undefined, env: Env, baseUrl: string): Pick<WatchOptions, 'token' | 'azure'> | string {
+  if (token) return { token };
+  const azure = { tenantId: env.AZURE_TENANT_ID, clientId: env.AZURE_CLIENT_ID, clientSecret: env.AZURE_CLIENT_SECRET };
+  const missing = Object.entries({ AZURE_TENANT_ID: azure.tenantId, AZURE_CLIENT_ID: azure.clientId, AZURE_CLIENT_SECRET: azure.clientSecret })
+    .filter(([, value]) => !value)
+    .map(([name]) => name);
+  if (missing.length === 0) return { azure: azure as AzureCredentials };
+  if (missing.length < 3) return `incomplete Entra credentials: ${missing.join(', ')} not set (or give --token)`;
+  if (isPartnerCenter(baseUrl)) return 'Partner Center needs credentials: --token / BATCHWATCH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET';
+  return {};
+}
+
+export function isPartnerCenter(baseUrl: string): boolean {
+  const origin = safeOrigin(baseUrl);
+  return Object.values(clouds).some((url) => safeOrigin(url) === origin);
+}
+
+function safeOrigin(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}

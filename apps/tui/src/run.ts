@@ -1,0 +1,151 @@
+/**
+ * From a command line to an exit code: parse, pick the mode, build the source, run the session, report.
+ * `runWatch` is the in-process entry (demo launcher, tests, bench); `main` adds argument parsing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TokenSource } from '@batchwatch/client';
+import { isPartnerCenter, parseCommand, type Env, type WatchOptions } from './args.js';
+import { ExitCode, exitCodeFor, type Outcome } from './exit-codes.js';
+import { translator, type Translate } from './i18n/index.js';
+import { jsonEvent, jsonLine } from './output/json.js';
+import { createPlainOutput } from './output/plain.js';
+import { errorLine, summaryObject } from './output/summary.js';
+import { WatchSession } from './session.js';
+import { createWatchSource } from './source/index.js';
+import type { WatchSource } from './source/types.js';
+
+export type Mode = 'interactive' | 'plain' | 'json';
+
+export interface WatchIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: Env;
+  /** Turn SIGINT/SIGTERM into an orderly interrupt (exit 130); default true. */
+  handleSignals?: boolean;
+  /** The `fetch` used for the upstream (tests). */
+  fetch?: typeof fetch;
+  /** A ready-made source instead of HTTP (bench, UI tests). */
+  source?: WatchSource;
+}
+
+/** `CI` as is-in-ci reads it: set, and not `0`/`false`. */
+export function isCi(env: Env): boolean {
+  for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false') return true;
+  }
+  return false;
+}
+
+/**
+ * Interactive only on a real terminal (stdout and stdin), outside CI, with a capable TERM and no
+ * `--plain`/`--json`. Decided before Ink is loaded: Ink 6 would otherwise leak escape codes into pipes.
+ */
+export function chooseMode(output: WatchOptions['output'], io: { stdout: { isTTY?: boolean }; stdin: { isTTY?: boolean }; env: Env }): Mode {
+  if (output === 'json') return 'json';
+  if (output === 'plain') return 'plain';
+  const terminal = io.stdout.isTTY === true && io.stdin.isTTY === true;
+  return terminal && !isCi(io.env) && io.env.TERM !== 'dumb' ? 'interactive' : 'plain';
+}
+
+export async function main(argv: readonly string[], io: WatchIO): Promise<number> {
+  const command = parseCommand(argv, io.env);
+  switch (command.kind) {
+    case 'help':
+      io.stdout.write(`${command.text}\n`);
+      return ExitCode.Clean;
+    case 'version':
+      io.stdout.write(`${command.text}\n`);
+      return ExitCode.Clean;
+    case 'usage-error':
+      io.stderr.write(`batchwatch: ${command.message}\nRun "batchwatch --help" for usage.\n`);
+      return ExitCode.Usage;
+    case 'watch':
+      return runWatch(command.options, io);
+  }
+}
+
+export async function runWatch(options: WatchOptions, io: WatchIO): Promise<number> {
+  const mode = chooseMode(options.output, io);
+  const t = translator(options.locale);
+  const correlationId = randomUUID();
+  const source = io.source ?? createWatchSource({
+    baseUrl: options.baseUrl,
+    customerId: options.customerId,
+    trackingId: options.trackingId,
+    correlationId,
+    locale: options.locale,
+    intervalMs: options.intervalMs,
+    auth: await authFor(options),
+    trySse: !isPartnerCenter(options.baseUrl),
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+  });
+  const base = {
+    customerId: options.customerId,
+    trackingId: options.trackingId,
+    correlationId,
+    intervalMs: options.intervalMs,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  };
+
+  let session: WatchSession;
+  let finish: () => Promise<Outcome>;
+  if (mode === 'json') {
+    session = new WatchSession(source, { ...base, onEvent: (event) => io.stdout.write(jsonLine(jsonEvent(event))) });
+    finish = () => session.run();
+  } else if (mode === 'plain') {
+    const plain = createPlainOutput((text) => io.stdout.write(text), t, options.intervalMs);
+    session = new WatchSession(source, { ...base, onAction: plain.onAction });
+    plain.start(session.getState());
+    finish = async () => {
+      const outcome = await session.run();
+      plain.end(session.getState(), outcome);
+      return outcome;
+    };
+  } else {
+    // Ink reads colour support when it is first imported: settle it first.
+    if (!options.color) process.env.FORCE_COLOR = '0';
+    session = new WatchSession(source, { ...base, flushMs: 1_000 / 15 });
+    const { runInteractive } = await import('./ui/render.js');
+    finish = () => runInteractive(session, io, t, options.locale);
+  }
+
+  const stopSignals = io.handleSignals === false ? () => {} : onSignals(() => session.interrupt());
+  let outcome: Outcome;
+  try {
+    outcome = await finish();
+  } finally {
+    stopSignals();
+  }
+  const code = exitCodeFor(outcome);
+  report(mode, outcome, code, session, io, t);
+  return code;
+}
+
+function report(mode: Mode, outcome: Outcome, code: number, session: WatchSession, io: WatchIO, t: Translate): void {
+  if (mode === 'json') {
+    io.stdout.write(jsonLine(summaryObject(session.getState(), outcome, code)));
+    if (outcome.kind === 'error') io.stderr.write(`batchwatch: ${errorLine(t, outcome.error)}\n`);
+  } else if (outcome.kind === 'error' && mode === 'plain') {
+    io.stderr.write(`batchwatch: ${errorLine(t, outcome.error)}\n`);
+  }
+}
+
+async function authFor(options: WatchOptions): Promise<TokenSource | undefined> {
+  if (options.token) return options.token;
+  if (!options.azure) return undefined;
+  // Loaded only when used: @azure/identity is large and most runs go through a proxy with a key.
+  const { ClientSecretCredential } = await import('@azure/identity');
+  return new ClientSecretCredential(options.azure.tenantId, options.azure.clientId, options.azure.clientSecret);
+}
+
+function onSignals(interrupt: () => void): () => void {
+  const handler = () => interrupt();
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

@@ -1,0 +1,362 @@
+/**
+ * The view model: a pure reducer over watch events. Devices live in a Map by device key; each `reduce`
+ * call takes every event of one flush (usually one poll) and copies the containers at most once, so a
+ * 10,000-device batch costs one O(n) copy per flush, never per event, and the old state stays intact.
+ */
+import { describeDeviceError, isFailedDevice, type BatchStatus, type DeviceDetails, type DeviceStatus, type WatchEvent } from '@batchwatch/client';
+import type { Outcome } from './exit-codes.js';
+
+export type SourceMode = 'connecting' | 'sse' | 'polling';
+
+export type WatchAction =
+  | WatchEvent
+  /** A successful answer arrived (even one without changes): the upstream is healthy again. */
+  | { type: 'alive'; at: Date }
+  | { type: 'source'; mode: 'sse' | 'polling'; at: Date }
+  | { type: 'end'; outcome: Outcome; at: Date };
+
+export interface RetryInfo {
+  at: Date;
+  retryInMs: number;
+  /** 0 when there was no HTTP answer. */
+  status: number;
+  code?: string;
+  kind: 'throttled' | 'http' | 'network' | 'timeout';
+  description: string;
+}
+
+/** Enough to name a device in a log line. */
+export interface DeviceLabel {
+  serialNumber?: string;
+  productKey?: string;
+  key: string;
+}
+
+export interface DeviceError {
+  code?: string;
+  name?: string;
+  hint?: string;
+}
+
+export type LogEntry = { id: number; at: Date } & (
+  | { kind: 'snapshot'; status: BatchStatus; done: number; total: number }
+  | { kind: 'batch'; from: BatchStatus; to: BatchStatus }
+  | { kind: 'device-added'; device: DeviceLabel; status: DeviceStatus }
+  | { kind: 'device'; device: DeviceLabel; from: DeviceStatus; to: DeviceStatus }
+  | { kind: 'device-failed'; device: DeviceLabel; error: DeviceError }
+  | { kind: 'devices'; count: number; status: DeviceStatus; done: number; total: number }
+  | { kind: 'more-failed'; count: number }
+  | { kind: 'retrying'; retry: RetryInfo }
+  | { kind: 'recovered' }
+  | { kind: 'source'; mode: 'sse' | 'polling'; intervalMs: number }
+);
+
+export interface BatchView {
+  status: BatchStatus;
+  startedTime?: Date;
+  completedTime?: Date;
+}
+
+export interface WatchState {
+  customerId: string;
+  trackingId: string;
+  correlationId: string;
+  intervalMs: number;
+  /** When the watch began (for "elapsed" before the batch reports a start). */
+  watchStarted: Date;
+  mode: SourceMode;
+  /** Undefined until the first answer. */
+  batch?: BatchView;
+  devices: ReadonlyMap<string, DeviceDetails>;
+  /** Device keys in the order they appeared; append-only, so views can scan it incrementally. */
+  order: readonly string[];
+  /** Keys of failed devices in the order they failed. */
+  failed: readonly string[];
+  counts: Readonly<Record<DeviceStatus, number>>;
+  seq: number;
+  lastUpdate?: Date;
+  retry?: RetryInfo;
+  /** Transition log (for `<Static>`): append-only; device changes are grouped when a flush holds many. */
+  log: readonly LogEntry[];
+  outcome?: Outcome;
+}
+
+export interface StateInit {
+  customerId: string;
+  trackingId: string;
+  correlationId: string;
+  intervalMs: number;
+  now?: Date;
+}
+
+/** Per flush: up to this many device changes are logged one by one, more are grouped by status. */
+export const SINGLE_LINES_PER_FLUSH = 10;
+/** Per flush: failed devices logged one by one before a "… and N more" line. */
+export const FAILED_LINES_PER_FLUSH = 20;
+
+const ZERO_COUNTS: Readonly<Record<DeviceStatus, number>> = { unknown: 0, queued: 0, processing: 0, finished: 0, finished_with_errors: 0 };
+
+export function initialState(init: StateInit): WatchState {
+  return {
+    customerId: init.customerId,
+    trackingId: init.trackingId,
+    correlationId: init.correlationId,
+    intervalMs: init.intervalMs,
+    watchStarted: init.now ?? new Date(),
+    mode: 'connecting',
+    devices: new Map(),
+    order: [],
+    failed: [],
+    counts: ZERO_COUNTS,
+    seq: 0,
+    log: [],
+  };
+}
+
+export function doneCount(counts: Readonly<Record<DeviceStatus, number>>): number {
+  return counts.finished + counts.finished_with_errors;
+}
+
+export function totalCount(state: Pick<WatchState, 'order'>): number {
+  return state.order.length;
+}
+
+export function deviceError(device: Pick<DeviceDetails, 'errorCode' | 'errorDescription'>): DeviceError {
+  const known = describeDeviceError(device.errorCode, device.errorDescription);
+  const error: DeviceError = {};
+  const code = device.errorCode ?? known?.code;
+  if (code) error.code = code;
+  const name = known?.name ?? device.errorDescription;
+  if (name) error.name = name;
+  if (known?.hint) error.hint = known.hint;
+  return error;
+}
+
+export function retryInfo(event: Extract<WatchEvent, { type: 'retrying' }>): RetryInfo {
+  const { error } = event;
+  const kind = error.status === 429 ? 'throttled' : error.kind === 'timeout' ? 'timeout' : error.status ? 'http' : 'network';
+  const info: RetryInfo = { at: event.at, retryInMs: event.retryInMs, status: error.status, kind, description: error.description };
+  if (error.code) info.code = error.code;
+  return info;
+}
+
+/** Progress right after one action was applied (for outputs that print one line per event). */
+export interface Progress {
+  done: number;
+  total: number;
+  failed: number;
+}
+
+/**
+ * Applies every action of one flush. Returns the same object when nothing changed. `observe` sees each
+ * action with the progress right after it, without extra copies.
+ */
+export function reduce(state: WatchState, actions: readonly WatchAction[], observe?: (action: WatchAction, progress: Progress) => void): WatchState {
+  if (actions.length === 0) return state;
+  const draft = new Draft(state);
+  for (const action of actions) {
+    draft.apply(action);
+    observe?.(action, draft.progress());
+  }
+  return draft.finish();
+}
+
+/** A copy-on-first-write working copy of one state, used only inside `reduce`. */
+class Draft {
+  private devices: Map<string, DeviceDetails> | undefined;
+  private order: string[] | undefined;
+  private failed: string[] | undefined;
+  private failedSet: Set<string> | undefined;
+  private counts: Record<DeviceStatus, number> | undefined;
+  private log: LogEntry[] | undefined;
+  private next: WatchState;
+  /** Device changes waiting to be logged (flushed before batch-level lines, and at the end). */
+  private pending: Array<{ device: DeviceDetails; from?: DeviceStatus; newlyFailed: boolean }> = [];
+  private pendingAt = new Date(0);
+
+  constructor(private readonly base: WatchState) {
+    this.next = { ...base };
+  }
+
+  apply(action: WatchAction): void {
+    switch (action.type) {
+      case 'snapshot':
+        this.changed(action.seq, action.at);
+        this.flushPending();
+        this.snapshot(action.snapshot.devices, action.at);
+        this.setBatch(action.snapshot);
+        this.addLog(action.at, { kind: 'snapshot', status: action.snapshot.status, done: doneCount(this.counts!), total: this.keys().length });
+        this.flushPending();
+        return;
+      case 'batch-status':
+        this.changed(action.seq, action.at);
+        this.flushPending();
+        this.setBatch(action.snapshot, action.to);
+        this.addLog(action.at, { kind: 'batch', from: action.from, to: action.to });
+        return;
+      case 'device-added':
+        this.changed(action.seq, action.at);
+        this.upsert(action.device, undefined, action.at);
+        return;
+      case 'device-status':
+        this.changed(action.seq, action.at);
+        this.upsert(action.device, action.from, action.at);
+        return;
+      case 'retrying': {
+        const retry = retryInfo(action);
+        if (!this.next.retry) this.addLog(action.at, { kind: 'retrying', retry });
+        this.next.retry = retry;
+        return;
+      }
+      case 'alive':
+        this.recovered(action.at);
+        this.next.lastUpdate = action.at;
+        return;
+      case 'source':
+        this.next.mode = action.mode;
+        this.addLog(action.at, { kind: 'source', mode: action.mode, intervalMs: this.base.intervalMs });
+        return;
+      case 'end':
+        this.flushPending();
+        this.next.outcome = action.outcome;
+        return;
+    }
+  }
+
+  progress(): Progress {
+    return { done: doneCount(this.counts ?? this.base.counts), total: this.keys().length, failed: (this.failed ?? this.base.failed).length };
+  }
+
+  finish(): WatchState {
+    this.flushPending();
+    if (this.devices) this.next.devices = this.devices;
+    if (this.order) this.next.order = this.order;
+    if (this.failed) this.next.failed = this.failed;
+    if (this.counts) this.next.counts = this.counts;
+    if (this.log) this.next.log = this.log;
+    return this.next;
+  }
+
+  private changed(seq: number, at: Date): void {
+    this.recovered(at);
+    this.next.seq = Math.max(this.next.seq, seq);
+    this.next.lastUpdate = at;
+  }
+
+  private recovered(at: Date): void {
+    if (!this.next.retry) return;
+    this.next.retry = undefined;
+    this.addLog(at, { kind: 'recovered' });
+  }
+
+  private setBatch(snapshot: { status: BatchStatus; startedTime?: Date; completedTime?: Date }, status = snapshot.status): void {
+    const batch: BatchView = { status };
+    if (snapshot.startedTime) batch.startedTime = snapshot.startedTime;
+    if (snapshot.completedTime) batch.completedTime = snapshot.completedTime;
+    this.next.batch = batch;
+  }
+
+  /** A full snapshot replaces the device set (first answer, or a source that started over). */
+  private snapshot(devices: readonly DeviceDetails[], at: Date): void {
+    this.devices = new Map();
+    this.order = [];
+    this.failed = [];
+    this.failedSet = new Set();
+    this.counts = { ...ZERO_COUNTS };
+    this.pending = [];
+    for (const device of devices) {
+      if (!this.devices.has(device.key)) this.order.push(device.key);
+      this.devices.set(device.key, device);
+    }
+    for (const device of this.devices.values()) {
+      this.counts[device.status] += 1;
+      if (isFailedDevice(device)) {
+        this.failed.push(device.key);
+        this.failedSet.add(device.key);
+        this.pending.push({ device, newlyFailed: true });
+      }
+    }
+    this.pendingAt = at;
+  }
+
+  private upsert(device: DeviceDetails, from: DeviceStatus | undefined, at: Date): void {
+    const devices = (this.devices ??= new Map(this.base.devices));
+    const counts = (this.counts ??= { ...this.base.counts });
+    const before = devices.get(device.key);
+    if (before) counts[before.status] -= 1;
+    else this.keysForWrite().push(device.key);
+    devices.set(device.key, device);
+    counts[device.status] += 1;
+
+    const failedSet = (this.failedSet ??= new Set(this.base.failed));
+    const nowFailed = isFailedDevice(device);
+    const wasFailed = failedSet.has(device.key);
+    if (nowFailed && !wasFailed) {
+      failedSet.add(device.key);
+      (this.failed ??= [...this.base.failed]).push(device.key);
+    } else if (!nowFailed && wasFailed) {
+      // Rare (a device retried into success): the one non-append change to `failed`.
+      failedSet.delete(device.key);
+      this.failed = (this.failed ?? this.base.failed).filter((key) => key !== device.key);
+    }
+    this.pending.push({ device, ...(before || from ? { from: from ?? before!.status } : {}), newlyFailed: nowFailed && !wasFailed });
+    this.pendingAt = at;
+  }
+
+  private keys(): readonly string[] {
+    return this.order ?? this.base.order;
+  }
+
+  private keysForWrite(): string[] {
+    return (this.order ??= [...this.base.order]);
+  }
+
+  /** Logs buffered device changes: failures one by one (capped), the rest one by one or grouped by status. */
+  private flushPending(): void {
+    if (this.pending.length === 0) return;
+    const at = this.pendingAt;
+    const failures = this.pending.filter((change) => change.newlyFailed);
+    const others = this.pending.filter((change) => !change.newlyFailed);
+    this.pending = [];
+    const counts = this.counts ?? this.base.counts;
+    const total = this.keys().length;
+    if (others.length <= SINGLE_LINES_PER_FLUSH) {
+      for (const { device, from } of others) {
+        if (from === undefined) this.addLog(at, { kind: 'device-added', device: label(device), status: device.status });
+        else this.addLog(at, { kind: 'device', device: label(device), from, to: device.status });
+      }
+    } else {
+      const byStatus = new Map<DeviceStatus, number>();
+      for (const { device } of others) byStatus.set(device.status, (byStatus.get(device.status) ?? 0) + 1);
+      for (const [status, count] of byStatus) this.addLog(at, { kind: 'devices', count, status, done: doneCount(counts), total });
+    }
+    for (const { device } of failures.slice(0, FAILED_LINES_PER_FLUSH)) {
+      this.addLog(at, { kind: 'device-failed', device: label(device), error: deviceError(device) });
+    }
+    if (failures.length > FAILED_LINES_PER_FLUSH) this.addLog(at, { kind: 'more-failed', count: failures.length - FAILED_LINES_PER_FLUSH });
+  }
+
+  private addLog(at: Date, entry: DistributiveOmit<LogEntry, 'id' | 'at'>): void {
+    const log = (this.log ??= [...this.base.log]);
+    log.push({ ...entry, id: log.length, at } as LogEntry);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export function label(device: Pick<DeviceDetails, 'serialNumber' | 'productKey' | 'key'>): DeviceLabel {
+  const result: DeviceLabel = { key: device.key };
+  if (device.serialNumber) result.serialNumber = device.serialNumber;
+  if (device.productKey) result.productKey = device.productKey;
+  return result;
+}
+
+/** The device list for the summary: the failed devices, in the order they failed. */
+export function failedDevices(state: Pick<WatchState, 'failed' | 'devices'>): DeviceDetails[] {
+  return state.failed.map((key) => state.devices.get(key)).filter((device): device is DeviceDetails => device !== undefined);
+}
+
+/** The batch is terminal and clean when it finished, no device failed and it does not say `finished_with_errors`. */
+export function isClean(state: Pick<WatchState, 'batch' | 'failed'>): boolean {
+  return state.batch?.status === 'finished' && state.failed.length === 0;
+}

@@ -1,0 +1,76 @@
+import { useMemo } from 'react';
+import { Box, Text } from 'ink';
+import type { Translate } from '../i18n/index.js';
+import { retryText } from '../output/format.js';
+import type { WatchState } from '../state.js';
+import { clampScroll, planLayout, tableColumns, type Scroll } from '../view.js';
+import { Counts } from './Counts.js';
+import { DeviceDetail, DeviceTable, statusCellWidth } from './DeviceTable.js';
+import { SourceLine, StatusLine, TitleLine } from './Header.js';
+import { HelpLine } from './HelpLine.js';
+import { ProgressBar } from './ProgressBar.js';
+import type { TerminalSize } from './useTerminalSize.js';
+
+export interface ViewOptions {
+  failedOnly: boolean;
+  query: string;
+  searching: boolean;
+  draft: string;
+  scroll: Scroll;
+}
+
+export const DEFAULT_VIEW: ViewOptions = { failedOnly: false, query: '', searching: false, draft: '', scroll: { cursor: 0, top: 0 } };
+
+interface Props {
+  state: WatchState;
+  /** The visible device keys for the current filter/search. */
+  keys: readonly string[];
+  view: ViewOptions;
+  size: TerminalSize;
+  t: Translate;
+  locale: string;
+  now: number;
+}
+
+/**
+ * Everything below the transition log: always at most `rows − 1` lines (see `planLayout`), every line
+ * truncated to the width, so Ink never has to clear the screen and a resize only re-plans the layout.
+ */
+export function LiveView({ state, keys, view, size, t, locale, now }: Props) {
+  const ended = state.outcome !== undefined;
+  const plan = planLayout(size.rows, { notice: state.retry !== undefined && !ended, ended });
+  const has = (section: Parameters<typeof plan.sections.has>[0]) => plan.sections.has(section);
+  const scroll = clampScroll(view.scroll, keys.length, plan.tableRows);
+  const selectedKey = keys[scroll.cursor];
+  const header = { state, t, locale, now };
+  // A stable object, so memoised rows are not re-rendered by every frame.
+  const columns = useMemo(() => tableColumns(size.columns, statusCellWidth(t)), [size.columns, t]);
+  return (
+    <Box flexDirection="column" width={size.columns}>
+      {has('title') ? <TitleLine {...header} columns={size.columns} /> : null}
+      {has('status') ? <StatusLine {...header} /> : null}
+      {has('progress') ? <ProgressBar state={state} t={t} columns={size.columns} /> : null}
+      {has('counts') ? <Counts state={state} t={t} /> : null}
+      {has('source') ? <SourceLine {...header} /> : null}
+      {has('notice') && state.retry ? (
+        <Text wrap="truncate-end" color="yellow">
+          ⟳ {retryText(t, state.retry, now)}
+        </Text>
+      ) : null}
+      {has('table') ? (
+        <DeviceTable
+          devices={state.devices}
+          keys={keys}
+          scroll={scroll}
+          rows={plan.tableRows}
+          columns={columns}
+          t={t}
+          failedOnly={view.failedOnly}
+          query={view.query}
+        />
+      ) : null}
+      {has('detail') ? <DeviceDetail device={selectedKey === undefined ? undefined : state.devices.get(selectedKey)} t={t} /> : null}
+      {has('help') ? <HelpLine t={t} searching={view.searching} draft={view.draft} /> : null}
+    </Box>
+  );
+}

@@ -1,0 +1,34 @@
+import { Text } from 'ink';
+import type { Translate } from '../i18n/index.js';
+import { doneCount, type WatchState } from '../state.js';
+
+interface Props {
+  state: WatchState;
+  t: Translate;
+  columns: number;
+}
+
+export const BAR_MAX_WIDTH = 40;
+
+/** `[██████░░░░] 42/120 devices done (35%)`; the failed share of the bar is red. */
+export function ProgressBar({ state, t, columns }: Props) {
+  const total = state.order.length;
+  if (total === 0) return <Text dimColor wrap="truncate-end">{t('progress.none')}</Text>;
+  const done = doneCount(state.counts);
+  const label = `${t('progress.done', { done, total })} (${Math.floor((done / total) * 100)}%)`;
+  const width = Math.max(0, Math.min(BAR_MAX_WIDTH, columns - label.length - 3));
+  const filled = Math.round((done / total) * width);
+  const failed = Math.min(filled, Math.round((state.failed.length / total) * width), filled);
+  return (
+    <Text wrap="truncate-end">
+      {width > 0 ? (
+        <>
+          [<Text color="green">{'█'.repeat(filled - failed)}</Text>
+          <Text color="red">{'█'.repeat(failed)}</Text>
+          <Text dimColor>{'░'.repeat(width - filled)}</Text>]{' '}
+        </>
+      ) : null}
+      {label}
+    </Text>
+  );
+}

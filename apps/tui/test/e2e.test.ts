@@ -1,0 +1,247 @@
+/**
+ * End to end: the BUILT `batchwatch` binary (bin/batchwatch.js → dist/cli.js) in a real terminal (tmux)
+ * and in pipes, against the simulator (and the proxy) started in this process on ephemeral ports.
+ *
+ * Build: beforeAll compiles apps/tui (`tsc -p apps/tui/tsconfig.lib.json`); the dist of @batchwatch/openapi
+ * and @batchwatch/client comes from `npm run build` (run by `npm ci`'s prepare) and is compiled here only
+ * when missing. tmux is required: without it these tests fail with a message saying so (CI installs it).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createBatchStatusClient } from '@batchwatch/client';
+import { startSimulator, type RunningSimulator, type ScenarioName } from '@batchwatch/simulator';
+
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(ROOT, 'apps/tui/bin/batchwatch.js');
+const SOCKET = `batchwatch-e2e-${process.pid}`;
+const work = mkdtempSync(join(tmpdir(), 'batchwatch-e2e-'));
+let sim: RunningSimulator;
+let session = 0;
+
+function tsc(project: string): void {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, project)], { cwd: ROOT, stdio: 'pipe' });
+}
+
+function requireTmux(): void {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'pipe' });
+  } catch {
+    throw new Error('tmux is required for the end-to-end tests of the terminal UI: install it (apt-get install -y tmux)');
+  }
+}
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
+}
+
+beforeAll(async () => {
+  requireTmux();
+  if (!existsSync(join(ROOT, 'openapi/dist/index.js'))) tsc('openapi/tsconfig.lib.json');
+  if (!existsSync(join(ROOT, 'packages/client/dist/index.js'))) tsc('packages/client/tsconfig.lib.json');
+  tsc('apps/tui/tsconfig.lib.json');
+  sim = await startSimulator({ speed: 2 });
+});
+
+afterAll(async () => {
+  try {
+    tmux('kill-server');
+  } catch {
+    // no server was started
+  }
+  await sim?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Runs the binary in a fresh 120×40 tmux window; the shell records its exit code in a file afterwards. */
+function startInTmux(args: string[], env: Record<string, string> = {}) {
+  const name = `bw${++session}`;
+  const exitFile = join(work, `${name}.exit`);
+  const vars = Object.entries({ CI: 'false', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...env }).map(([key, value]) => `${key}=${shellQuote(value)}`);
+  const command = `env ${vars.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo EXIT=$? > ${shellQuote(exitFile)}; sleep 600`;
+  tmux('-u', 'new-session', '-d', '-s', name, '-x', '120', '-y', '40', command);
+  const screen = () => tmux('capture-pane', '-p', '-t', name);
+  const history = () => tmux('capture-pane', '-p', '-J', '-S', '-5000', '-t', name);
+  const exitCode = () => (existsSync(exitFile) ? Number(/EXIT=(\d+)/.exec(readFileSync(exitFile, 'utf8'))?.[1]) : undefined);
+  return { name, screen, history, exitCode, keys: (...keys: string[]) => tmux('send-keys', '-t', name, ...keys) };
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+async function until<T>(check: () => T | undefined | false, what: string, describe: () => string, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The simulator's final answer for a batch, read with the client: what the screen must agree with. */
+async function finalState(customerId: string, trackingId: string) {
+  const client = createBatchStatusClient({ baseUrl: sim.url, token: 'simulator-token' });
+  return client.getBatchStatus(customerId, trackingId);
+}
+
+function spawnPiped(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const watchArgs = (scenario: ScenarioName, ...extra: string[]) => {
+  const batch = sim.addBatch(scenario);
+  return { batch, args: ['watch', batch.customerId, batch.trackingId, '--base-url', sim.url, '--token', 'simulator-token', '--interval', '300ms', ...extra] };
+};
+
+describe('interactive, in a real terminal (tmux)', () => {
+  it('shows the live view, every batch transition and the failed devices, and exits 1', async () => {
+    const { batch, args } = watchArgs('device-errors');
+    const run = startInTmux(args);
+    await until(() => /Status .* (queued|processing)/.test(run.screen()), 'the live view', run.screen);
+    const live = run.screen();
+    expect(live).toContain(`Customer ${batch.customerId}`);
+    expect(live).toContain('q quit · f failed only · / search serial · r refresh');
+    expect(live).toMatch(/Serial number\s+Product key\s+Status\s+Error/);
+    expect(live.trimEnd().split('\n').length).toBeLessThanOrEqual(40);
+
+    const code = await until(run.exitCode, 'the exit code', run.history);
+    expect(code).toBe(1);
+    const text = run.history();
+    const final = await finalState(batch.customerId, batch.trackingId);
+    const failed = final.devices.filter((device) => device.errorCode);
+    expect(failed).toHaveLength(6);
+    // Transitions, in the scrollback log.
+    expect(text).toMatch(/\d\d:\d\d:\d\d Batch (queued → processing|processing: \d+\/\d+ devices done)/);
+    expect(text).toMatch(/\d\d:\d\d:\d\d Batch processing → finished with errors/);
+    for (const device of failed) {
+      expect(text).toMatch(new RegExp(`Device ${device.serialNumber} failed: ${device.errorCode} \\w+ — `));
+    }
+    // The summary left on screen.
+    expect(text).toContain('✖ Batch finished with errors: 6 of 20 devices failed.');
+    expect(text).toContain('Failed devices:');
+    for (const device of failed) expect(text).toMatch(new RegExp(`^  ${device.serialNumber}  ${device.productKey}  ${device.errorCode} `, 'm'));
+    expect(text).toMatch(/Status ✖ finished with errors/);
+    expect(text).toMatch(/\[█+\] 20\/20 devices done \(100%\)/);
+  });
+
+  it('follows a 10,000-device batch within the window, filters with f, survives a resize, and q exits 130', async () => {
+    const { args } = watchArgs('large', '--interval', '1s');
+    const run = startInTmux(args);
+    await until(() => /Devices 1–\d+ of 10000/.test(run.screen()) || /Devices 1–\d+ of \d{3,}/.test(run.screen()), 'the device table', run.screen);
+    const lines = run.screen().split('\n');
+    expect(lines.filter((line) => line.includes('q quit'))).toHaveLength(1);
+
+    // The table footer names the filter (the help line also says "f failed only", so match the footer).
+    const filtered = () => / · failed only\s*$/m.test(run.screen());
+    run.keys('f');
+    await until(filtered, 'the failed-only filter', run.screen);
+    run.keys('f');
+    await until(() => !filtered(), 'the filter to go', run.screen);
+
+    tmux('resize-window', '-t', run.name, '-x', '90', '-y', '20');
+    await until(() => {
+      const screen = run.screen().trimEnd().split('\n');
+      return screen.length <= 20 && screen.some((line) => line.startsWith('q quit')) && screen.some((line) => /Devices 1–\d+ of/.test(line));
+    }, 'the view to fit 90×20', run.screen);
+
+    run.keys('q');
+    const code = await until(run.exitCode, 'the exit code', run.history);
+    expect(code).toBe(130);
+    expect(run.history()).toMatch(/Interrupted\. Last known state: batch (queued|processing), \d+\/\d+ devices done\./);
+  });
+
+  it('Ctrl-C exits 130 too', async () => {
+    const { args } = watchArgs('slow');
+    const run = startInTmux(args);
+    await until(() => run.screen().includes('q quit'), 'the live view', run.screen);
+    run.keys('C-c');
+    expect(await until(run.exitCode, 'the exit code', run.history)).toBe(130);
+  });
+
+  it('follows the proxy’s event stream (SSE) when the base URL is the proxy', async () => {
+    const { loadConfig, startProxy } = await import('@batchwatch/proxy');
+    const proxy = await startProxy(
+      loadConfig({
+        BATCHWATCH_PORT: '0',
+        BATCHWATCH_UPSTREAM_URL: sim.url,
+        BATCHWATCH_UPSTREAM_TOKEN: 'simulator-token',
+        BATCHWATCH_API_KEYS: 'tui=tui-key-0123456789abcdef',
+        BATCHWATCH_CUSTOMER_ACL: 'tui=*',
+        BATCHWATCH_POLL_INTERVAL_MS: '300',
+        BATCHWATCH_POLL_MAX_INTERVAL_MS: '600',
+        BATCHWATCH_CACHE_TTL_MS: '100',
+        BATCHWATCH_LOG_LEVEL: 'silent',
+      }),
+    );
+    try {
+      const batch = sim.addBatch('device-errors');
+      const run = startInTmux(['watch', batch.customerId, batch.trackingId, '--base-url', proxy.url], { BATCHWATCH_TOKEN: 'tui-key-0123456789abcdef' });
+      await until(() => run.screen().includes('live events from the proxy (SSE)'), 'the SSE source line', run.screen);
+      expect(await until(run.exitCode, 'the exit code', run.history)).toBe(1);
+      expect(run.history()).toContain('✖ Batch finished with errors: 6 of 20 devices failed.');
+      expect(run.history()).toContain('Following the proxy’s live event stream (SSE)');
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('pipes (no terminal)', () => {
+  it('--plain: timestamped lines without escape codes, the summary, exit 1', async () => {
+    const { batch, args } = watchArgs('device-errors', '--plain');
+    const { code, stdout, stderr } = await spawnPiped(args);
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    expect(stdout).not.toMatch(/\u001b/);
+    const lines = stdout.trimEnd().split('\n');
+    const summaryStart = lines.findIndex((line) => line.startsWith('✖ Batch finished with errors'));
+    expect(summaryStart).toBeGreaterThan(0);
+    for (const line of lines.slice(0, summaryStart)) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \S/);
+    expect(lines[0]).toContain(`Watching batch ${batch.trackingId}`);
+    expect(lines.slice(0, summaryStart).filter((line) => / failed: (802|806|808) /.test(line))).toHaveLength(6);
+    expect(lines.at(-1)).toMatch(/^Elapsed /);
+  });
+
+  it('no flag, but not a terminal: plain output all the same', async () => {
+    const { args } = watchArgs('clean');
+    const { code, stdout } = await spawnPiped(args);
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/\u001b/);
+    expect(stdout).toContain('✔ Batch finished: all 12 devices registered.');
+  });
+
+  it('--json: every line is a JSON object, the last is the summary, nothing else on stdout', async () => {
+    const { batch, args } = watchArgs('device-errors', '--json');
+    const { code, stdout, stderr } = await spawnPiped(args);
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    const lines = stdout.trimEnd().split('\n');
+    const objects = lines.map((line) => JSON.parse(line) as { type: string });
+    expect(objects.slice(0, -1).every((object) => object.type !== 'summary')).toBe(true);
+    expect(objects.at(-1)).toMatchObject({ type: 'summary', exitCode: 1, batchTrackingId: batch.trackingId, total: 20 });
+  });
+
+  it('bad arguments: exit 2, a message on stderr, nothing on stdout, no request', async () => {
+    sim.resetRequests();
+    const { code, stdout, stderr } = await spawnPiped(['watch', 'nope', 'nope', '--base-url', sim.url, '--token', 'simulator-token']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/customer id must be a GUID/);
+    expect(sim.requests).toEqual([]);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeDevice, type DeviceDetails } from '@batchwatch/client';
+import { clampScroll, planLayout, SearchCache, tableColumns, visibleKeys } from '../src/view.js';
+import { device } from './helpers.js';
+
+describe('planLayout', () => {
+  it.each([40, 24, 12, 8, 5, 3, 2, 1, 0])('never plans more than rows − 1 lines (%d rows)', (rows) => {
+    for (const notice of [false, true]) {
+      for (const ended of [false, true]) {
+        const plan = planLayout(rows, { notice, ended });
+        const fixed = [...plan.sections].filter((section) => section !== 'table').length + (plan.sections.has('detail') ? 1 : 0);
+        const table = plan.sections.has('table') ? 2 + plan.tableRows : 0;
+        expect(fixed + table).toBe(plan.height);
+        expect(plan.height).toBeLessThanOrEqual(Math.max(0, rows - 1));
+      }
+    }
+  });
+
+  it('gives a 40-row terminal a full header, the help line and the rest to the table', () => {
+    const plan = planLayout(40, { notice: false, ended: false });
+    expect([...plan.sections].sort()).toEqual(['counts', 'detail', 'help', 'progress', 'source', 'status', 'table', 'title']);
+    expect(plan.tableRows).toBe(39 - 10);
+    expect(planLayout(40, { notice: true, ended: false }).tableRows).toBe(39 - 11);
+  });
+
+  it('keeps status and help on tiny terminals and drops the table on the final frame', () => {
+    expect([...planLayout(3, { notice: false, ended: false }).sections]).toEqual(['status', 'help']);
+    expect(planLayout(40, { notice: false, ended: true }).sections.has('table')).toBe(false);
+  });
+});
+
+describe('clampScroll', () => {
+  it('keeps the cursor in the list and the window around it', () => {
+    expect(clampScroll({ cursor: -3, top: 0 }, 100, 10)).toEqual({ cursor: 0, top: 0 });
+    expect(clampScroll({ cursor: 15, top: 0 }, 100, 10)).toEqual({ cursor: 15, top: 6 });
+    expect(clampScroll({ cursor: 500, top: 0 }, 100, 10)).toEqual({ cursor: 99, top: 90 });
+    expect(clampScroll({ cursor: 3, top: 8 }, 100, 10)).toEqual({ cursor: 3, top: 3 });
+    expect(clampScroll({ cursor: 5, top: 50 }, 0, 10)).toEqual({ cursor: 0, top: 0 });
+  });
+});
+
+describe('SearchCache', () => {
+  const devices = new Map<string, DeviceDetails>();
+  const add = (serial: string) => {
+    const entry = normalizeDevice(device(serial, 'processing'));
+    devices.set(entry.key, entry);
+    return entry.key;
+  };
+
+  it('matches serial numbers case-insensitively and resumes instead of rescanning', () => {
+    const cache = new SearchCache();
+    const order = ['PF001', 'AB002', 'pf003'].map(add);
+    const first = cache.filter(order, 'pf', devices);
+    expect(first).toEqual(['PF001|PK-PF001', 'pf003|PK-pf003']);
+    expect(cache.filter(order, 'pf', devices)).toBe(first); // nothing new: the same array
+
+    const grown = [...order, add('PF004'), add('ZZ005')];
+    const scanned: string[] = [];
+    const spy = new Map(devices);
+    const original = spy.get.bind(spy);
+    spy.get = (key: string) => (scanned.push(key), original(key));
+    expect(cache.filter(grown, 'pf', spy)).toEqual(['PF001|PK-PF001', 'pf003|PK-pf003', 'PF004|PK-PF004']);
+    expect(scanned).toEqual(['PF004|PK-PF004', 'ZZ005|PK-ZZ005']);
+  });
+
+  it('starts over for another query or another list, and returns the list itself without a query', () => {
+    const cache = new SearchCache();
+    const order = ['PF001', 'AB002'].map(add);
+    expect(cache.filter(order, 'ab', devices)).toEqual(['AB002|PK-AB002']);
+    expect(cache.filter(order, '', devices)).toBe(order);
+    expect(cache.filter(['AB002|PK-AB002'], 'pf', devices)).toEqual([]);
+    expect(visibleKeys({ order, failed: [], devices }, true, '', cache)).toEqual([]);
+  });
+});
+
+describe('tableColumns', () => {
+  it('fills the width and drops the product key on narrow terminals', () => {
+    const wide = tableColumns(120, 20);
+    expect(2 + wide.serial + wide.productKey + wide.status + wide.error).toBe(120);
+    expect(tableColumns(80, 20).productKey).toBe(0);
+  });
+});

@@ -1,0 +1,357 @@
+/**
+ * Proxy benchmarks, each a ratio against a baseline measured in the same run, on loopback:
+ *   1. cache-hit req/s vs a bare Express app returning the same body            (goal ≥ 0.9×)
+ *   2. uncached pass-through req/s vs http-proxy-middleware on the same upstream (goal ≥ 1.3×)
+ *   3. upstream calls per poll interval with 1000 SSE watchers of one batch       (goal 1)
+ *   4. time for one transition to reach 1000 SSE subscribers                      (goal < 100 ms)
+ *
+ * Every server runs in its own child process (this file, forked with a role) so that the load generator
+ * never shares an event loop with what it measures. Run: `npx tsx tools/bench/proxy.ts`.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { BenchRow } from './report.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const API_KEY = 'bench-key-0123456789abcdef';
+const UPSTREAM_TOKEN = 'simulator-token';
+const CUSTOMER = '47021739-3426-40bf-9601-61b4b6d7c793';
+const WARMUP_S = 1;
+const DURATION_S = 5;
+const CONNECTIONS = 50;
+const WATCHERS = 1000;
+const POLL_INTERVAL_MS = 500;
+
+// ---------------------------------------------------------------------------------------------------------
+// Child roles: each starts one server and reports its URL over IPC.
+
+type Message = { cmd: string; [key: string]: unknown };
+
+async function child(role: string): Promise<void> {
+  const reply = (message: object) => process.send!(message);
+  if (role === 'sim') {
+    const { startSimulator, createVirtualClock } = await import('@batchwatch/simulator');
+    const clock = createVirtualClock();
+    const sim = await startSimulator({ clock });
+    process.on('message', (message: Message) => {
+      if (message.cmd === 'add') {
+        const batch = sim.addBatch(message.scenario as 'clean');
+        if (message.finished) clock.advance(3_600_000);
+        reply({ id: message.id, trackingId: batch.trackingId });
+      } else if (message.cmd === 'advance') {
+        clock.advance(message.ms as number);
+        reply({ id: message.id });
+      } else if (message.cmd === 'count') {
+        const n = sim.requests.filter((r) => r.path.includes(message.trackingId as string)).length;
+        sim.resetRequests();
+        reply({ id: message.id, n });
+      }
+    });
+    reply({ url: sim.url });
+    return;
+  }
+  const env = JSON.parse(process.env.BENCH_ENV ?? '{}') as Record<string, string>;
+  if (role === 'proxy') {
+    const { loadConfig, startProxy } = await import('@batchwatch/proxy');
+    const running = await startProxy(loadConfig(env));
+    reply({ url: running.url });
+    return;
+  }
+  const { default: express } = await import('express');
+  const app = express();
+  if (role === 'bare') {
+    const body = Buffer.from(env.BODY!);
+    app.get('/v1/customers/:customerId/batchJobStatus/:trackingId', (_req, res) => {
+      res.type('application/json').send(body);
+    });
+  } else if (role === 'hpm') {
+    const { createProxyMiddleware } = await import('http-proxy-middleware');
+    const { Agent } = await import('node:http');
+    // A keep-alive agent, like the proxy's client has: the baseline is HPM at its best, not its defaults.
+    const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    app.use(
+      createProxyMiddleware({
+        target: env.TARGET,
+        changeOrigin: true,
+        agent,
+        pathFilter: '/v1/customers',
+        on: { proxyReq: (proxyReq) => proxyReq.setHeader('authorization', `Bearer ${UPSTREAM_TOKEN}`) },
+      }),
+    );
+  }
+  const server = app.listen(0, '127.0.0.1', () => {
+    const address = server.address() as { port: number };
+    reply({ url: `http://127.0.0.1:${address.port}` });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The parent: spawning, load, measurement.
+
+interface Child {
+  url: string;
+  process: ChildProcess;
+  call(message: Message): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+async function spawnRole(role: string, env: Record<string, string> = {}): Promise<Child> {
+  const proc = fork(SELF, [`--role=${role}`], {
+    execArgv: ['--conditions=@batchwatch/source', '--import', 'tsx'],
+    env: { ...process.env, BENCH_ENV: JSON.stringify(env) },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.once('message', (message: { url: string }) => resolve(message.url));
+    proc.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready`)));
+  });
+  let next = 0;
+  return {
+    url,
+    process: proc,
+    call(message) {
+      const id = ++next;
+      return new Promise((resolve) => {
+        const onMessage = (reply: { id?: number }) => {
+          if (reply.id !== id) return;
+          proc.off('message', onMessage);
+          resolve(reply as Record<string, unknown>);
+        };
+        proc.on('message', onMessage);
+        proc.send({ ...message, id });
+      });
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+        setTimeout(() => proc.kill('SIGKILL'), 15_000).unref();
+      }),
+  };
+}
+
+function proxyEnv(upstream: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    BATCHWATCH_HOST: '127.0.0.1',
+    BATCHWATCH_PORT: '0',
+    BATCHWATCH_UPSTREAM_URL: upstream,
+    BATCHWATCH_UPSTREAM_TOKEN: UPSTREAM_TOKEN,
+    BATCHWATCH_API_KEYS: `bench=${API_KEY}`,
+    BATCHWATCH_CUSTOMER_ACL: 'bench=*',
+    // Rate limiting stays on; the budget is just large enough for a load test.
+    BATCHWATCH_RATE_LIMIT: '100000000',
+    BATCHWATCH_LOG_LEVEL: 'info',
+    BATCHWATCH_SHUTDOWN_GRACE_MS: '1000',
+    ...extra,
+  };
+}
+
+type Autocannon = (options: Record<string, unknown>) => Promise<{
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** Requests per second over DURATION_S after a WARMUP_S warm-up that is thrown away. */
+async function load(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const options = { url, headers, connections: CONNECTIONS, pipelining: 1 };
+  await autocannon({ ...options, duration: WARMUP_S });
+  const result = await autocannon({ ...options, duration: DURATION_S });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx and ${result.errors} errors under load`);
+  return result.requests.average;
+}
+
+const perSecond = (n: number) => `${Math.round(n).toLocaleString('en-US')} req/s`;
+
+async function cacheHit(sim: Child): Promise<BenchRow> {
+  const { trackingId } = (await sim.call({ cmd: 'add', scenario: 'demo', finished: true })) as { trackingId: string };
+  const path = `/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}`;
+  const proxy = await spawnRole('proxy', proxyEnv(sim.url, { BATCHWATCH_CACHE_TERMINAL_TTL_MS: '3600000' }));
+  try {
+    const body = await (await fetch(`${proxy.url}${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } })).text();
+    const bare = await spawnRole('bare', { BODY: body });
+    try {
+      const baseline = await load(`${bare.url}${path}`);
+      const measured = await load(`${proxy.url}${path}`, { Authorization: `Bearer ${API_KEY}` });
+      const ratio = measured / baseline;
+      return { benchmark: 'cache-hit GET vs bare Express (same body)', value: perSecond(measured), baseline: perSecond(baseline), ratio, goal: '≥ 0.9×', met: ratio >= 0.9 };
+    } finally {
+      await bare.stop();
+    }
+  } finally {
+    await proxy.stop();
+  }
+}
+
+async function passThrough(sim: Child): Promise<BenchRow> {
+  const { trackingId } = (await sim.call({ cmd: 'add', scenario: 'demo', finished: true })) as { trackingId: string };
+  const path = `/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}`;
+  const hpm = await spawnRole('hpm', { TARGET: sim.url });
+  let baseline: number;
+  try {
+    baseline = await load(`${hpm.url}${path}`);
+  } finally {
+    await hpm.stop();
+  }
+  await sim.call({ cmd: 'count', trackingId });
+  const proxy = await spawnRole('proxy', proxyEnv(sim.url, { BATCHWATCH_CACHE_TTL_MS: '0', BATCHWATCH_CACHE_TERMINAL_TTL_MS: '0' }));
+  try {
+    const measured = await load(`${proxy.url}${path}`, { Authorization: `Bearer ${API_KEY}` });
+    const ratio = measured / baseline;
+    return {
+      benchmark: 'uncached pass-through (TTL 0, coalescing on) vs http-proxy-middleware',
+      value: perSecond(measured),
+      baseline: perSecond(baseline),
+      ratio,
+      goal: '≥ 1.3×',
+      met: ratio >= 1.3,
+    };
+  } finally {
+    await proxy.stop();
+  }
+}
+
+interface Watchers {
+  /** Resolves with each watcher's receive time of the first chunk containing `marker` after `arm()`. */
+  arm(marker: string): Promise<number[]>;
+  close(): void;
+}
+
+/** Opens `count` event streams (plain node:http, one socket each) and waits for each one's first event. */
+async function openWatchers(url: string, count: number): Promise<Watchers> {
+  const responses: IncomingMessage[] = [];
+  let marker: string | undefined;
+  let onHit: ((index: number, at: number) => void) | undefined;
+  await Promise.all(
+    Array.from(
+      { length: count },
+      (_, index) =>
+        new Promise<void>((resolve, reject) => {
+          const req = httpRequest(url, { agent: false, headers: { Authorization: `Bearer ${API_KEY}` } }, (res) => {
+            if (res.statusCode !== 200) return reject(new Error(`watcher ${index}: HTTP ${res.statusCode}`));
+            responses.push(res);
+            res.setEncoding('utf8');
+            let ready = false;
+            res.on('data', (chunk: string) => {
+              const at = Date.now();
+              if (!ready && chunk.includes('event: snapshot')) {
+                ready = true;
+                resolve();
+              }
+              if (marker && chunk.includes(marker)) onHit?.(index, at);
+            });
+          });
+          req.on('error', reject);
+          req.end();
+        }),
+    ),
+  );
+  return {
+    arm(text) {
+      marker = text;
+      const times = new Array<number>(count).fill(0);
+      let left = count;
+      return new Promise((resolve) => {
+        onHit = (index, at) => {
+          if (times[index]) return;
+          times[index] = at;
+          if (--left === 0) resolve(times);
+        };
+      });
+    },
+    close: () => responses.forEach((res) => res.destroy()),
+  };
+}
+
+async function sseBenches(sim: Child): Promise<BenchRow[]> {
+  const { trackingId } = (await sim.call({ cmd: 'add', scenario: 'clean' })) as { trackingId: string };
+  const proxy = await spawnRole(
+    'proxy',
+    proxyEnv(sim.url, { BATCHWATCH_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS), BATCHWATCH_POLL_MAX_INTERVAL_MS: String(POLL_INTERVAL_MS) }),
+  );
+  const watchers = await openWatchers(`${proxy.url}/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}/events`, WATCHERS);
+  try {
+    // (3) Upstream calls per interval while 1000 streams watch the (still queued) batch.
+    const intervals = 10;
+    await sim.call({ cmd: 'count', trackingId });
+    await new Promise((resolve) => setTimeout(resolve, intervals * POLL_INTERVAL_MS));
+    const calls = (await sim.call({ cmd: 'count', trackingId })).n as number;
+    const perInterval = calls / intervals;
+
+    // (4) Fan-out: from the moment the proxy observed the change (the event's `at`) to its arrival at the last watcher.
+    const arrivals = watchers.arm('event: batch-status');
+    const atProbe = waitForEventAt(`${proxy.url}/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}/events`, 'batch-status');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the probe has its snapshot
+    await sim.call({ cmd: 'advance', ms: 2_500 }); // queued → processing
+    const times = await arrivals;
+    const at = await atProbe;
+    const fanOutMs = Math.max(...times) - at;
+    return [
+      {
+        benchmark: `upstream calls per poll interval, ${WATCHERS} SSE watchers of one batch`,
+        value: `${perInterval.toFixed(2)} (${calls} calls in ${intervals} intervals)`,
+        baseline: `${WATCHERS} (one poller per watcher)`,
+        ratio: null,
+        goal: '1',
+        met: perInterval <= 1.1,
+      },
+      {
+        benchmark: `one transition reaching all ${WATCHERS} SSE subscribers`,
+        value: `${fanOutMs} ms`,
+        baseline: '—',
+        ratio: null,
+        goal: '< 100 ms',
+        met: fanOutMs < 100,
+      },
+    ];
+  } finally {
+    watchers.close();
+    await proxy.stop();
+  }
+}
+
+/** One extra stream that reports the `at` (when the proxy observed the change) of the first event of `type`. */
+async function waitForEventAt(url: string, type: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent: false, headers: { Authorization: `Bearer ${API_KEY}` } }, (res) => {
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        const match = new RegExp(`event: ${type}\\ndata: (.*)\\n`).exec(buffer);
+        if (match) {
+          resolve(Date.parse((JSON.parse(match[1]!) as { at: string }).at));
+          res.destroy();
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const sim = await spawnRole('sim');
+  try {
+    const rows = [await cacheHit(sim), await passThrough(sim)];
+    rows.push(...(await sseBenches(sim)));
+    return rows;
+  } finally {
+    await sim.stop();
+  }
+}
+
+const role = process.argv.find((arg) => arg.startsWith('--role='))?.slice('--role='.length);
+if (role) {
+  await child(role);
+} else if (import.meta.url === `file://${process.argv[1]}` || process.argv[1] === SELF) {
+  const { formatTable } = await import('./report.js');
+  const rows = await run();
+  console.log(formatTable(rows));
+  console.log(`\nNode ${process.version}, ${(await import('node:os')).cpus().length} CPUs, loopback; ${DURATION_S} s per load after ${WARMUP_S} s warm-up, ${CONNECTIONS} connections.`);
+}
