@@ -3,6 +3,13 @@
 // the interactive mode): an installed CLI runs the production build unless told otherwise.
 process.env.NODE_ENV ??= 'production';
 const { main } = await import('./run.js');
+const { ExitCode } = await import('./exit-codes.js');
+
+// `batchwatch watch … | head`: once the reader is gone nothing more can be shown; end as interrupted.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(ExitCode.Interrupted);
+  throw error;
+});
 
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,

@@ -104,8 +104,10 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
       return outcome;
     };
   } else {
-    // Ink reads colour support when it is first imported: settle it first.
+    // Ink's chalk decides colour support when it is first imported: settle it first. Chalk also turns
+    // colour off whenever CI is set, even to "false", which here already means "not CI".
     if (!options.color) process.env.FORCE_COLOR = '0';
+    else if (process.env.CI !== undefined && !isCi(process.env)) delete process.env.CI;
     session = new WatchSession(source, { ...base, flushMs: 1_000 / 15 });
     const { runInteractive } = await import('./ui/render.js');
     finish = () => runInteractive(session, io, t, options.locale);

@@ -42,8 +42,10 @@ function tmux(...args: string[]): string {
 
 beforeAll(async () => {
   requireTmux();
-  if (!existsSync(join(ROOT, 'openapi/dist/index.js'))) tsc('openapi/tsconfig.lib.json');
-  if (!existsSync(join(ROOT, 'packages/client/dist/index.js'))) tsc('packages/client/tsconfig.lib.json');
+  // apps/tui compiles against the declarations of its dependencies, and the binary runs their JavaScript.
+  const built = (dir: string) => existsSync(join(ROOT, dir, 'dist/index.js')) && existsSync(join(ROOT, dir, 'dist/index.d.ts'));
+  if (!built('openapi')) tsc('openapi/tsconfig.lib.json');
+  if (!built('packages/client')) tsc('packages/client/tsconfig.lib.json');
   tsc('apps/tui/tsconfig.lib.json');
   sim = await startSimulator({ speed: 2 });
 });
@@ -62,13 +64,14 @@ afterAll(async () => {
 function startInTmux(args: string[], env: Record<string, string> = {}) {
   const name = `bw${++session}`;
   const exitFile = join(work, `${name}.exit`);
-  const vars = Object.entries({ CI: 'false', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...env }).map(([key, value]) => `${key}=${shellQuote(value)}`);
+  const vars = Object.entries({ CI: 'false', TERM: 'xterm-256color', LANG: 'C.UTF-8', NODE_ENV: 'production', ...env }).map(([key, value]) => `${key}=${shellQuote(value)}`);
   const command = `env ${vars.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo EXIT=$? > ${shellQuote(exitFile)}; sleep 600`;
   tmux('-u', 'new-session', '-d', '-s', name, '-x', '120', '-y', '40', command);
   const screen = () => tmux('capture-pane', '-p', '-t', name);
+  const styled = () => tmux('capture-pane', '-p', '-e', '-t', name);
   const history = () => tmux('capture-pane', '-p', '-J', '-S', '-5000', '-t', name);
   const exitCode = () => (existsSync(exitFile) ? Number(/EXIT=(\d+)/.exec(readFileSync(exitFile, 'utf8'))?.[1]) : undefined);
-  return { name, screen, history, exitCode, keys: (...keys: string[]) => tmux('send-keys', '-t', name, ...keys) };
+  return { name, screen, styled, history, exitCode, keys: (...keys: string[]) => tmux('send-keys', '-t', name, ...keys) };
 }
 
 function shellQuote(value: string): string {
@@ -197,6 +200,23 @@ describe('interactive, in a real terminal (tmux)', () => {
       expect(run.history()).toContain('Following the proxy’s live event stream (SSE)');
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('honours NO_COLOR and --no-color: glyphs and words, no colour codes', async () => {
+    // SGR colour parameters: 30–37, 90–97 (foreground), 38;… (extended).
+    const colour = /\u001b\[[0-9;]*(?:3[0-8]|9[0-7])[0-9;]*m/;
+    const coloured = startInTmux(watchArgs('slow').args);
+    await until(() => coloured.screen().includes('q quit'), 'the coloured live view', coloured.screen);
+    await until(() => colour.test(coloured.styled()), 'colour codes (the check below can fail)', coloured.styled);
+    coloured.keys('q');
+
+    for (const [env, flags] of [[{ NO_COLOR: '1' }, []], [{}, ['--no-color']]] as const) {
+      const run = startInTmux([...watchArgs('slow').args, ...flags], env);
+      await until(() => /Status ◌ queued|Status ◐ processing/.test(run.screen()), 'the live view', run.screen);
+      expect(run.styled()).not.toMatch(colour);
+      run.keys('q');
+      expect(await until(run.exitCode, 'the exit code', run.history)).toBe(130);
     }
   });
 });

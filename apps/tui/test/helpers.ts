@@ -22,7 +22,8 @@ export function testIO(overrides: Partial<WatchIO> = {}) {
   const stdout = capture();
   const stderr = capture();
   const stdin = new PassThrough() as unknown as NodeJS.ReadStream;
-  return { stdout, stderr, stdin, env: {}, handleSignals: false, ...overrides } satisfies WatchIO;
+  const io = { stdin, env: {}, handleSignals: false, ...overrides, stdout, stderr };
+  return io satisfies WatchIO;
 }
 
 export function device(serial: string, status: string, extra: Partial<DeviceUploadDetails> = {}): DeviceUploadDetails {

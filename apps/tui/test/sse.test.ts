@@ -90,7 +90,7 @@ describe('the proxy event stream', () => {
   });
 
   it('a fresh snapshot after a reconnect becomes just the changes since the last known state', async () => {
-    const server = await serve((req, res, connection) => {
+    const server = await serve((_req, res, connection) => {
       openStream(res);
       if (connection === 1) {
         send(res, { type: 'snapshot', seq: 1, at, snapshot: snapshotBody('processing', [device('A', 'processing')]) });

@@ -58,7 +58,7 @@ describe('layout', () => {
     const text = frame();
     expect(text).toContain(`Customer ${CUSTOMER}`);
     expect(text).toContain(`Batch ${TRACKING}`);
-    expect(text).toMatch(/Status ◐ processing/);
+    expect(text).toMatch(/Status ◐ processing \(failed 2\)/);
     expect(text).toMatch(/\[█+░+\] 3\/4 devices done \(75%\)/);
     expect(text).toMatch(/◌ queued 0 · ◐ processing 1 · ✔ finished 1 · ✖ finished with errors 2 · failed 2/);
     expect(text).toContain('Correlation id corr-1234 · polling every 5s');

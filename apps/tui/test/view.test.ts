@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeDevice, type DeviceDetails } from '@batchwatch/client';
 import { clampScroll, planLayout, SearchCache, tableColumns, visibleKeys } from '../src/view.js';
+import { wrapLine } from '../src/ui/TransitionLog.js';
+import { fit } from '../src/ui/theme.js';
 import { device } from './helpers.js';
 
 describe('planLayout', () => {
@@ -78,5 +80,24 @@ describe('tableColumns', () => {
     const wide = tableColumns(120, 20);
     expect(2 + wide.serial + wide.productKey + wide.status + wide.error).toBe(120);
     expect(tableColumns(80, 20).productKey).toBe(0);
+  });
+});
+
+describe('text fitting', () => {
+  it('wraps log lines at spaces within the width, keeping every word', () => {
+    const text = 'Device SN-1 failed: 808 ZtdDeviceAssignedToOtherTenant — Registered to another tenant; the other tenant must deregister it.';
+    const lines = wrapLine(text, 40).split('\n');
+    expect(lines.every((line) => [...line].length <= 40)).toBe(true);
+    expect(lines.join(' ')).toBe(text);
+    expect(wrapLine('short', 40)).toBe('short');
+    expect(wrapLine('abcdefghij', 4).split('\n')).toEqual(['abcd', 'efgh', 'ij']);
+  });
+
+  it('pads or cuts cells to an exact width', () => {
+    expect(fit('abc', 5)).toBe('abc  ');
+    expect(fit('abcdef', 4)).toBe('abc…');
+    expect(fit('abcdef', 5, '...')).toBe('ab...');
+    expect(fit('abcdef', 2, '...')).toBe('..');
+    expect(fit('abc', 0)).toBe('');
   });
 });

@@ -35,9 +35,13 @@ export function StatusLine({ state, t, locale, now }: Props) {
     <Text wrap="truncate-end">
       <Text dimColor>{t('header.status')}</Text>{' '}
       {status ? (
-        <Text color={statusColor[status]} bold>
-          {statusGlyph[status]} {statusWord(t, status)}
-        </Text>
+        <>
+          <Text color={statusColor[status]} bold>
+            {statusGlyph[status]} {statusWord(t, status)}
+          </Text>
+          {/* Partner Center may say "finished" while devices failed: say so next to it. */}
+          {state.failed.length > 0 ? <Text color="red"> ({t('count.failed')} {state.failed.length})</Text> : null}
+        </>
       ) : (
         <Text dimColor>{t('header.waiting')}</Text>
       )}
