@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBatchStatusClient } from '@batchwatch/client';
 import { startSimulator, type RunningSimulator, type ScenarioName } from '@batchwatch/simulator';
+import { PROXY_KEY, startTestProxy } from './helpers.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 
@@ -177,23 +178,10 @@ describe('interactive, in a real terminal (tmux)', () => {
   });
 
   it('follows the proxy’s event stream (SSE) when the base URL is the proxy', async () => {
-    const { loadConfig, startProxy } = await import('@batchwatch/proxy');
-    const proxy = await startProxy(
-      loadConfig({
-        BATCHWATCH_PORT: '0',
-        BATCHWATCH_UPSTREAM_URL: sim.url,
-        BATCHWATCH_UPSTREAM_TOKEN: 'simulator-token',
-        BATCHWATCH_API_KEYS: 'tui=tui-key-0123456789abcdef',
-        BATCHWATCH_CUSTOMER_ACL: 'tui=*',
-        BATCHWATCH_POLL_INTERVAL_MS: '300',
-        BATCHWATCH_POLL_MAX_INTERVAL_MS: '600',
-        BATCHWATCH_CACHE_TTL_MS: '100',
-        BATCHWATCH_LOG_LEVEL: 'silent',
-      }),
-    );
+    const proxy = await startTestProxy(sim.url, 300);
     try {
       const batch = sim.addBatch('device-errors');
-      const run = startInTmux(['watch', batch.customerId, batch.trackingId, '--base-url', proxy.url], { BATCHWATCH_TOKEN: 'tui-key-0123456789abcdef' });
+      const run = startInTmux(['watch', batch.customerId, batch.trackingId, '--base-url', proxy.url], { BATCHWATCH_TOKEN: PROXY_KEY });
       await until(() => run.screen().includes('live events from the proxy (SSE)'), 'the SSE source line', run.screen);
       expect(await until(run.exitCode, 'the exit code', run.history)).toBe(1);
       expect(run.history()).toContain('✖ Batch finished with errors: 6 of 20 devices failed.');

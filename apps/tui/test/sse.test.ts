@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startSimulator } from '@batchwatch/simulator';
 import { main } from '../src/run.js';
-import { CUSTOMER, device, testIO, TRACKING } from './helpers.js';
+import { CUSTOMER, device, PROXY_KEY, startTestProxy, testIO, TRACKING } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -147,25 +147,12 @@ describe('through the real proxy', () => {
   });
 
   it('follows a batch over SSE from start to finish', async () => {
-    const { loadConfig, startProxy } = await import('@batchwatch/proxy');
     const sim = await startSimulator({ speed: 10 });
     cleanup.push(() => sim.close());
     const batch = sim.addBatch('device-errors');
-    const proxy = await startProxy(
-      loadConfig({
-        BATCHWATCH_PORT: '0',
-        BATCHWATCH_UPSTREAM_URL: sim.url,
-        BATCHWATCH_UPSTREAM_TOKEN: 'simulator-token',
-        BATCHWATCH_API_KEYS: 'tui=tui-key-0123456789abcdef',
-        BATCHWATCH_CUSTOMER_ACL: 'tui=*',
-        BATCHWATCH_POLL_INTERVAL_MS: '100',
-        BATCHWATCH_POLL_MAX_INTERVAL_MS: '200',
-        BATCHWATCH_CACHE_TTL_MS: '50',
-        BATCHWATCH_LOG_LEVEL: 'silent',
-      }),
-    );
+    const proxy = await startTestProxy(sim.url, 100);
     cleanup.push(() => proxy.close());
-    const io = testIO({ env: { BATCHWATCH_TOKEN: 'tui-key-0123456789abcdef' } });
+    const io = testIO({ env: { BATCHWATCH_TOKEN: PROXY_KEY } });
     const code = await main(['watch', batch.customerId, batch.trackingId, '--base-url', proxy.url, '--json', '--timeout', '20s'], io);
     const lines = io.stdout.text().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(code).toBe(1);
