@@ -11,13 +11,13 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { RequestLocals } from './context.js';
+import { matchStatusPath } from './routes/paths.js';
 
-const HOT_PATH = /^\/v1\/customers\/[^/?]+\/batchjobstatus\/[^/?]+\/?(\?|$)/i;
 const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
 
-/** A GET of a batch status: the cache-hit path, kept as lean as correctness allows. */
-export function isHotPath(req: IncomingMessage): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && HOT_PATH.test(req.url ?? '');
+/** A GET of a batch status — the cache-hit path, kept as lean as correctness allows: its id segments. */
+export function hotPath(req: IncomingMessage): [string, string] | undefined {
+  return req.method === 'GET' || req.method === 'HEAD' ? matchStatusPath(req.url) : undefined;
 }
 
 const localsOf = (res: ServerResponse): RequestLocals => (res as unknown as { locals: RequestLocals }).locals;
@@ -55,14 +55,18 @@ export function createHttpLogger(log: Logger): RequestHandler {
   });
 }
 
-/** The line pino-http would write, for a hot-path request that has ended. */
-export function logRequest(log: Logger, req: IncomingMessage, res: ServerResponse, startedMs: number): void {
+/**
+ * The line pino-http would write, for a hot-path request that has ended. Successful requests go to the
+ * non-redacting `fast` logger (every field is built here); failures carry an error object and go to `log`.
+ */
+export function logRequest(loggers: { log: Logger; fast: Logger }, req: IncomingMessage, res: ServerResponse, elapsedMs: number): void {
   const error = (res as unknown as { err?: unknown }).err;
   const failed = error !== undefined || res.statusCode >= 500;
   const { requestId } = localsOf(res);
   const line: Record<string, unknown> = { reqId: requestId, res: { statusCode: res.statusCode } };
   if (failed) line.err = error ?? new Error(`failed with status code ${res.statusCode}`);
-  line.responseTime = Date.now() - startedMs;
+  line.responseTime = Math.round(elapsedMs);
   line.req = { id: requestId, method: req.method, url: req.url, remoteAddress: req.socket.remoteAddress };
+  const log = failed ? loggers.log : loggers.fast;
   log[levelFor(res, error)](outcome(res, line), failed ? 'request errored' : 'request completed');
 }

@@ -1,18 +1,19 @@
 /**
  * The Express application, constructible in-process (tests pass a log destination, a credential, a clock).
- * Request flow: helmet → request ids → access log + metrics → infra routes | batch routes (ids → auth →
- * rate limit → ACL → cache/poller) → 404 → error handler (ApiFault, never a stack).
+ * Request flow: front door (helmet headers, request ids, metrics, access log, URL limit) → batch routes
+ * (ids → auth → rate limit → ACL → cache | shared poller) | infra routes → 404 → error handler (an ApiFault,
+ * never a stack).
  */
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { TokenSource } from '@batchwatch/client';
 import { createAuthenticator } from './auth/index.js';
 import type { ProxyConfig } from './config.js';
-import { applyDeferredHeaders, frontDoor } from './front-door.js';
+import { applyDeferredHeaders, completed, frontDoor } from './front-door.js';
 import { locals, type AppContext, type ReadinessState } from './context.js';
 import { apiFault, mapError, type MappedFault } from './faults.js';
-import { createLogger } from './logger.js';
+import { createLoggers } from './logger.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { loadBundledSpec, renderDocs } from './openapi.js';
 import { EVENTS_ROUTE, streamEvents } from './routes/events.js';
@@ -45,15 +46,24 @@ export interface ProxyApp {
 }
 
 export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): ProxyApp {
-  const log = deps.logger ?? createLogger({ level: config.logLevel, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
+  const loggers = deps.logger
+    ? { log: deps.logger, accessLog: deps.logger }
+    : createLoggers({ level: config.logLevel, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
+  const { log } = loggers;
   const metrics = deps.metrics ?? createMetrics();
   const client = createUpstreamClient(config.upstream, metrics, deps.credential ? { credential: deps.credential } : {});
-  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, deps.now);
+  const { timeoutMs, attempts } = config.upstream;
+  const budgetMs = timeoutMs * (attempts + 1) + 1_000 * attempts; // attempts, backoff, and a token request
+  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, budgetMs, deps.now);
   const hub = new PollerHub(store, config, metrics, log);
+  for (const key of config.auth.apiKeys) {
+    if (!config.auth.keyAcl.has(key.name)) log.warn({ key: key.name }, 'this API key has no BATCHWATCH_CUSTOMER_ACL entry: it can read no customer');
+  }
   const spec = loadBundledSpec();
   const ctx: AppContext = {
     config,
     log,
+    accessLog: loggers.accessLog,
     metrics,
     store,
     hub,
@@ -67,10 +77,10 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // ETags are computed once per snapshot, not per response
-  app.set('trust proxy', config.server.trustProxy);
   app.use(frontDoor(ctx, [EVENTS_ROUTE]));
   // Batch routes first: they are the hot path, and every layer in front of them is walked per request.
-  app.get(STATUS_ROUTE, getStatus(ctx));
+  // The status GET is matched by one regex in its own layer (see routes/paths.ts).
+  app.use(getStatus(ctx));
   app.get(EVENTS_ROUTE, streamEvents(ctx));
   app.all([STATUS_ROUTE, EVENTS_ROUTE], (_req, res) => {
     locals(res).route = 'method-not-allowed';
@@ -98,7 +108,7 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
 function errorHandler(ctx: AppContext): ErrorRequestHandler {
   return (error, _req, res, _next) => {
     const mapped = mapError(error);
-    if (mapped.status >= 500) (res as unknown as { err?: unknown }).err = error; // pino-http logs it, with the stack, in the log only
+    if (mapped.status >= 500) (res as unknown as { err?: unknown }).err = error; // the access log records it, stack included, in the log only
     if (mapped.status === 500) ctx.log.error({ err: error, requestId: locals(res).requestId }, 'unexpected error');
     sendFault(res, mapped);
   };
@@ -114,4 +124,5 @@ export function sendFault(res: express.Response, mapped: MappedFault): void {
   for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
   res.status(mapped.status).json(mapped.fault);
+  completed(res);
 }

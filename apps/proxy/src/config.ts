@@ -2,7 +2,7 @@
  * Environment → a typed, validated configuration. Every variable the proxy reads is declared in `VARIABLES`
  * (which `--help` prints), and every problem becomes one `ConfigError` with a message an operator can act on.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { clouds, isGuid } from '@batchwatch/client';
 
@@ -56,7 +56,6 @@ export interface ProxyConfig {
     maxHeaderSize: number;
     shutdownDelayMs: number;
     shutdownGraceMs: number;
-    trustProxy: string | false;
   };
   logLevel: string;
 }
@@ -90,13 +89,13 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'BATCHWATCH_CACHE_TTL_MS', default: '5000', description: 'Cache lifetime of a queued/processing status (0 = no caching; coalescing stays on).' },
   { name: 'BATCHWATCH_CACHE_TERMINAL_TTL_MS', default: '3600000', description: 'Cache lifetime of a finished status.' },
   { name: 'BATCHWATCH_CACHE_STALE_MS', default: '600000', description: 'How long past its lifetime a status may still be served (marked stale) when the upstream fails.' },
-  { name: 'BATCHWATCH_CACHE_MAX_ENTRIES', default: '10000', description: 'Most batches kept in the cache (least recently used go first).' },
+  { name: 'BATCHWATCH_CACHE_MAX_ENTRIES', default: '10000', description: 'Most batches kept in the cache (the least recently refreshed go first).' },
   { name: 'BATCHWATCH_POLL_INTERVAL_MS', default: '5000', description: 'Upstream poll interval of a watched batch (one poller per batch).' },
   { name: 'BATCHWATCH_POLL_MAX_INTERVAL_MS', default: '30000', description: 'Quiet batches are polled less often, up to this.' },
   { name: 'BATCHWATCH_SSE_HEARTBEAT_MS', default: '15000', description: 'Interval of `: heartbeat` comments on event streams.' },
   { name: 'BATCHWATCH_SSE_RETRY_MS', default: '3000', description: 'Reconnect delay suggested to event-stream clients (`retry:`).' },
   { name: 'BATCHWATCH_SSE_REPLAY_EVENTS', default: '1000', description: 'Events kept per batch for `Last-Event-ID` replay.' },
-  { name: 'BATCHWATCH_SSE_MAX_BUFFER_BYTES', default: '1048576', description: 'A subscriber whose unsent output exceeds this is disconnected.' },
+  { name: 'BATCHWATCH_SSE_MAX_BUFFER_BYTES', default: '1048576', description: 'A subscriber with more unsent output than this at two heartbeats in a row is disconnected.' },
   { name: 'BATCHWATCH_RATE_LIMIT', default: '600', description: 'Requests per caller per window (0 = unlimited).' },
   { name: 'BATCHWATCH_RATE_LIMIT_WINDOW_S', default: '60', description: 'Rate-limit window.' },
   { name: 'BATCHWATCH_HEADERS_TIMEOUT_MS', default: '15000', description: 'Time allowed to receive request headers.' },
@@ -105,7 +104,6 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'BATCHWATCH_MAX_HEADER_SIZE', default: '8192', description: 'Largest request line + headers in bytes (larger: 431).' },
   { name: 'BATCHWATCH_SHUTDOWN_DELAY_MS', default: '0', description: 'On SIGTERM, time between readiness turning 503 and closing the listener.' },
   { name: 'BATCHWATCH_SHUTDOWN_GRACE_MS', default: '10000', description: 'Time in-flight requests get to finish after the listener closes.' },
-  { name: 'BATCHWATCH_TRUST_PROXY', default: 'false', description: 'Express `trust proxy` (e.g. `loopback`, a hop count); only affects logged client addresses.' },
   { name: 'BATCHWATCH_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.' },
 ];
 
@@ -150,7 +148,6 @@ export function loadConfig(env: Env = process.env): ProxyConfig {
       maxHeaderSize: read.int('BATCHWATCH_MAX_HEADER_SIZE', 8_192, 1_024, 1_048_576),
       shutdownDelayMs: read.int('BATCHWATCH_SHUTDOWN_DELAY_MS', 0, 0),
       shutdownGraceMs: read.int('BATCHWATCH_SHUTDOWN_GRACE_MS', 10_000, 0),
-      trustProxy: readTrustProxy(read.text('BATCHWATCH_TRUST_PROXY', 'false')),
     },
     logLevel: read.text('BATCHWATCH_LOG_LEVEL', 'info'),
   };
@@ -274,10 +271,6 @@ function readJwt(env: Env, read: Reader): JwtConfig | undefined {
   };
 }
 
-function readTrustProxy(value: string): string | false {
-  return value === 'false' || value === '' ? false : value;
-}
-
 export function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (bare === 'localhost') return true;
@@ -286,7 +279,7 @@ export function isLoopback(host: string): boolean {
 }
 
 export function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+  return hash('sha256', text, 'buffer');
 }
 
 function splitList(text: string, separator: string): string[] {

@@ -1,6 +1,7 @@
 /**
  * What every route needs, built once per app, and the per-request state kept in `res.locals`.
  */
+import type { ServerResponse } from 'node:http';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from './auth/index.js';
@@ -15,6 +16,8 @@ export type ReadinessState = 'starting' | 'ok' | 'shutting-down';
 export interface AppContext {
   config: ProxyConfig;
   log: Logger;
+  /** The hot path's access log (see logger.ts). */
+  accessLog: Logger;
   metrics: ProxyMetrics;
   store: StatusStore;
   hub: PollerHub;
@@ -33,8 +36,16 @@ export interface RequestLocals {
   route?: string;
   principal?: Principal;
   cache?: string;
-  /** Hot path: common headers not yet set, written with the response (see front-door.ts). */
-  deferredHeaders?: string[] | undefined;
+  /** The id segments when this is a batch-status GET (the hot path). */
+  statusPath?: [string, string] | undefined;
+  /** Hot path: the common headers are not set yet; they are written with the response (see front-door.ts). */
+  headersDeferred?: boolean;
+  /** The proxy is shutting down: responses say `Connection: close`. */
+  closing?: boolean;
+  /** performance.now() when the request arrived. */
+  started: number;
+  /** Hot path: records metrics and the access line once the response is handed over (see front-door.ts). */
+  complete?: ((res: ServerResponse) => void) | undefined;
 }
 
 export function locals(res: Response): RequestLocals {

@@ -8,62 +8,95 @@
  * carries all of them.
  */
 import { randomUUID } from 'node:crypto';
-import type { OutgoingHttpHeader, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { isGuid } from '@batchwatch/client';
-import { createHttpLogger, isHotPath, logRequest } from './access-log.js';
+import { createHttpLogger, hotPath, logRequest } from './access-log.js';
 import type { AppContext, RequestLocals } from './context.js';
 import { ProxyError } from './faults.js';
 
 /** Longest request target accepted (the batch routes need about 120 characters). */
 export const MAX_URL_LENGTH = 2_048;
 
+/** helmet's headers (static: computed once per process). */
+let securityHeaders: readonly string[] | undefined;
+
 /** `streamingRoutes` stay out of the latency histogram: event streams last as long as the client wants. */
 export function frontDoor(ctx: AppContext, streamingRoutes: readonly string[]): RequestHandler {
   const streaming = new Set(streamingRoutes);
   const { metrics, log } = ctx;
-  const securityHeaders = staticHelmetHeaders();
+  securityHeaders ??= staticHelmetHeaders();
   const httpLogger = createHttpLogger(log);
+  const loggers = { log, fast: ctx.accessLog };
+  /** Metrics (by route template; streams stay out of the latency histogram) and, on the hot path, the access line. */
+  const complete = (res: ServerResponse): void => {
+    const request = (res as Response).locals as RequestLocals;
+    const req = res.req;
+    const elapsedMs = performance.now() - request.started;
+    const labels = { method: req.method ?? 'GET', route: request.route ?? 'unmatched', status_code: String(res.statusCode) };
+    metrics.requests.inc(labels);
+    if (!streaming.has(labels.route)) metrics.duration.observe(labels, elapsedMs / 1000);
+    if (request.statusPath) logRequest(loggers, req, res, elapsedMs);
+  };
   return (req, res, next) => {
-    const startedMs = Date.now();
-    const started = performance.now();
     const request = res.locals as RequestLocals;
+    request.started = performance.now();
     request.requestId = guidHeader(req.headers['ms-requestid']) ?? randomUUID();
     request.correlationId = guidHeader(req.headers['ms-correlationid']) ?? randomUUID();
-    const common = [...securityHeaders, 'MS-RequestId', request.requestId, 'MS-CorrelationId', request.correlationId];
-    if (ctx.readiness.state === 'shutting-down') common.push('Connection', 'close');
-    const hot = isHotPath(req);
-    if (hot) request.deferredHeaders = common;
-    else setHeaders(res, common);
-    // One listener for metrics (by route template; streams stay out of the latency histogram) and the hot-path log line.
-    res.once('close', () => {
-      const labels = { method: req.method, route: request.route ?? 'unmatched', status_code: String(res.statusCode) };
-      metrics.requests.inc(labels);
-      if (!streaming.has(labels.route)) metrics.duration.observe(labels, (performance.now() - started) / 1000);
-      if (hot) logRequest(log, req, res, startedMs);
-    });
+    request.closing = ctx.readiness.state === 'shutting-down';
+    request.statusPath = hotPath(req);
+    if (request.statusPath) {
+      // Hot path: headers go out with the response, and completion is recorded when it is handed to Node
+      // (`sendWithHeaders` / `sendFault`), which saves a 'close' listener per request.
+      request.headersDeferred = true;
+      request.complete = complete;
+    } else {
+      setHeaders(res, commonHeaders(request, []));
+      res.on('close', () => complete(res));
+    }
     if (req.originalUrl.length > MAX_URL_LENGTH) throw new ProxyError(414, 'UriTooLong', `the request target is longer than ${MAX_URL_LENGTH} characters`);
-    if (hot) next();
+    if (request.statusPath) next();
     else httpLogger(req, res, next);
   };
 }
 
-/** Writes the status line with the deferred common headers and `own` in one go (no-op deferral off the hot path). */
-export function sendWithHeaders(res: Response, status: number, own: OutgoingHttpHeader[], body?: Buffer): void {
+/** Records a hot-path request as done (once); a no-op elsewhere, where the 'close' listener does it. */
+export function completed(res: Response): void {
   const request = res.locals as RequestLocals;
-  const deferred = request.deferredHeaders;
-  request.deferredHeaders = undefined;
-  res.writeHead(status, deferred ? [...deferred, ...own] : (own as never));
+  const complete = request.complete;
+  if (!complete) return;
+  request.complete = undefined;
+  complete(res);
+}
+
+/** helmet's headers, the request ids, `Connection: close` while shutting down, then `own`: one flat list. */
+function commonHeaders(request: RequestLocals, own: readonly string[]): string[] {
+  const all = securityHeaders!.concat('MS-RequestId', request.requestId, 'MS-CorrelationId', request.correlationId);
+  if (request.closing) all.push('Connection', 'close');
+  for (const value of own) all.push(value);
+  return all;
+}
+
+/** Writes the status line with the deferred common headers and `own` in one go (on any path). */
+export function sendWithHeaders(res: Response, status: number, own: string[], body?: Buffer): void {
+  const request = res.locals as RequestLocals;
+  if (request.headersDeferred) {
+    request.headersDeferred = false;
+    res.writeHead(status, commonHeaders(request, own));
+  } else {
+    res.writeHead(status, own);
+  }
   res.end(body);
+  completed(res);
 }
 
 /** Before any response that is not written by `sendWithHeaders`. */
 export function applyDeferredHeaders(res: Response): void {
   const request = res.locals as RequestLocals;
-  if (!request.deferredHeaders) return;
-  setHeaders(res, request.deferredHeaders);
-  request.deferredHeaders = undefined;
+  if (!request.headersDeferred) return;
+  request.headersDeferred = false;
+  setHeaders(res, commonHeaders(request, []));
 }
 
 function setHeaders(res: ServerResponse, flat: readonly string[]): void {
@@ -73,6 +106,17 @@ function setHeaders(res: ServerResponse, flat: readonly string[]): void {
 function guidHeader(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' && isGuid(value) ? value : undefined;
 }
+
+/**
+ * helmet's defaults, except a CSP for what this is — a JSON API: nothing may load, nothing may frame it
+ * (the one HTML page, /docs, widens it for its inline style).
+ */
+export const HELMET_OPTIONS = {
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+};
+
+/** The CSP of the /docs page: still no scripts or external assets, just its own inline style. */
+export const DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * helmet's headers, computed by helmet once. With its default options every header is static (no nonces,
@@ -87,7 +131,7 @@ export function staticHelmetHeaders(): string[] {
     getHeader: (name: string) => recorded.get(name),
   };
   let ran = false;
-  helmet()({ secure: true, headers: {} } as never, recorder as never, () => (ran = true));
+  helmet(HELMET_OPTIONS)({ secure: true, headers: {} } as never, recorder as never, () => (ran = true));
   if (!ran) throw new Error('helmet did not run synchronously; its headers cannot be precomputed');
   return [...recorded].flat();
 }

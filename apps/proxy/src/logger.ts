@@ -2,7 +2,7 @@
  * Structured logs. Credentials are removed by path (explicit paths only: wildcards make pino's redaction
  * an order of magnitude slower), and nothing else in the proxy ever puts a token into a log object.
  */
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -21,13 +21,26 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+export interface Loggers {
+  /** The proxy's logger, with credential redaction. */
+  log: Logger;
+  /**
+   * For the hot path's access line only, which is assembled from whitelisted fields (ids, method, URL,
+   * status, caller name) and so has nothing to redact; skipping redaction there saves measurable time per
+   * request. Same destination, level and base fields as `log`.
+   */
+  accessLog: Logger;
+}
+
+export function createLoggers(options: LoggerOptions): Loggers {
+  const destination = options.destination ?? pino.destination({ sync: false });
+  const common: PinoOptions = { level: options.level, base: { service: 'batchwatch-proxy' } };
+  return {
+    log: pino({ ...common, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination),
+    accessLog: pino(common, destination),
+  };
+}
+
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
-    {
-      level: options.level,
-      base: { service: 'batchwatch-proxy' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    },
-    options.destination ?? pino.destination({ sync: false }),
-  );
+  return createLoggers(options).log;
 }

@@ -35,7 +35,31 @@ export function bundle(proxy: JsonObject, partnerCenter: JsonObject): JsonObject
   }
   const tags = (partnerCenter.tags ?? []) as Json[];
   if (tags.length) doc.tags = [...((doc.tags ?? []) as Json[]), ...tags];
+  pruneUnused(doc);
   return doc;
+}
+
+/** Drops the merged-in components nothing refers to (Partner Center's upload operations are not served here). */
+function pruneUnused(doc: JsonObject): void {
+  const components = doc.components as JsonObject;
+  const used = new Set<string>();
+  const visit = (node: Json): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const ref = node.$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/components/') && !used.has(ref)) {
+      used.add(ref);
+      visit(resolvePointer(doc, ref.slice(1)));
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(doc.paths ?? {});
+  for (const [section, entries] of Object.entries(components)) {
+    if (section === 'securitySchemes') continue;
+    for (const name of Object.keys(entries as JsonObject)) {
+      if (!used.has(`#/components/${section}/${name}`)) delete (entries as JsonObject)[name];
+    }
+  }
 }
 
 /** Rewrites `./partner-center.yaml#/components/…` to local refs and copies anything else referenced (path items). */

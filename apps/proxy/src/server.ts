@@ -4,7 +4,7 @@
  * bound, then cut whatever is left.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createProxyApp, type ProxyApp, type ProxyDeps } from './app.js';
 import type { ProxyConfig } from './config.js';
@@ -57,34 +57,28 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
 }
 
 interface Connections {
-  /** Ends every connection with no request in flight, now and whenever one's last request finishes. */
+  /** Ends every connection with no response in progress, now, and the others as soon as theirs is done. */
   endIdle(): void;
 }
 
 /**
  * Node's `closeIdleConnections()` leaves alone connections that never sent a request (clients open spare
- * ones), which would hold `server.close()` open; so connections and their in-flight requests are counted here.
+ * ones), which would hold `server.close()` open; so connections are tracked here. A connection is busy while
+ * Node has a response attached to it (`_httpMessage`, as http-terminator checks) — no per-request work.
  */
 function trackConnections(server: Server): Connections {
-  const inFlight = new Map<Socket, number>();
-  let draining = false;
+  const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
-    inFlight.set(socket, 0);
-    socket.once('close', () => inFlight.delete(socket));
-  });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
-    res.once('close', () => {
-      const left = Math.max(0, (inFlight.get(socket) ?? 1) - 1);
-      inFlight.set(socket, left);
-      if (draining && left === 0) socket.end();
-    });
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   });
   return {
     endIdle() {
-      draining = true;
-      for (const [socket, count] of inFlight) if (count === 0) socket.end();
+      for (const socket of sockets) {
+        const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+        if (!response) socket.end();
+        else response.once('close', () => socket.end());
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Server-Sent Events over an Express response: the headers proxies need to pass a stream through unbuffered,
- * one `data:` line of JSON per event, comments for heartbeats, and a hard cap on unsent output so one slow
- * reader cannot make the proxy hold an unbounded buffer.
+ * one `data:` line of JSON per event, comments for heartbeats, and a cap on unsent output (checked by the
+ * poller at heartbeats) so one slow reader cannot make the proxy hold an unbounded buffer for long.
  */
 import type { ServerResponse } from 'node:http';
 import type { BatchEvent } from '@batchwatch/openapi';
@@ -20,6 +20,9 @@ export function formatEvent(event: BatchEvent): string {
 }
 
 export type CloseReason = 'client' | 'slow' | 'done' | 'shutdown' | 'upstream-error';
+
+/** How long an ended stream may take to deliver its last bytes before its socket is cut. */
+const END_GRACE_MS = 10_000;
 
 export interface SseStreamOptions {
   retryMs: number;
@@ -62,23 +65,35 @@ export class SseStream {
     this.res.write(`retry: ${this.options.retryMs}\n\n`);
   }
 
-  /** Writes pre-formatted event text; a reader too far behind is disconnected (it can resume by Last-Event-ID). */
-  send(text: string): void {
+  /** Writes pre-formatted event text (Node buffers it if the reader is slow; see `isBehind`). */
+  send(text: string | Buffer): void {
     if (!this.isOpen) return;
     this.res.write(text);
-    if (this.res.writableLength > this.options.maxBufferBytes) this.close('slow');
   }
 
   comment(text: string): void {
     this.send(`: ${text}\n\n`);
   }
 
-  /** Ends the stream: politely when it is open, by destroying the socket when the reader is stuck. */
+  /**
+   * More than `maxBufferBytes` written but not yet taken by the reader. Asked between writes (at heartbeats),
+   * not right after one: a big write is always briefly buffered, even for a fast reader.
+   */
+  isBehind(): boolean {
+    return this.isOpen && this.res.writableLength > this.options.maxBufferBytes;
+  }
+
+  /** Ends the stream: politely (a reader that never takes the rest is cut after a while), or at once when it is stuck. */
   close(reason: CloseReason): void {
     if (this.#closed) return;
     this.#reason = reason;
-    if (reason === 'slow') this.res.destroy();
-    else this.res.end();
+    if (reason === 'slow') {
+      this.res.destroy();
+      return;
+    }
+    this.res.end();
+    const cut = setTimeout(() => this.res.destroy(), END_GRACE_MS).unref();
+    this.res.once('close', () => clearTimeout(cut));
   }
 
   #finish(): void {

@@ -1,6 +1,7 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createVirtualClock, type VirtualClock } from '@batchwatch/simulator';
-import { CUSTOMER, eventually, KEYS, openEvents, proxyFor, simulator, statusCalls, statusPath, type SseEvent, type SseReader } from './helpers.js';
+import { createVirtualClock, type ScenarioDefinition, type VirtualClock } from '@batchwatch/simulator';
+import { CUSTOMER, defer, eventually, KEYS, openEvents, proxyFor, simulator, statusCalls, statusPath, type SseEvent, type SseReader } from './helpers.js';
 
 const auth = { Authorization: `Bearer ${KEYS.tui}` };
 
@@ -210,3 +211,37 @@ async function settle(reader: SseReader, seen: SseEvent[]): Promise<number> {
   seen.push(...reader.drain());
   return Number(seen.at(-1)!.id);
 }
+
+describe('backpressure', () => {
+  // 2,000 devices with 5 kB serial numbers: ~10 MB of events in one poll, more than socket buffers hold.
+  const bulky: ScenarioDefinition = {
+    name: 'bulky',
+    queuedMs: 1_000,
+    processingMs: 10_000,
+    devices: Array.from({ length: 2_000 }, (_, i) => ({ serialNumber: `SN${String(i).padStart(6, '0')}${'x'.repeat(5_000)}` })),
+  };
+
+  it('disconnects a subscriber that stops reading, and keeps serving the others', { timeout: 30_000 }, async () => {
+    const env = { BATCHWATCH_SSE_MAX_BUFFER_BYTES: '65536', BATCHWATCH_SSE_HEARTBEAT_MS: '300', BATCHWATCH_POLL_INTERVAL_MS: '200', BATCHWATCH_POLL_MAX_INTERVAL_MS: '200' };
+    const { clock, eventsUrl, proxy, batch } = await setup(env, bulky);
+    const reader = await openEvents(eventsUrl, auth);
+    await reader.next();
+    // A subscriber that takes its first bytes and then nothing more.
+    const stalled = connect(proxy.port, '127.0.0.1');
+    defer(() => stalled.destroy());
+    stalled.write(`GET ${statusPath(CUSTOMER, batch.trackingId)}/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS.tui}\r\n\r\n`);
+    await new Promise((resolve) => stalled.once('data', resolve));
+    stalled.pause();
+    await eventually(() => proxy.proxy.hub.poller(CUSTOMER, batch.trackingId)?.subscriberCount === 2, 'both subscribed');
+
+    clock.advance(8_000); // every device appears at once
+    await readUntil(reader, (e) => e.event === 'device-added');
+    await eventually(() => proxy.proxy.hub.poller(CUSTOMER, batch.trackingId)?.subscriberCount === 1, 'the stalled subscriber dropped');
+    const metrics = await (await proxy.get('/metrics')).text();
+    expect(metrics).toMatch(/^batchwatch_proxy_sse_dropped_total\{reason="slow"\} 1$/m);
+
+    clock.advance(60_000);
+    const rest = await readUntil(reader, (e) => e.event === 'done');
+    expect(rest.at(-1)?.json.snapshot.devicesStatus).toHaveLength(2_000);
+  });
+});

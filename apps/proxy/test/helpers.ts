@@ -159,13 +159,15 @@ export async function openEvents(url: string, headers: Record<string, string> = 
     try {
       for await (const chunk of response.body) {
         buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        // Linear in the stream's size: one pass over each chunk, one slice at the end.
+        let start = 0;
         let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = parseBlock(block, reader);
+        while ((end = buffer.indexOf('\n\n', start)) >= 0) {
+          const event = parseBlock(buffer.slice(start, end), reader);
           if (event) deliver(event);
+          start = end + 2;
         }
+        buffer = buffer.slice(start);
       }
     } catch {
       // aborted by close()

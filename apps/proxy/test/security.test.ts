@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { createVirtualClock } from '@batchwatch/simulator';
-import { ConfigError, loadConfig } from '../src/index.js';
+import express from 'express';
+import helmet from 'helmet';
+import { ConfigError, loadConfig, staticHelmetHeaders } from '../src/index.js';
+import { HELMET_OPTIONS } from '../src/front-door.js';
 import {
   baseEnv,
   CUSTOMER,
@@ -308,9 +311,33 @@ describe('HTTP hygiene', () => {
       const res = await proxy.get(path);
       expect(res.headers.get('x-powered-by')).toBeNull();
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
     }
+  });
+
+  it('sends exactly the headers helmet itself sets (they are precomputed once)', async () => {
+    const app = express();
+    app.use(helmet(HELMET_OPTIONS));
+    app.get('/', (_req, res) => void res.end());
+    const server = app.listen(0, '127.0.0.1');
+    defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await new Promise((resolve) => server.once('listening', resolve));
+    const direct = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const { proxy, mine } = await setup();
+    for (const res of [await proxy.get(statusPath(CUSTOMER, mine.trackingId)), await proxy.get('/healthz'), await proxy.get('/nope', { key: null })]) {
+      for (let i = 0; i < staticHelmetHeaders().length; i += 2) {
+        const name = staticHelmetHeaders()[i]!;
+        expect(res.headers.get(name), name).toBe(direct.headers.get(name));
+      }
+    }
+    expect(staticHelmetHeaders().length / 2).toBe([...direct.headers.keys()].filter((name) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)).length);
+  });
+
+  it('gives /docs a CSP that allows its inline style and nothing else', async () => {
+    const { proxy } = await setup();
+    const res = await proxy.get('/docs', { key: null });
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
   });
 
   it('rate-limits per caller with 429 + Retry-After as an ApiFault', async () => {

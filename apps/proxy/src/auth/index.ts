@@ -10,15 +10,16 @@ import type { Principal } from './principal.js';
 
 export { mayRead, type Principal } from './principal.js';
 
-export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
+/** Synchronous for API keys (the common, hot case); a promise only when a JWT must be verified. */
+export type Authenticator = (authorization: string | undefined) => Principal | Promise<Principal>;
 
 const ANONYMOUS: Principal = { id: 'anonymous', kind: 'anonymous', customers: '*' };
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="batchwatch-proxy"' };
 
 export function createAuthenticator(auth: ProxyConfig['auth']): Authenticator {
-  if (auth.mode === 'none') return async () => ANONYMOUS;
+  if (auth.mode === 'none') return () => ANONYMOUS;
   const verifyJwt = auth.jwt ? createJwtVerifier(auth.jwt) : undefined;
-  return async (authorization) => {
+  return (authorization) => {
     const token = bearerToken(authorization);
     if (token === undefined) throw new ProxyError(401, 'Unauthorized', 'send Authorization: Bearer <API key or token>', { headers: CHALLENGE });
     const byKey = matchApiKey(token, auth.apiKeys, auth.keyAcl);

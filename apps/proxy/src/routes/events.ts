@@ -6,8 +6,9 @@ import type { AppContext } from '../context.js';
 import { locals } from '../context.js';
 import { SseStream } from '../sse.js';
 import { admit, batchParams } from './guards.js';
+import { EVENTS_ROUTE } from './paths.js';
 
-export const EVENTS_ROUTE = '/v1/customers/:customerId/batchJobStatus/:trackingId/events';
+export { EVENTS_ROUTE } from './paths.js';
 
 /** `Last-Event-ID` is untrusted input: only a plain integer of at most 15 digits counts, anything else is ignored. */
 export function parseLastEventId(header: string | string[] | undefined): number | undefined {

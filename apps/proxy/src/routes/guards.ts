@@ -29,7 +29,8 @@ export function batchParams(req: Request): BatchParams {
 
 /** Authentication, rate limit, then the customer allow-list. */
 export async function admit(ctx: AppContext, req: Request, res: Response, { customerId }: BatchParams): Promise<Principal> {
-  const principal = await authenticate(ctx, req);
+  const pending = authenticate(ctx, req);
+  const principal = pending instanceof Promise ? await pending : pending;
   locals(res).principal = principal;
   await rateLimit(ctx, principal);
   if (!mayRead(principal, customerId)) {
@@ -39,13 +40,19 @@ export async function admit(ctx: AppContext, req: Request, res: Response, { cust
   return principal;
 }
 
-async function authenticate(ctx: AppContext, req: Request): Promise<Principal> {
+/** Synchronous for API keys; a promise only for JWTs. Failures are counted by reason. */
+function authenticate(ctx: AppContext, req: Request): Principal | Promise<Principal> {
   try {
-    return await ctx.authenticate(req.headers.authorization);
+    const principal = ctx.authenticate(req.headers.authorization);
+    return principal instanceof Promise ? principal.catch((error: unknown) => refuse(ctx, error)) : principal;
   } catch (error) {
-    ctx.metrics.authFailures.inc({ reason: error instanceof ProxyError ? error.code : 'error' });
-    throw error;
+    return refuse(ctx, error);
   }
+}
+
+function refuse(ctx: AppContext, error: unknown): never {
+  ctx.metrics.authFailures.inc({ reason: error instanceof ProxyError ? error.code : 'error' });
+  throw error;
 }
 
 /** Per caller (not per IP: callers are services behind shared egress), so one noisy caller cannot starve others. */

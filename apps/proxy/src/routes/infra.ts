@@ -5,6 +5,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { AppContext } from '../context.js';
 import { locals } from '../context.js';
+import { DOCS_CSP } from '../front-door.js';
 
 export function infraRouter(ctx: AppContext): Router {
   const router = Router();
@@ -29,6 +30,7 @@ export function infraRouter(ctx: AppContext): Router {
   });
   router.get('/docs', named('/docs'), (_req, res) => {
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Content-Security-Policy', DOCS_CSP);
     res.end(ctx.docsHtml);
   });
   return router;

@@ -8,19 +8,25 @@ import { locals } from '../context.js';
 import { sendWithHeaders } from '../front-door.js';
 import { etagMatches } from '../upstream/cache.js';
 import type { Lookup } from '../upstream/store.js';
+import { ProxyError } from '../faults.js';
 import { admit, batchParams } from './guards.js';
+import { STATUS_ROUTE } from './paths.js';
 
-export const STATUS_ROUTE = '/v1/customers/:customerId/batchJobStatus/:trackingId';
+export { STATUS_ROUTE } from './paths.js';
 
+/** GET/HEAD of a batch status; anything else passes on to the router. */
 export function getStatus(ctx: AppContext): RequestHandler {
-  return async (req, res) => {
+  return async (req, res, next) => {
     const request = locals(res);
+    const segments = request.statusPath; // matched once, by the front door
+    if (!segments) return next();
     request.route = STATUS_ROUTE;
+    req.params = { customerId: decodeSegment(segments[0]), trackingId: decodeSegment(segments[1]) };
     const { customerId, trackingId } = batchParams(req);
     await admit(ctx, req, res, { customerId, trackingId });
     const { requestId, correlationId } = request;
-    const lookup = await ctx.store.lookup(customerId, trackingId, { requestId, correlationId });
-    sendSnapshot(req, res, lookup);
+    const lookup = ctx.store.lookup(customerId, trackingId, { requestId, correlationId });
+    sendSnapshot(req, res, lookup instanceof Promise ? await lookup : lookup);
   };
 }
 
@@ -39,4 +45,14 @@ export function sendSnapshot(req: Request, res: Response, lookup: Lookup): void 
   }
   headers.push('Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(snapshot.body.length));
   sendWithHeaders(res, 200, headers, snapshot.body);
+}
+
+/** As Express decodes params: a malformed %-escape is the caller's error. */
+function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ProxyError(400, 'BadRequest', 'the path contains a malformed %-escape');
+  }
 }

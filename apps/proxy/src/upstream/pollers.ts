@@ -32,6 +32,8 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
+const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+
 /** Remembers the last seq per batch after its poller stops, so ids keep increasing across pollers. */
 const SEQ_MEMORY = 10_000;
 
@@ -117,12 +119,17 @@ export class BatchPoller {
   readonly #subscribers = new Set<SseStream>();
   #waiters: Waiter[] = [];
   /** Formatted state events, oldest first, at most `replayEvents`. */
-  readonly #ring: Array<{ seq: number; text: string }> = [];
+  readonly #ring: Array<{ seq: number; text: Buffer }> = [];
   readonly #controller = new AbortController();
   #heartbeat: NodeJS.Timeout | undefined;
+  /** Formatted events of the current poll, not yet written (see #enqueue). */
+  #pending: Buffer[] = [];
+  #flushTimer: NodeJS.Immediate | undefined;
+  /** Subscribers found behind at the last heartbeat. */
+  readonly #lagging = new WeakSet<SseStream>();
   #started = false;
   #stopped = false;
-  #latest: { snapshot: BatchDetails; at: string; seq: number; text?: string } | undefined;
+  #latest: { snapshot: BatchDetails; at: string; seq: number; text?: Buffer } | undefined;
   #previous: BatchDetails | undefined;
   lastSeq: number;
 
@@ -143,7 +150,7 @@ export class BatchPoller {
   }
 
   start(): void {
-    this.#heartbeat = setInterval(() => this.#broadcast(': heartbeat\n\n'), this.hub.config.sse.heartbeatMs);
+    this.#heartbeat = setInterval(() => this.#beat(), this.hub.config.sse.heartbeatMs);
     this.#heartbeat.unref();
     void this.#run();
   }
@@ -202,15 +209,15 @@ export class BatchPoller {
     if (event.type === 'retrying') {
       const mapped = mapError(event.error);
       if (!this.#started) this.#attachWaiters();
-      this.#broadcast(
-        formatEvent({
+      this.#enqueue(
+        Buffer.from(formatEvent({
           type: 'retrying',
           at: event.at.toISOString(),
           status: event.error.status,
           ...(event.error.code ? { code: event.error.code } : {}),
           description: mapped.fault.description,
           retryInMs: Math.round(event.retryInMs),
-        }),
+        })),
       );
       this.hub.metrics.sseEvents.inc({ type: 'retrying' });
       return;
@@ -247,7 +254,8 @@ export class BatchPoller {
   }
 
   #publish(event: StateEvent): void {
-    const text = formatEvent(event);
+    // Encoded once, written to every subscriber as the same bytes.
+    const text = Buffer.from(formatEvent(event));
     this.lastSeq = event.seq;
     const { replayEvents } = this.hub.config.sse;
     if (replayEvents > 0) {
@@ -256,8 +264,27 @@ export class BatchPoller {
     }
     // Waiters attach first so the very first event reaches them through the broadcast, exactly once.
     if (!this.#started) this.#attachWaiters();
-    this.#broadcast(text);
+    this.#enqueue(text);
     this.hub.metrics.sseEvents.inc({ type: event.type });
+  }
+
+  /**
+   * One poll yields its events back to back (a status change, then maybe hundreds of device changes): they
+   * are collected and written to each subscriber as ONE chunk once the poll's events are all in (next
+   * macrotask), so fan-out costs one write per subscriber per poll, not one per event.
+   */
+  #enqueue(text: Buffer): void {
+    this.#pending.push(text);
+    this.#flushTimer ??= setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    if (this.#flushTimer) clearImmediate(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#pending.length === 0) return;
+    const chunk = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#broadcast(chunk);
   }
 
   /** The first event has arrived: waiters join as subscribers and receive it through the broadcast that follows. */
@@ -277,6 +304,7 @@ export class BatchPoller {
   /** Opens the stream and catches it up: replay after `Last-Event-ID` when the ring still holds it, else the latest snapshot. */
   #attach(stream: SseStream, lastEventId: number | undefined): void {
     if (stream.closed) return;
+    this.#flush(); // the catch-up below covers everything published so far, queued events included
     stream.open();
     this.#subscribers.add(stream);
     if (!this.#latest) return;
@@ -286,7 +314,7 @@ export class BatchPoller {
     else stream.send(this.#snapshotText());
   }
 
-  #replayAfter(lastEventId: number): Array<{ seq: number; text: string }> | undefined {
+  #replayAfter(lastEventId: number): Array<{ seq: number; text: Buffer }> | undefined {
     if (lastEventId < this.base || lastEventId > this.lastSeq) return undefined;
     const first = this.#ring[0];
     if (!first || first.seq > lastEventId + 1) return undefined;
@@ -294,13 +322,28 @@ export class BatchPoller {
   }
 
   /** The latest state as a `snapshot` event whose seq is the latest seq; formatted once per change. */
-  #snapshotText(): string {
+  #snapshotText(): Buffer {
     const latest = this.#latest!;
-    latest.text ??= formatEvent({ type: 'snapshot', seq: latest.seq, at: latest.at, snapshot: latest.snapshot.raw });
+    latest.text ??= Buffer.from(formatEvent({ type: 'snapshot', seq: latest.seq, at: latest.at, snapshot: latest.snapshot.raw }));
     return latest.text;
   }
 
-  #broadcast(text: string): void {
+  /**
+   * Heartbeat: a comment for every subscriber. One that has held more than the cap unsent at two heartbeats
+   * in a row — stuck for a whole interval, not just mid-way through a big write — is dropped instead.
+   */
+  #beat(): void {
+    for (const stream of [...this.#subscribers]) {
+      const behind = stream.isBehind();
+      if (behind && this.#lagging.has(stream)) stream.close('slow');
+      else if (behind) this.#lagging.add(stream);
+      else this.#lagging.delete(stream);
+    }
+    this.#flush();
+    this.#broadcast(HEARTBEAT);
+  }
+
+  #broadcast(text: Buffer): void {
     for (const stream of this.#subscribers) stream.send(text);
   }
 
@@ -324,6 +367,7 @@ export class BatchPoller {
   }
 
   #closeAll(reason: 'done' | 'shutdown' | 'upstream-error'): void {
+    this.#flush();
     for (const stream of [...this.#subscribers]) stream.close(reason);
     this.#subscribers.clear();
   }
@@ -332,6 +376,7 @@ export class BatchPoller {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#heartbeat);
+    if (this.#flushTimer) clearImmediate(this.#flushTimer);
     this.#controller.abort(new Error(`poller stopped: ${why}`));
     this.hub.removed(this);
     this.hub.log.debug({ batch: this.key, why, lastSeq: this.lastSeq }, 'poller stopped');

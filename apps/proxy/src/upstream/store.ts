@@ -33,17 +33,24 @@ export class StatusStore {
     readonly cache: SnapshotCache,
     private readonly metrics: ProxyMetrics,
     private readonly log: Logger,
+    /** Most time one upstream call may take, token acquisition and retries included. */
+    private readonly budgetMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A status for a GET: fresh from cache, or fetched (shared), or stale when the upstream fails. */
-  async lookup(customerId: string, trackingId: string, ids: CallIds = {}): Promise<Lookup> {
+  /**
+   * A status for a GET: fresh from cache (synchronously: a hit makes no promise), or fetched (shared), or
+   * stale when the upstream fails.
+   */
+  lookup(customerId: string, trackingId: string, ids: CallIds = {}): Lookup | Promise<Lookup> {
     const key = batchKey(customerId, trackingId);
     const cached = this.cache.get(key);
     const freshness = cached && this.freshness(cached);
     if (cached && freshness === 'fresh') return this.#count({ snapshot: cached, cache: 'hit' });
-    const usable = freshness === 'stale' ? cached : undefined;
+    return this.#lookupUpstream(key, customerId, trackingId, ids, freshness === 'stale' ? cached : undefined);
+  }
 
+  async #lookupUpstream(key: string, customerId: string, trackingId: string, ids: CallIds, usable: Snapshot | undefined): Promise<Lookup> {
     const throttledMs = this.throttledFor(key);
     if (throttledMs > 0) {
       if (usable) return this.#count({ snapshot: usable, cache: 'stale', staleReason: 'upstream-throttled' });
@@ -110,11 +117,17 @@ export class StatusStore {
 
   async #fetch(key: string, customerId: string, trackingId: string, ids: CallIds, retry?: GetBatchStatusOptions['retry']): Promise<Snapshot> {
     const started = performance.now();
+    // A bound on the whole call: per-attempt timeouts do not cover a credential that never answers.
+    const deadline = AbortSignal.timeout(this.budgetMs);
     try {
-      const details = await this.client.getBatchStatus(customerId, trackingId, {
+      const call = this.client.getBatchStatus(customerId, trackingId, {
         ...ids,
-        signal: this.#closing.signal,
+        signal: AbortSignal.any([this.#closing.signal, deadline]),
         ...(retry === undefined ? {} : { retry }),
+      });
+      const details = await abortable(call, deadline).catch((error: unknown) => {
+        if (!deadline.aborted || error instanceof PartnerCenterError) throw error;
+        throw new PartnerCenterError({ kind: 'timeout', description: `no answer within ${this.budgetMs} ms`, cause: error, ...ids });
       });
       const snapshot = toSnapshot(details, this.now(), this.cache.get(key));
       this.cache.set(key, snapshot);
