@@ -28,13 +28,20 @@ function levelFor(res: ServerResponse, error: unknown): 'info' | 'warn' | 'error
   return res.statusCode >= 400 ? 'warn' : 'info';
 }
 
-function outcome(res: ServerResponse, value: Record<string, unknown>): Record<string, unknown> {
+/** The access line's fields, flat (cheaper to serialise than pino-http's nested `req`/`res`). */
+function fields(req: IncomingMessage, res: ServerResponse, responseTime: number): Record<string, unknown> {
   const l = localsOf(res);
-  value.correlationId = l.correlationId;
-  value.route = l.route;
-  value.caller = l.principal?.id;
-  value.cache = l.cache;
-  return value;
+  return {
+    method: req.method,
+    url: req.url,
+    statusCode: res.statusCode,
+    responseTime,
+    remoteAddress: req.socket.remoteAddress,
+    correlationId: l.correlationId,
+    route: l.route,
+    caller: l.principal?.id,
+    cache: l.cache,
+  };
 }
 
 /** pino-http, for every request that is not on the hot path. */
@@ -44,29 +51,23 @@ export function createHttpLogger(log: Logger): RequestHandler {
     genReqId: (_req, res) => localsOf(res).requestId,
     quietReqLogger: true,
     quietResLogger: true,
-    serializers: {
-      req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
     autoLogging: { ignore: (req) => QUIET.has(req.url ?? '') },
     customLogLevel: (_req, res, error) => levelFor(res, error),
-    customSuccessObject: (req, res, value) => outcome(res, { ...value, req }),
-    customErrorObject: (req, res, _error, value) => outcome(res, { ...value, req }),
+    customSuccessObject: (req, res, value: { responseTime: number }) => fields(req, res, value.responseTime),
+    customErrorObject: (req, res, error, value: { responseTime: number }) => ({ ...fields(req, res, value.responseTime), err: error }),
   });
 }
 
 /**
- * The line pino-http would write, for a hot-path request that has ended. Successful requests go to the
- * non-redacting `fast` logger (every field is built here); failures carry an error object and go to `log`.
+ * The line pino-http writes (see createHttpLogger), for a hot-path request that has been answered.
+ * Successful requests go to the non-redacting `fast` logger (every field is built right here); failures carry
+ * an error object and go to `log`.
  */
 export function logRequest(loggers: { log: Logger; fast: Logger }, req: IncomingMessage, res: ServerResponse, elapsedMs: number): void {
   const error = (res as unknown as { err?: unknown }).err;
   const failed = error !== undefined || res.statusCode >= 500;
-  const { requestId } = localsOf(res);
-  const line: Record<string, unknown> = { reqId: requestId, res: { statusCode: res.statusCode } };
+  const line = fields(req, res, Math.round(elapsedMs));
+  line.reqId = localsOf(res).requestId;
   if (failed) line.err = error ?? new Error(`failed with status code ${res.statusCode}`);
-  line.responseTime = Math.round(elapsedMs);
-  line.req = { id: requestId, method: req.method, url: req.url, remoteAddress: req.socket.remoteAddress };
-  const log = failed ? loggers.log : loggers.fast;
-  log[levelFor(res, error)](outcome(res, line), failed ? 'request errored' : 'request completed');
+  (failed ? loggers.log : loggers.fast)[levelFor(res, error)](line, failed ? 'request errored' : 'request completed');
 }

@@ -27,6 +27,47 @@ describe('probes', () => {
   });
 });
 
+describe('access log', () => {
+  it('writes one line per request with its ids and caller, in the same shape on the hot path and elsewhere', async () => {
+    const { proxy, path } = await setup();
+    const requestId = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+    const correlationId = 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e';
+    await (await proxy.get(path, { headers: { 'MS-RequestId': requestId, 'MS-CorrelationId': correlationId } })).text();
+    await (await proxy.get('/openapi.json')).text();
+    await (await proxy.get('/healthz')).text();
+    const lines = proxy.logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request completed');
+    const hot = lines.find((line) => line.reqId === requestId);
+    expect(hot).toMatchObject({
+      level: 30,
+      reqId: requestId,
+      correlationId,
+      method: 'GET',
+      url: path,
+      statusCode: 200,
+      route: '/v1/customers/:customerId/batchJobStatus/:trackingId',
+      caller: 'key:tui',
+      cache: 'miss',
+      responseTime: expect.any(Number),
+    });
+    const other = lines.find((line) => line.url === '/openapi.json');
+    expect(other).toMatchObject({ level: 30, statusCode: 200, route: '/openapi.json', reqId: expect.any(String), correlationId: expect.any(String) });
+    const keys = (line: Record<string, unknown>) => Object.keys(line).filter((key) => line[key] !== undefined).sort();
+    expect(keys(other).filter((key) => !['caller', 'cache'].includes(key))).toEqual(keys(hot).filter((key) => !['caller', 'cache'].includes(key)));
+    expect(lines.some((line) => line.url === '/healthz')).toBe(false); // probes are not logged
+  });
+
+  it('logs 4xx at warn and 5xx at error, with the error in the log line only', async () => {
+    const { proxy, path, sim } = await setup({ BATCHWATCH_CACHE_TTL_MS: '0' });
+    await (await proxy.get(path, { key: null })).text();
+    sim.injectFault({ kind: 'status', status: 500 });
+    const failed = await proxy.get(path.replace(/.{12}$/, '555555555555'));
+    expect(await failed.text()).not.toContain('stack');
+    const lines = proxy.logs.map((line) => JSON.parse(line)).filter((line) => typeof line.statusCode === 'number');
+    expect(lines.find((line) => line.statusCode === 401)).toMatchObject({ level: 40, msg: 'request completed' });
+    expect(lines.find((line) => line.statusCode === 502)).toMatchObject({ level: 50, msg: 'request errored', err: { type: 'PartnerCenterError', stack: expect.any(String) } });
+  });
+});
+
 describe('/metrics', () => {
   it('exposes Prometheus metrics labelled by route template, never by URL', async () => {
     const { proxy, path, sim } = await setup();

@@ -147,6 +147,23 @@ describe('caller authentication', () => {
       expect((await proxy.get(statusPath(CUSTOMER, mine.trackingId), { key: `${header}.${payload}.` })).status).toBe(401);
     });
 
+    it('answers 503 (not 401) while the JWKS cannot be fetched: the token may well be valid', async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const { port } = closed.address() as AddressInfo;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const { proxy, mine } = await setup({
+        BATCHWATCH_JWT_ISSUER: ISSUER,
+        BATCHWATCH_JWT_AUDIENCE: AUDIENCE,
+        BATCHWATCH_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
+      });
+      const { privateKey } = await generateKeyPair('RS256');
+      const res = await proxy.get(statusPath(CUSTOMER, mine.trackingId), { key: await token(privateKey, { customers: [CUSTOMER] }) });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await res.json()).toMatchObject({ code: 'ServiceUnavailable', source: 'batchwatch-proxy' });
+    });
+
     it('gives a token without the customers claim no customer (403)', async () => {
       const { proxy, mine, key } = await jwtSetup();
       const jwt = await token(key, {});

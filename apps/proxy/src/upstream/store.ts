@@ -143,7 +143,11 @@ export class StatusStore {
   #recordFailure(key: string, error: unknown): void {
     if (!(error instanceof PartnerCenterError)) return;
     this.metrics.upstreamErrors.inc({ kind: error.kind, status: String(error.status) });
-    if (error.status === 429) this.#throttledUntil.set(key, this.now() + (error.retryAfterMs ?? DEFAULT_THROTTLE_MS));
+    if (error.status !== 429) return;
+    const now = this.now();
+    this.#throttledUntil.set(key, now + (error.retryAfterMs ?? DEFAULT_THROTTLE_MS));
+    // Bounded like the cache: forget windows that have passed once there are many.
+    if (this.#throttledUntil.size > 1_000) for (const [k, until] of this.#throttledUntil) if (until <= now) this.#throttledUntil.delete(k);
   }
 
   #count(lookup: Lookup): Lookup {
