@@ -14,7 +14,7 @@ let project: string;
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'batchwatch-consumer-'));
-  run('npx', ['nx', 'run', '@batchwatch/client:build', '--output-style=static'], root);
+  run('npx', ['nx', 'run-many', '-t', 'build', '--projects=@batchwatch/client,@batchwatch/simulator', '--output-style=static'], root);
   run('npm', ['pack', '--silent', '--pack-destination', project, '-w', '@batchwatch/openapi', '-w', '@batchwatch/client'], root);
   cpSync(new URL('./fixtures/consumer/', import.meta.url), project, { recursive: true });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
@@ -36,6 +36,10 @@ describe('the packed @batchwatch/client', { timeout: 120_000 }, () => {
   it('typechecks a consumer, where a wrong path, a missing path parameter and a wrong field name do not compile', () => {
     // Throws (and so fails) on any type error, including an unused @ts-expect-error.
     expect(() => run('node', [tsc, '-p', project], project)).not.toThrow();
+  });
+
+  it.each(['openapi', 'packages/client', 'packages/simulator'])('%s passes publint (exports, types, files)', (dir) => {
+    expect(run('npx', ['publint', '--strict', dir], root)).toMatch(/All good/);
   });
 
   it('runs in the consumer: ids are rejected before any request', () => {
