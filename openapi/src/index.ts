@@ -28,6 +28,10 @@ export type BatchEventType = BatchEvent['type'];
 /** The GUID pattern of the contract's path parameters. */
 export const GUID_PATTERN = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 
+export function isGuid(value: unknown): value is string {
+  return typeof value === 'string' && GUID_PATTERN.test(value);
+}
+
 /** Absolute paths of the OpenAPI documents shipped with this package (for validators and servers). */
 export const specFiles = {
   partnerCenter: fileURLToPath(new URL('../partner-center.yaml', import.meta.url)),

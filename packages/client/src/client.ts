@@ -3,7 +3,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '@batchwatch/openapi';
 import { createTokenProvider, type TokenSource } from './auth.js';
 import { clouds, type Cloud } from './clouds.js';
-import { describeErrorBody, PartnerCenterError, parseRetryAfter } from './errors.js';
+import { errorFromResponse, PartnerCenterError } from './errors.js';
 import { assertGuid } from './ids.js';
 import { isBatchUploadDetails, normalizeBatch, type BatchDetails } from './normalize.js';
 import { attemptsOf, createResilientFetch, DEFAULT_RETRY, releaseResponse, type RetryPolicy } from './transport.js';
@@ -130,16 +130,7 @@ function idsOf(response: Response) {
 }
 
 function httpError(response: Response, body: unknown): PartnerCenterError {
-  const { code, description } = describeErrorBody(body, response.statusText || `HTTP ${response.status}`);
-  const error = new PartnerCenterError({
-    kind: 'http',
-    status: response.status,
-    code,
-    description,
-    body,
-    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-    ...idsOf(response),
-  });
+  const error = errorFromResponse(response, body);
   error.attempts = attemptsOf(response);
   return error;
 }

@@ -82,3 +82,31 @@ export function describeErrorBody(body: unknown, fallback: string): { code?: str
 function textOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && value.trim() ? value.trim().slice(0, 1024) : fallback;
 }
+
+/** What a failed `fetch` says about why: the system error code (ECONNREFUSED…) when there is one. */
+export function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * The error for a non-2xx response whose body has been read (ApiFault, gateway 429 body or text). Ids come from
+ * the response headers, else from `fallback`.
+ */
+export function errorFromResponse(
+  response: Response,
+  body: unknown,
+  fallback: { requestId?: string; correlationId?: string } = {},
+): PartnerCenterError {
+  const { code, description } = describeErrorBody(body, response.statusText || `HTTP ${response.status}`);
+  return new PartnerCenterError({
+    kind: 'http',
+    status: response.status,
+    code,
+    description,
+    body,
+    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+    requestId: response.headers.get('ms-requestid') ?? fallback.requestId,
+    correlationId: response.headers.get('ms-correlationid') ?? fallback.correlationId,
+  });
+}

@@ -1,4 +1,4 @@
-import { GUID_PATTERN } from '@batchwatch/openapi';
+import { isGuid } from '@batchwatch/openapi';
 
 /** Thrown before any network I/O when an id is not a GUID. */
 export class InvalidIdError extends TypeError {
@@ -9,10 +9,6 @@ export class InvalidIdError extends TypeError {
   ) {
     super(`${parameter} must be a GUID like 47021739-3426-40bf-9601-61b4b6d7c793, got ${JSON.stringify(value)}`);
   }
-}
-
-export function isGuid(value: unknown): value is string {
-  return typeof value === 'string' && GUID_PATTERN.test(value);
 }
 
 export function assertGuid(parameter: InvalidIdError['parameter'], value: unknown): asserts value is string {

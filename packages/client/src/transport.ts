@@ -1,4 +1,4 @@
-import { PartnerCenterError, parseRetryAfter } from './errors.js';
+import { describeNetworkError, PartnerCenterError, parseRetryAfter } from './errors.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. 1 = no retries. */
@@ -120,7 +120,7 @@ async function attemptOnce(
     const timedOut = controller.signal.aborted;
     return new PartnerCenterError({
       kind: timedOut ? 'timeout' : 'network',
-      description: timedOut ? `no response within ${timeoutMs} ms` : networkMessage(error),
+      description: timedOut ? `no response within ${timeoutMs} ms` : describeNetworkError(error),
       requestId: request.headers.get('ms-requestid') ?? undefined,
       correlationId: request.headers.get('ms-correlationid') ?? undefined,
       cause: error,
@@ -128,9 +128,4 @@ async function attemptOnce(
   } finally {
     callerSignal.removeEventListener('abort', forwardAbort);
   }
-}
-
-function networkMessage(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isGuid } from './ids.js';
+import { isGuid } from '@batchwatch/openapi';
 import { isScenarioName, loadScenarioFile, scenarioNames, scenarios } from './scenarios.js';
 import type { ScenarioDefinition } from './types.js';
 

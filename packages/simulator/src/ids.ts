@@ -1,9 +1,4 @@
-/** GUIDs, case-insensitive id comparison and the seeded randomness behind reproducible scenarios. */
-import { GUID_PATTERN } from '@batchwatch/openapi';
-
-export function isGuid(value: unknown): value is string {
-  return typeof value === 'string' && GUID_PATTERN.test(value);
-}
+/** Case-insensitive id comparison and the seeded randomness behind reproducible scenarios. */
 
 /** Partner Center ids are GUIDs, compared without regard to case. */
 export function idKey(id: string): string {

@@ -2,9 +2,9 @@
  * Chooses how to follow a batch: the proxy's SSE stream when the base URL serves one, otherwise the
  * client's polling. Partner Center itself has no events endpoint, so it is polled without probing.
  */
-import { createBatchStatusClient, createTokenProvider, PartnerCenterError, type BatchStatusClient, type TokenSource } from '@batchwatch/client';
+import { createBatchStatusClient, createTokenProvider, PartnerCenterError, sleep, type BatchStatusClient, type TokenSource } from '@batchwatch/client';
 import { createPollingSource } from './polling.js';
-import { reconnectDelay, Sequencer, sleep } from './sequencer.js';
+import { reconnectDelay, Sequencer } from './sequencer.js';
 import { connectEvents, createSseSource, responseError, type SseConfig } from './sse.js';
 import type { SourceHandlers, WatchSource } from './types.js';
 

@@ -1,4 +1,4 @@
-import { diffBatch, type BatchDetails, type PartnerCenterError, type WatchEvent } from '@batchwatch/client';
+import { backoffDelay, diffBatch, type BatchDetails, type PartnerCenterError, type WatchEvent } from '@batchwatch/client';
 
 type ChangeEvent = Exclude<WatchEvent, { type: 'retrying' }>;
 
@@ -41,22 +41,5 @@ export class Sequencer {
 
 /** Exponential backoff with jitter for reconnects: ~1 s, 2 s, 4 s, … up to 30 s. */
 export function reconnectDelay(failures: number, maxMs = 30_000): number {
-  const ceiling = Math.min(maxMs, 1_000 * 2 ** Math.max(0, failures - 1));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return Math.round(backoffDelay(failures, { baseDelayMs: 1_000, maxDelayMs: maxMs }));
 }

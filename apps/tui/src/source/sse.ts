@@ -5,17 +5,19 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import {
+  describeNetworkError,
+  errorFromResponse,
   normalizeBatch,
   normalizeDevice,
   normalizeStatus,
   parsePartnerCenterTime,
-  parseRetryAfter,
   PartnerCenterError,
+  sleep,
   type BatchDetails,
   type DeviceDetails,
 } from '@batchwatch/client';
 import type { BatchEvent, BatchUploadDetails, DeviceUploadDetails } from '@batchwatch/openapi';
-import { reconnectDelay, Sequencer, sleep } from './sequencer.js';
+import { reconnectDelay, Sequencer } from './sequencer.js';
 import type { SourceHandlers, WatchSource } from './types.js';
 
 export interface SseConfig {
@@ -70,7 +72,7 @@ export async function connectEvents(config: SseConfig, signal: AbortSignal, last
     const timedOut = timeout.aborted;
     throw new PartnerCenterError({
       kind: timedOut ? 'timeout' : 'network',
-      description: timedOut ? 'the event stream did not answer in time' : networkMessage(error),
+      description: timedOut ? 'the event stream did not answer in time' : describeNetworkError(error),
       correlationId: config.correlationId,
       cause: error,
     });
@@ -89,21 +91,7 @@ export async function responseError(response: Response, correlationId: string): 
   } catch {
     // plain text is fine
   }
-  const fault = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const code = fault.code ?? fault.statusCode;
-  const description = [fault.description, fault.message, typeof body === 'string' ? body.trim() : undefined].find(
-    (value): value is string => typeof value === 'string' && value !== '',
-  );
-  return new PartnerCenterError({
-    kind: 'http',
-    status: response.status,
-    code: typeof code === 'string' || typeof code === 'number' ? String(code) : undefined,
-    description: (description ?? (response.statusText || `HTTP ${response.status}`)).slice(0, 1024),
-    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-    requestId: response.headers.get('ms-requestid') ?? undefined,
-    correlationId: response.headers.get('ms-correlationid') ?? correlationId,
-    body,
-  });
+  return errorFromResponse(response, body, { correlationId });
 }
 
 /**
@@ -323,9 +311,4 @@ function setTime(batch: BatchDetails, field: 'startedTime' | 'completedTime', va
   if (time) batch[field] = time;
   else delete batch[field];
   (batch.raw as Record<string, unknown>)[field] = value;
-}
-
-function networkMessage(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
