@@ -14,21 +14,26 @@ export function isTokenCredential(source: TokenSource): source is TokenCredentia
   return typeof source === 'object' && source !== null && typeof source.getToken === 'function';
 }
 
-export function createTokenProvider(source: TokenSource | undefined, scopes: string | string[] = PARTNER_CENTER_SCOPE): TokenProvider {
+/** `timeoutMs` bounds each refresh of a credential's token: a token endpoint that never answers fails the call. */
+export function createTokenProvider(
+  source: TokenSource | undefined,
+  scopes: string | string[] = PARTNER_CENTER_SCOPE,
+  timeoutMs = 30_000,
+): TokenProvider {
   if (source === undefined) return async () => undefined;
   if (typeof source === 'string') return async () => source;
   if (typeof source === 'function') return async () => source();
-  return cachedCredential(source, scopes);
+  return cachedCredential(source, scopes, timeoutMs);
 }
 
 /** Asks the credential once per token lifetime; concurrent callers share one refresh. */
-function cachedCredential(credential: TokenCredential, scopes: string | string[]): TokenProvider {
+function cachedCredential(credential: TokenCredential, scopes: string | string[], timeoutMs: number): TokenProvider {
   let current: AccessToken | undefined;
   let refreshing: Promise<AccessToken> | undefined;
-  return async (signal) => {
-    if (current && current.expiresOnTimestamp - REFRESH_MARGIN_MS > Date.now()) return current.token;
-    refreshing ??= credential
-      .getToken(scopes, { abortSignal: signal })
+  const refresh = (signal: AbortSignal | undefined) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    return credential
+      .getToken(scopes, { abortSignal: signal ? AbortSignal.any([signal, deadline]) : deadline })
       .then((token) => {
         if (!token) throw new Error('the credential returned no token');
         return (current = token);
@@ -37,6 +42,10 @@ function cachedCredential(credential: TokenCredential, scopes: string | string[]
         throw new PartnerCenterError({ kind: 'auth', description: `could not get a Partner Center token: ${(error as Error).message}`, cause: error });
       })
       .finally(() => (refreshing = undefined));
+  };
+  return async (signal) => {
+    if (current && current.expiresOnTimestamp - REFRESH_MARGIN_MS > Date.now()) return current.token;
+    refreshing ??= refresh(signal);
     return (await refreshing).token;
   };
 }

@@ -54,9 +54,9 @@ const STATUS_PATH = '/v1/customers/{customer-id}/batchJobStatus/{batchtracking-i
 
 export function createBatchStatusClient(options: BatchStatusClientOptions = {}): BatchStatusClient {
   const baseUrl = (options.baseUrl ?? clouds[options.cloud ?? 'global']).replace(/\/+$/, '');
-  const getToken = createTokenProvider(options.credential ?? options.token, options.scopes);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const getToken = createTokenProvider(options.credential ?? options.token, options.scopes, timeoutMs);
   const policyFor = (override?: Partial<RetryPolicy> | false): RetryPolicy => {
     const base = options.retry === false ? { ...DEFAULT_RETRY, attempts: 1 } : { ...DEFAULT_RETRY, ...options.retry };
     return override === false ? { ...base, attempts: 1 } : { ...base, ...override };

@@ -259,6 +259,18 @@ describe('credentials', () => {
     expect(credential.calls).toBe(2);
   });
 
+  it('gives up on a token endpoint that never answers, within the timeout', async () => {
+    const batch = sim.addBatch('clean');
+    // Like @azure/identity: the request for a token ends when its abort signal fires, and not before.
+    const credential: TokenCredential = {
+      getToken: (_scopes, options) =>
+        new Promise((_resolve, reject) => options?.abortSignal?.addEventListener('abort', () => reject(new Error('token request aborted')))),
+    };
+    const error = await caught(clientFor({ credential, timeoutMs: 100 }).getBatchStatus(batch.customerId, batch.trackingId));
+    expect(error.kind).toBe('auth');
+    expect(sentAt).toHaveLength(0);
+  });
+
   it('reports a credential that fails as an auth error, with no request', async () => {
     const batch = sim.addBatch('clean');
     const credential: TokenCredential = { getToken: async () => Promise.reject(new Error('AADSTS7000215: Invalid client secret')) };

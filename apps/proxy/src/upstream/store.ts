@@ -117,7 +117,7 @@ export class StatusStore {
 
   async #fetch(key: string, customerId: string, trackingId: string, ids: CallIds, retry?: GetBatchStatusOptions['retry']): Promise<Snapshot> {
     const started = performance.now();
-    // A bound on the whole call: per-attempt timeouts do not cover a credential that never answers.
+    // A bound on the whole call: each attempt and token refresh has its own timeout, retries and back-off do not.
     const deadline = AbortSignal.timeout(this.budgetMs);
     try {
       const call = this.client.getBatchStatus(customerId, trackingId, {
