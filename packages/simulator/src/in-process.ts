@@ -27,7 +27,7 @@ export function createInProcessFetch(server: Server): typeof fetch {
     const body = req.body === null ? undefined : Buffer.from(await req.arrayBuffer());
     signal.throwIfAborted();
     return new Promise<Response>((resolve, reject) => {
-      const outgoing = request(req.url, { method: req.method, headers: [...req.headers].flat(), createConnection: connect });
+      const outgoing = request(plainHttp(req.url), { method: req.method, headers: Object.fromEntries(req.headers), createConnection: connect });
       const abort = () => {
         outgoing.destroy(signal.reason);
         reject(signal.reason);
@@ -44,6 +44,13 @@ export function createInProcessFetch(server: Server): typeof fetch {
       outgoing.end(body);
     });
   };
+}
+
+/** Any host, any scheme: the request goes to this simulator, in plain HTTP (there is no TLS in memory). */
+function plainHttp(url: string): URL {
+  const target = new URL(url);
+  target.protocol = 'http:';
+  return target;
 }
 
 function toResponse(incoming: IncomingMessage, method: string, signal: AbortSignal): Response {
