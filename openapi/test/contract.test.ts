@@ -50,8 +50,9 @@ describe('BatchUploadDetails', () => {
 
   it('lists the values in the SDK enum order, so an integer status is an index into the list', () => {
     // DeviceUploadStatusType: Unknown = 0, Queued = 1, Processing = 2, Finished = 3, FinishedWithErrors = 4.
-    expect(['Unknown', 'Queued', 'Processing', 'Finished', 'FinishedWithErrors'].map((name, ordinal) => [ordinal, batchUploadStatusValues[ordinal]]))
-      .toEqual([[0, 'unknown'], [1, 'queued'], [2, 'processing'], [3, 'finished'], [4, 'finished_with_errors']]);
+    const sdkEnum = { Unknown: 0, Queued: 1, Processing: 2, Finished: 3, FinishedWithErrors: 4 };
+    const snakeCase = (name: string) => name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase();
+    for (const [name, ordinal] of Object.entries(sdkEnum)) expect(batchUploadStatusValues[ordinal]).toBe(snakeCase(name));
     expect(partnerCenterSpec.components.schemas.BatchUploadStatus.description).toMatch(/integer/);
   });
 

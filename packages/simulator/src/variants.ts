@@ -54,6 +54,30 @@ export function validateVariants(variants: unknown): WireVariants {
   return { ...(variants as WireVariants) };
 }
 
+/** The CLI's names: `integer-statuses`, `unknown-status=cancelled`, `duplicate-devices=2`, … */
+export const variantFlags = {
+  'sentinel-dates': 'sentinelDates',
+  'numeric-fault-codes': 'numericFaultCodes',
+  'integer-statuses': 'integerStatuses',
+  'in-progress-devices': 'inProgressDevices',
+  'unknown-status': 'unknownStatus',
+  'duplicate-devices': 'duplicateDevices',
+} as const satisfies Record<string, keyof WireVariants>;
+
+/** `['integer-statuses', 'unknown-status=5']` → `{ integerStatuses: true, unknownStatus: 5 }`; throws a TypeError naming the problem. */
+export function parseVariantFlags(flags: readonly string[]): WireVariants {
+  const variants: Record<string, unknown> = {};
+  for (const flag of flags) {
+    const [name = '', value] = flag.split('=', 2) as [string, string | undefined];
+    const key = (variantFlags as Record<string, keyof WireVariants>)[name];
+    if (key === undefined) throw new TypeError(`unknown variant "${name}" (${Object.keys(variantFlags).join(', ')})`);
+    const needsValue = key === 'unknownStatus' || key === 'duplicateDevices';
+    if (needsValue !== (value !== undefined)) throw new TypeError(needsValue ? `variant ${name} needs a value: ${name}=<value>` : `variant ${name} takes no value`);
+    variants[key] = value === undefined ? true : /^\d+$/.test(value) ? Number(value) : value;
+  }
+  return validateVariants(variants);
+}
+
 export function hasStatusVariants(v: WireVariants): boolean {
   return Boolean(v.sentinelDates || v.integerStatuses || v.inProgressDevices || v.unknownStatus !== undefined || v.duplicateDevices);
 }
