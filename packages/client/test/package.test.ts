@@ -84,6 +84,14 @@ describe('every package', { timeout: 120_000 }, () => {
 });
 
 describe('a CommonJS bundle (esbuild --format=cjs, the usual Lambda set-up)', { timeout: 120_000 }, () => {
+  it.each(Object.keys(published))('of %s loads: nothing runs at import that a bundle lacks (import.meta.url)', (name) => {
+    const entry = join(project, `entry-${name.split('/')[1]}.mjs`);
+    writeFileSync(entry, `export * from ${JSON.stringify(name)};\n`);
+    const bundle = entry.replace(/\.mjs$/, '.cjs');
+    run(esbuild, [entry, '--bundle', '--platform=node', '--format=cjs', '--log-level=error', `--outfile=${bundle}`], project);
+    expect(run('node', ['-e', `console.log(Object.keys(require(${JSON.stringify(bundle)})).length > 0)`], project).trim()).toBe('true');
+  });
+
   let sim: RunningSimulator;
   beforeAll(async () => {
     sim = await startSimulator();
