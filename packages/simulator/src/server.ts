@@ -2,7 +2,9 @@
  * The HTTP server: node:http only, one request pipeline.
  *   route (404) → method (405) → bearer token (401) → endpoint.
  * Batch-status GETs then take an injected fault, validate ids (400), find the batch (404), apply the
- * scenario's fault pattern and answer with the lifecycle's `BatchUploadDetails` at the current clock time.
+ * scenario's fault pattern and answer with the lifecycle's `BatchUploadDetails` at the current clock time (in the
+ * configured wire variants), then tell the clock a poll happened. Uploads replay a repeated MS-RequestId.
+ * The same server answers on a port (`startSimulator`) or in process over in-memory sockets (`createSimulator`).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
