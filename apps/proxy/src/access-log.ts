@@ -33,7 +33,7 @@ function fields(req: IncomingMessage, res: ServerResponse, responseTime: number)
   const l = localsOf(res);
   return {
     method: req.method,
-    url: req.url,
+    url: withoutQuery(req.url),
     statusCode: res.statusCode,
     responseTime,
     remoteAddress: req.socket.remoteAddress,
@@ -42,6 +42,12 @@ function fields(req: IncomingMessage, res: ServerResponse, responseTime: number)
     caller: l.principal?.id,
     cache: l.cache,
   };
+}
+
+/** Query strings can carry credentials (`?access_token=…`); none of the routes reads one, so logs never show it. */
+export function withoutQuery(url: string | undefined): string | undefined {
+  const at = url?.indexOf('?') ?? -1;
+  return at < 0 ? url : `${url!.slice(0, at)}?[redacted]`;
 }
 
 /** pino-http, for every request that is not on the hot path. */

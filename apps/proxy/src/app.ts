@@ -20,7 +20,7 @@ import { EVENTS_ROUTE, streamEvents } from './routes/events.js';
 import { infraRouter } from './routes/infra.js';
 import { getStatus, STATUS_ROUTE } from './routes/status.js';
 import { SnapshotCache } from './upstream/cache.js';
-import { createUpstreamClient } from './upstream/client.js';
+import { createUpstreamClient, RETRY_AFTER_IN_CALL_MS } from './upstream/client.js';
 import { PollerHub } from './upstream/pollers.js';
 import { StatusStore } from './upstream/store.js';
 
@@ -52,9 +52,9 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
   const { log } = loggers;
   const metrics = deps.metrics ?? createMetrics();
   const client = createUpstreamClient(config.upstream, metrics, deps.credential ? { credential: deps.credential } : {});
-  const { timeoutMs, attempts } = config.upstream;
-  const budgetMs = timeoutMs * (attempts + 1) + 1_000 * attempts; // attempts, backoff, and a token request
-  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, budgetMs, deps.now);
+  const { timeoutMs, attempts, maxBackoffMs } = config.upstream;
+  const budgetMs = timeoutMs * (attempts + 1) + RETRY_AFTER_IN_CALL_MS * attempts; // attempts, back-off, and a token request
+  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, { budgetMs, maxBackoffMs }, deps.now);
   const hub = new PollerHub(store, config, metrics, log);
   for (const key of config.auth.apiKeys) {
     if (!config.auth.keyAcl.has(key.name)) log.warn({ key: key.name }, 'this API key has no BATCHWATCH_CUSTOMER_ACL entry: it can read no customer');

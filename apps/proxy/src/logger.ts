@@ -2,7 +2,10 @@
  * Structured logs. Credentials are removed by path (explicit paths only: wildcards make pino's redaction
  * an order of magnitude slower), and nothing else in the proxy ever puts a token into a log object.
  */
-import { pino, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
+import { PartnerCenterError } from '@batchwatch/client';
+import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
+import { redact } from './redact.js';
+import { describeUpstreamError } from './upstream/store.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -56,11 +59,23 @@ function stdoutDestination(): DestinationStream {
 
 export function createLoggers(options: LoggerOptions): Loggers {
   const destination = options.destination ?? stdoutDestination();
-  const common: PinoOptions = { level: options.level, base: { service: 'batchwatch-proxy' } };
+  const common: PinoOptions = { level: options.level, base: { service: 'batchwatch-proxy' }, serializers: { err: serializeError } };
   return {
     log: pino({ ...common, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination),
     accessLog: pino(common, destination),
   };
+}
+
+/**
+ * Errors in logs: an upstream failure as its status, code and a bounded, redacted description (never its
+ * body, which may be megabytes of whatever the upstream sent); anything else with a redacted message.
+ */
+export function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return redact(String(error), 256);
+  const stack = (error.stack ?? '').split('\n', 30).map((line) => redact(line, 512)).join('\n');
+  if (error instanceof PartnerCenterError) return { type: error.name, ...describeUpstreamError(error), stack };
+  const { type, message, code } = stdSerializers.err(error) as { type: string; message: string; code?: unknown };
+  return { type, message: redact(message, 512), stack, ...(code === undefined ? {} : { code }) };
 }
 
 export function createLogger(options: LoggerOptions): Logger {

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { isGuid } from '@batchwatch/client';
-import type { CustomerAccess, JwtConfig } from '../config.js';
+import type { CustomerAccess, JwtConfig } from './types.js';
 import { ProxyError } from '../faults.js';
 import type { Principal } from './principal.js';
 
