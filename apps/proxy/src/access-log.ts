@@ -11,6 +11,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { RequestLocals } from './context.js';
+import { ProxyError } from './faults.js';
 import { matchStatusPath } from './routes/paths.js';
 
 const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
@@ -22,8 +23,9 @@ export function hotPath(req: IncomingMessage): [string, string] | undefined {
 
 const localsOf = (res: ServerResponse): RequestLocals => (res as unknown as { locals: RequestLocals }).locals;
 
-/** 5xx or a thrown error → error, 4xx → warn, else info. */
+/** 4xx and the proxy's deliberate 503s (shutting down, over a cap) → warn; other 5xx or a thrown error → error; else info. */
 function levelFor(res: ServerResponse, error: unknown): 'info' | 'warn' | 'error' {
+  if (error instanceof ProxyError && error.status === 503) return 'warn';
   if (error || res.statusCode >= 500) return 'error';
   return res.statusCode >= 400 ? 'warn' : 'info';
 }

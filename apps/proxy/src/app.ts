@@ -15,13 +15,15 @@ import { locals, type AppContext, type ReadinessState } from './context.js';
 import { apiFault, mapError, type MappedFault } from './faults.js';
 import { createLoggers } from './logger.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
+import { metricsHandler, type MetricsHandler } from './metrics-endpoint.js';
 import { loadBundledSpec, renderDocs } from './openapi.js';
 import { EVENTS_ROUTE, streamEvents } from './routes/events.js';
 import { infraRouter } from './routes/infra.js';
 import { getStatus, STATUS_ROUTE } from './routes/status.js';
 import { SnapshotCache } from './upstream/cache.js';
 import { createUpstreamClient, RETRY_AFTER_IN_CALL_MS } from './upstream/client.js';
-import { PollerHub } from './upstream/pollers.js';
+import { PollerHub } from './live/hub.js';
+import { StreamQuota } from './live/quota.js';
 import { StatusStore } from './upstream/store.js';
 
 export interface ProxyDeps {
@@ -41,6 +43,7 @@ export interface ProxyApp {
   store: StatusStore;
   hub: PollerHub;
   readiness: { state: ReadinessState };
+  serveMetrics: MetricsHandler;
   /** Ends every event stream and poller; the app answers 503 on /readyz from then on. */
   close(): Promise<void>;
 }
@@ -67,9 +70,11 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     metrics,
     store,
     hub,
+    streams: new StreamQuota(config.sse, metrics),
     authenticate: createAuthenticator(config.auth),
     limiter: config.rateLimit.points > 0 ? new RateLimiterMemory({ points: config.rateLimit.points, duration: config.rateLimit.windowS }) : undefined,
     readiness: { state: 'ok' },
+    serveMetrics: metricsHandler(metrics, config.metrics.key),
     openapiJson: JSON.stringify(spec),
     docsHtml: renderDocs(spec),
   };
@@ -98,6 +103,7 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     store,
     hub,
     readiness: ctx.readiness,
+    serveMetrics: ctx.serveMetrics,
     async close() {
       ctx.readiness.state = 'shutting-down';
       hub.closeAll();

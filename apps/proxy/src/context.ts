@@ -7,7 +7,9 @@ import type { Logger } from 'pino';
 import type { Authenticator, Principal } from './auth/index.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
-import type { PollerHub } from './upstream/pollers.js';
+import type { MetricsHandler } from './metrics-endpoint.js';
+import type { PollerHub } from './live/hub.js';
+import type { StreamQuota } from './live/quota.js';
 import type { StatusStore } from './upstream/store.js';
 import type { RateLimiterMemory } from 'rate-limiter-flexible';
 
@@ -21,9 +23,12 @@ export interface AppContext {
   metrics: ProxyMetrics;
   store: StatusStore;
   hub: PollerHub;
+  /** Caps on open event streams. */
+  streams: StreamQuota;
   authenticate: Authenticator;
   limiter: RateLimiterMemory | undefined;
   readiness: { state: ReadinessState };
+  serveMetrics: MetricsHandler;
   /** The bundled OpenAPI document, serialised once. */
   openapiJson: string;
   docsHtml: string;

@@ -18,6 +18,7 @@ export type FaultCode =
   | 'RequestHeaderFieldsTooLarge'
   | 'UriTooLong'
   | 'TooManyRequests'
+  | 'TooManyStreams'
   | 'UpstreamThrottled'
   | 'UpstreamBadRequest'
   | 'UpstreamNotFound'

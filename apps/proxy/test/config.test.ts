@@ -10,7 +10,7 @@ const runCli = (args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, ['--conditions=@batchwatch/source', '--import', 'tsx', cli, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 50_000,
   });
 
 describe('loadConfig', () => {
@@ -124,13 +124,13 @@ describe('documentation of the variables', () => {
 });
 
 describe('the batchwatch-proxy command', () => {
-  it('prints every variable with --help and exits 0', () => {
+  it('prints every variable with --help and exits 0', { timeout: 60_000 }, () => {
     const result = runCli(['--help'], {});
     expect(result.status).toBe(0);
     for (const { name } of VARIABLES) expect(result.stdout).toContain(name);
   });
 
-  it('exits 2 with a single clear line on a configuration error', () => {
+  it('exits 2 with a single clear line on a configuration error', { timeout: 60_000 }, () => {
     const result = runCli([], { BATCHWATCH_UPSTREAM_TOKEN: 'x', BATCHWATCH_AUTH: 'none', BATCHWATCH_HOST: '0.0.0.0' });
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -138,7 +138,7 @@ describe('the batchwatch-proxy command', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('exits 2 on an unknown argument', () => {
+  it('exits 2 on an unknown argument', { timeout: 60_000 }, () => {
     const result = runCli(['--port', '1'], minimal);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('unknown argument');

@@ -105,7 +105,8 @@ export class StatusStore {
 
   /** Aborts upstream calls still in flight (the last step of shutdown). */
   abortAll(): void {
-    this.#closing.abort(new Error('the proxy is shutting down'));
+    // A deliberate 503 (logged at warn), not an "unexpected error" 500.
+    this.#closing.abort(new ProxyError(503, 'ServiceUnavailable', 'the proxy is shutting down', { retryAfterMs: 1_000 }));
   }
 
   #shared(key: string, customerId: string, trackingId: string, ids: CallIds, retry?: GetBatchStatusOptions['retry']): Promise<Snapshot> {
