@@ -16,7 +16,7 @@ import { apiFault, mapError, type MappedFault } from './faults.js';
 import { createLoggers } from './logger.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { metricsHandler, type MetricsHandler } from './metrics-endpoint.js';
-import { loadBundledSpec, renderDocs } from './openapi.js';
+import { loadBundledSpec } from './docs.js';
 import { EVENTS_ROUTE, streamEvents } from './routes/events.js';
 import { infraRouter } from './routes/infra.js';
 import { getStatus, STATUS_ROUTE } from './routes/status.js';
@@ -76,7 +76,6 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     readiness: { state: 'ok' },
     serveMetrics: metricsHandler(metrics, config.metrics.key),
     openapiJson: JSON.stringify(spec),
-    docsHtml: renderDocs(spec),
   };
 
   const app = express();

@@ -31,7 +31,6 @@ export interface AppContext {
   serveMetrics: MetricsHandler;
   /** The bundled OpenAPI document, serialised once. */
   openapiJson: string;
-  docsHtml: string;
 }
 
 export interface RequestLocals {

@@ -128,14 +128,11 @@ function guidHeader(value: string | string[] | undefined): string | undefined {
 
 /**
  * helmet's defaults, except a CSP for what this is — a JSON API: nothing may load, nothing may frame it
- * (the one HTML page, /docs, widens it for its inline style).
+ * (the one HTML page, /docs, widens it for what Swagger UI needs: see docs.ts).
  */
 export const HELMET_OPTIONS = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
 };
-
-/** The CSP of the /docs page: still no scripts or external assets, just its own inline style. */
-export const DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * helmet's headers, computed by helmet once. With its default options every header is static (no nonces,

@@ -16,6 +16,6 @@ export type { ProxyMetrics } from './metrics.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
 export { SseStream } from './live/stream.js';
 export { formatEvent, SSE_HEADERS } from './live/wire.js';
-export { loadBundledSpec, bundle, renderDocs } from './openapi.js';
+export { loadBundledSpec, DOCS_CSP } from './docs.js';
 export { etagMatches, strongEtag } from './upstream/cache.js';
 export { parseLastEventId } from './routes/events.js';

@@ -402,10 +402,14 @@ describe('HTTP hygiene', () => {
     expect(staticHelmetHeaders().length / 2).toBe([...direct.headers.keys()].filter((name) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)).length);
   });
 
-  it('gives /docs a CSP that allows its inline style and nothing else', async () => {
+  it('gives /docs a CSP that allows this origin’s scripts, styles, images and fetches, and nothing else', async () => {
     const { proxy } = await setup();
-    const res = await proxy.get('/docs', { key: null });
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    for (const path of ['/docs', '/docs/swagger-ui-bundle.js', '/docs/docs.js']) {
+      const res = await proxy.get(path, { key: null });
+      expect(res.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      );
+    }
   });
 
   it('rate-limits per caller with 429 + Retry-After as an ApiFault', async () => {

@@ -5,7 +5,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { AppContext } from '../context.js';
 import { locals } from '../context.js';
-import { DOCS_CSP } from '../front-door.js';
+import { docsRouter } from '../docs.js';
 
 export function infraRouter(ctx: AppContext): Router {
   const router = Router();
@@ -24,11 +24,7 @@ export function infraRouter(ctx: AppContext): Router {
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(ctx.openapiJson);
   });
-  router.get('/docs', named('/docs'), (_req, res) => {
-    res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Content-Security-Policy', DOCS_CSP);
-    res.end(ctx.docsHtml);
-  });
+  router.use(docsRouter((res, route) => (locals(res).route = route)));
   return router;
 }
 
