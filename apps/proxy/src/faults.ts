@@ -131,17 +131,6 @@ export function partnerCenterFault(body: unknown): MappedFault['fault'] | undefi
   return fault;
 }
 
-/**
- * May a recent cached snapshot stand in for this failure? Yes when Partner Center gave no answer about the
- * batch (no response, a timeout, a 5xx, 408/429, our own credentials refused, an unreadable body); no when
- * it answered about the batch itself (404, 400, …).
- */
-export function isServableStale(error: unknown): boolean {
-  if (!(error instanceof PartnerCenterError)) return false;
-  if (error.kind !== 'http') return true;
-  return error.retryable || error.status === 401 || error.status === 403;
-}
-
 function simple(status: number, code: FaultCode, description: string): MappedFault {
   return { status, fault: apiFault(code, description), headers: {} };
 }

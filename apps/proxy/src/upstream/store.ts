@@ -5,7 +5,7 @@
  */
 import { PartnerCenterError, type BatchDetails, type BatchStatusClient, type GetBatchStatusOptions } from '@batchwatch/client';
 import type { Logger } from 'pino';
-import { DEFAULT_THROTTLE_MS, isServableStale, ProxyError } from '../faults.js';
+import { DEFAULT_THROTTLE_MS, ProxyError } from '../faults.js';
 import { redact } from '../redact.js';
 import type { ProxyMetrics } from '../metrics.js';
 import { batchKey, SnapshotCache, toSnapshot, type Freshness, type Snapshot } from './cache.js';
@@ -160,6 +160,17 @@ export class StatusStore {
     this.metrics.cacheLookups.inc({ result: lookup.cache });
     return lookup;
   }
+}
+
+/**
+ * May a recent cached snapshot stand in for this failure? Yes when Partner Center gave no answer about the
+ * batch (no response, a timeout, a 5xx, 408/429, our own credentials refused, an unreadable body); no when
+ * it answered about the batch itself (404, 400, …).
+ */
+function isServableStale(error: unknown): boolean {
+  if (!(error instanceof PartnerCenterError)) return false;
+  if (error.kind !== 'http') return true;
+  return error.retryable || error.status === 401 || error.status === 403;
 }
 
 function staleReason(error: unknown): string {
