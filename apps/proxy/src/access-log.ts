@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { AccessFields, AccessWriter } from './logger.js';
 import { pinoHttp } from 'pino-http';
 import type { RequestLocals } from './context.js';
 import { ProxyError } from './faults.js';
@@ -68,14 +69,14 @@ export function createHttpLogger(log: Logger): RequestHandler {
 
 /**
  * The line pino-http writes (see createHttpLogger), for a hot-path request that has been answered.
- * Successful requests go to the non-redacting `fast` logger (every field is built right here); failures carry
- * an error object and go to `log`.
+ * Successful requests (and 4xx) go to the access writer (every field is built right here); failures carry an
+ * error object and go to `log`.
  */
-export function logRequest(loggers: { log: Logger; fast: Logger }, req: IncomingMessage, res: ServerResponse, elapsedMs: number): void {
+export function logRequest(loggers: { log: Logger; fast: AccessWriter }, req: IncomingMessage, res: ServerResponse, elapsedMs: number): void {
   const error = (res as unknown as { err?: unknown }).err;
-  const failed = error !== undefined || res.statusCode >= 500;
-  const line = fields(req, res, Math.round(elapsedMs));
+  const level = levelFor(res, error);
+  const line = fields(req, res, Math.round(elapsedMs)) as unknown as AccessFields;
   line.reqId = localsOf(res).requestId;
-  if (failed) line.err = error ?? new Error(`failed with status code ${res.statusCode}`);
-  (failed ? loggers.log : loggers.fast)[levelFor(res, error)](line, failed ? 'request errored' : 'request completed');
+  if (level !== 'error' && error === undefined) return loggers.fast(level, line);
+  loggers.log[level]({ ...line, err: error ?? new Error(`failed with status code ${res.statusCode}`) }, 'request errored');
 }

@@ -13,7 +13,7 @@ import type { ProxyConfig } from './config.js';
 import { applyDeferredHeaders, completed, frontDoor } from './front-door.js';
 import { locals, type AppContext, type ReadinessState } from './context.js';
 import { apiFault, mapError, type MappedFault } from './faults.js';
-import { createLoggers } from './logger.js';
+import { createLoggers, loggerAccessWriter } from './logger.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { metricsHandler, type MetricsHandler } from './metrics-endpoint.js';
 import { loadBundledSpec } from './docs.js';
@@ -50,7 +50,7 @@ export interface ProxyApp {
 
 export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): ProxyApp {
   const loggers = deps.logger
-    ? { log: deps.logger, accessLog: deps.logger }
+    ? { log: deps.logger, accessLog: loggerAccessWriter(deps.logger) }
     : createLoggers({ level: config.logLevel, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
   const { log } = loggers;
   const metrics = deps.metrics ?? createMetrics();

@@ -4,6 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
+import type { AccessWriter } from './logger.js';
 import type { Authenticator, Principal } from './auth/index.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -18,8 +19,8 @@ export type ReadinessState = 'starting' | 'ok' | 'shutting-down';
 export interface AppContext {
   config: ProxyConfig;
   log: Logger;
-  /** The hot path's access log (see logger.ts). */
-  accessLog: Logger;
+  /** The hot path's access line (see logger.ts). */
+  accessLog: AccessWriter;
   metrics: ProxyMetrics;
   store: StatusStore;
   hub: PollerHub;
