@@ -1,8 +1,7 @@
 /**
- * Live batches: ONE upstream poller per watched batch — the client's watch loop — shared by every event-stream
- * subscriber of that batch. Each event is formatted once and written to all subscribers; the latest events are
- * kept in a ring for `Last-Event-ID` replay. The poller stops when its last subscriber leaves or the batch is
- * terminal.
+ * Live batches: ONE upstream poller per watched batch (live/poller.ts), shared by every event-stream
+ * subscriber of that batch. The hub creates and forgets pollers, answers a batch already known to be finished
+ * from cache without one, and remembers each batch's last event id so ids keep increasing across pollers.
  */
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config.js';
