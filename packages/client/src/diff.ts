@@ -8,9 +8,14 @@ export type BatchChange =
 
 export const TERMINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(['finished', 'finished_with_errors']);
 
-/** A batch is done once it is `finished` or `finished_with_errors`; devices may still have failed. */
-export function isTerminal(statusOrBatch: BatchStatus | Pick<BatchDetails, 'status'>): boolean {
-  return TERMINAL_STATUSES.has(typeof statusOrBatch === 'string' ? statusOrBatch : statusOrBatch.status);
+/**
+ * A batch is done once it is `finished` or `finished_with_errors` (devices may still have failed), or when its
+ * status is not one Partner Center documents but it carries a `completedTime`: the raw status says how it ended.
+ */
+export function isTerminal(statusOrBatch: BatchStatus | Pick<BatchDetails, 'status' | 'completedTime'>): boolean {
+  if (typeof statusOrBatch === 'string') return TERMINAL_STATUSES.has(statusOrBatch);
+  const { status, completedTime } = statusOrBatch;
+  return TERMINAL_STATUSES.has(status) || (status === 'unknown' && completedTime !== undefined);
 }
 
 /**
@@ -27,5 +32,5 @@ export function diffBatch(prev: BatchDetails, next: BatchDetails): BatchChange[]
   }
   if (prev.status === next.status) return deviceChanges;
   const statusChange: BatchChange = { type: 'batch-status', from: prev.status, to: next.status };
-  return isTerminal(next.status) ? [...deviceChanges, statusChange] : [statusChange, ...deviceChanges];
+  return isTerminal(next) ? [...deviceChanges, statusChange] : [statusChange, ...deviceChanges];
 }

@@ -17,7 +17,7 @@ describe('getBatchStatus', () => {
     expectTypeOf(client.getBatchStatus(customerId, trackingId)).resolves.toEqualTypeOf<BatchDetails>();
     expectTypeOf<BatchDetails['status']>().toEqualTypeOf<BatchStatus>();
     expectTypeOf<BatchDetails['completedTime']>().toEqualTypeOf<Date | undefined>();
-    expectTypeOf<BatchDetails['raw']['devicesStatus']>().toMatchTypeOf<unknown[] | undefined>();
+    expectTypeOf<BatchDetails['raw']['devicesStatus']>().toMatchTypeOf<unknown[] | null | undefined>();
   });
 
   it('needs both ids', () => {

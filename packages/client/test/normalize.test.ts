@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeBatch, normalizeDevice, normalizeStatus, parsePartnerCenterTime } from '../src/index.js';
+import { normalizeBatch, parsePartnerCenterTime } from '../src/index.js';
+import { normalizeDevice, normalizeStatus } from '../src/internal.js';
 
 describe('parsePartnerCenterTime', () => {
   it.each([
