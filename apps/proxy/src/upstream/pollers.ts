@@ -5,7 +5,7 @@
  * terminal.
  */
 import { watchBatchStatus, type BatchDetails, type WatchEvent } from '@batchwatch/client';
-import type { BatchEvent } from '@batchwatch/openapi';
+import type { BatchEvent, BatchUploadDetails } from '@batchwatch/openapi';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config.js';
 import { mapError, ProxyError } from '../faults.js';
@@ -82,7 +82,7 @@ export class PollerHub {
     if (!cached?.terminal || this.store.freshness(cached) !== 'fresh') return false;
     const seq = Math.max(this.#lastSeq.get(key) ?? 0, request.lastEventId ?? 0);
     const at = new Date(cached.fetchedAt).toISOString();
-    const snapshot = cached.details.raw;
+    const snapshot = cached.details.raw as BatchUploadDetails; // relayed as received (its status may be any string or an int)
     request.stream.open();
     request.stream.send(formatEvent({ type: 'snapshot', seq: seq + 1, at, snapshot }));
     request.stream.send(formatEvent({ type: 'done', seq: seq + 2, at, snapshot }));
@@ -233,7 +233,7 @@ export class BatchPoller {
   #toWire(event: Exclude<WatchEvent, { type: 'retrying' }>, seq: number, at: string): StateEvent {
     switch (event.type) {
       case 'snapshot':
-        return { type: 'snapshot', seq, at, snapshot: event.snapshot.raw };
+        return { type: 'snapshot', seq, at, snapshot: event.snapshot.raw as BatchUploadDetails };
       case 'batch-status':
         return {
           type: 'batch-status',
