@@ -5,7 +5,7 @@
  * terminal.
  */
 import { watchBatchStatus, type BatchDetails, type WatchEvent } from '@batchwatch/client';
-import type { BatchEvent, BatchUploadDetails } from '@batchwatch/openapi';
+import type { BatchEvent, BatchUploadDetails, DeviceUploadDetails } from '@batchwatch/openapi';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config.js';
 import { mapError, ProxyError } from '../faults.js';
@@ -245,10 +245,10 @@ export class BatchPoller {
           completedTime: event.snapshot.raw.completedTime ?? null,
         };
       case 'device-added':
-        return { type: 'device-added', seq, at, device: event.device.raw };
+        return { type: 'device-added', seq, at, device: event.device.raw as DeviceUploadDetails };
       case 'device-status': {
         const before = this.#previous?.devices.find((device) => device.key === event.device.key);
-        return { type: 'device-status', seq, at, from: before?.rawStatus ?? event.from, device: event.device.raw };
+        return { type: 'device-status', seq, at, from: before?.rawStatus ?? event.from, device: event.device.raw as DeviceUploadDetails };
       }
     }
   }
