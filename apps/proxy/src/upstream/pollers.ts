@@ -324,7 +324,7 @@ export class BatchPoller {
   /** The latest state as a `snapshot` event whose seq is the latest seq; formatted once per change. */
   #snapshotText(): Buffer {
     const latest = this.#latest!;
-    latest.text ??= Buffer.from(formatEvent({ type: 'snapshot', seq: latest.seq, at: latest.at, snapshot: latest.snapshot.raw }));
+    latest.text ??= Buffer.from(formatEvent({ type: 'snapshot', seq: latest.seq, at: latest.at, snapshot: latest.snapshot.raw as BatchUploadDetails }));
     return latest.text;
   }
 
@@ -351,7 +351,7 @@ export class BatchPoller {
   #finish(): void {
     if (this.#stopped) return;
     const latest = this.#latest;
-    if (latest) this.#publish({ type: 'done', seq: this.lastSeq + 1, at: new Date().toISOString(), snapshot: latest.snapshot.raw });
+    if (latest) this.#publish({ type: 'done', seq: this.lastSeq + 1, at: new Date().toISOString(), snapshot: latest.snapshot.raw as BatchUploadDetails });
     this.#closeAll('done');
     this.#stop('terminal');
   }
