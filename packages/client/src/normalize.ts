@@ -9,15 +9,15 @@ export type DeviceStatus = BatchStatus;
  * A device entry as it may really arrive: the contract's fields, but `status` is whatever Partner Center sent
  * (any string, or the enum's int32 ordinal).
  */
-export interface RawDeviceUploadDetails extends Omit<DeviceUploadDetails, 'status'> {
+export type RawDeviceUploadDetails = Omit<DeviceUploadDetails, 'status'> & {
   status: string | number;
-}
+};
 
 /** A batch body as it may really arrive: `status` any string or int32 ordinal, devices as above. */
-export interface RawBatchUploadDetails extends Omit<BatchUploadDetails, 'status' | 'devicesStatus'> {
+export type RawBatchUploadDetails = Omit<BatchUploadDetails, 'status' | 'devicesStatus'> & {
   status: string | number;
   devicesStatus?: RawDeviceUploadDetails[] | null;
-}
+};
 
 export interface DeviceDetails {
   /**
