@@ -130,12 +130,28 @@ function readBatch(answer: Answer): BatchDetails {
   try {
     body = JSON.parse(answer.text);
   } catch (error) {
-    throw new PartnerCenterError({ kind: 'malformed', status: answer.status, description: 'the response body is not JSON', body: answer.text, cause: error, ...ids });
+    // A body that ends mid-JSON was cut in transit (worth another try); anything else is not JSON at all.
+    const truncated = endsEarly(answer.text, error);
+    throw new PartnerCenterError({
+      kind: truncated ? 'network' : 'malformed',
+      status: answer.status,
+      description: truncated ? 'the response body ended early' : 'the response body is not JSON',
+      body: answer.text,
+      cause: error,
+      ...ids,
+    });
   }
   if (!isBatchUploadDetails(body)) {
     throw new PartnerCenterError({ kind: 'malformed', status: answer.status, description: 'the response is not a BatchUploadDetails', body, ...ids });
   }
   return normalizeBatch(body satisfies RawBatchUploadDetails);
+}
+
+/** The JSON parser gave up at the very end of the text: the body was cut short, not wrong. */
+function endsEarly(text: string, error: unknown): boolean {
+  const message = (error as Error)?.message ?? '';
+  const at = /at position (\d+)/.exec(message);
+  return message.includes('end of JSON input') || (at !== null && Number(at[1]) >= text.trimEnd().length);
 }
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);

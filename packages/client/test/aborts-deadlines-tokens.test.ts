@@ -31,39 +31,45 @@ function heldCredential() {
 }
 
 describe('aborts', () => {
-  it('ends a call at once when aborted while the body is still arriving', async () => {
-    const { url } = await serve((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"batchTrackingId":'); // …and never the rest, until the server closes
-    });
+  /** Headers at once, then a valid body that trickles in over ~2 s (the case a late abort used to miss). */
+  const trickling: Handler = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write(JSON.stringify(batch('queued')).slice(0, -1));
+    let left = 40;
+    const timer = setInterval(() => {
+      if (res.destroyed) return clearInterval(timer);
+      if (--left > 0) return void res.write(' ');
+      clearInterval(timer);
+      res.end('}');
+    }, 50);
+  };
+
+  /** A fetch that tells when the response headers have arrived. */
+  function headersWatched() {
     const headersArrived = deferred();
-    const client = clientOf(url, {
-      fetch: async (input, init) => {
-        const response = await fetch(input, init);
-        headersArrived.resolve();
-        return response;
-      },
-    });
+    const watched: typeof fetch = (input, init) => fetch(input, init).finally(() => headersArrived.resolve());
+    return { fetch: watched, headersArrived: headersArrived.promise };
+  }
+
+  it('ends a call at once when aborted while the body is still arriving', async () => {
+    const { url } = await serve(trickling);
+    const { fetch, headersArrived } = headersWatched();
     const controller = new AbortController();
-    const pending = client.getBatchStatus(CUSTOMER, BATCH, { signal: controller.signal });
-    await headersArrived.promise;
+    const pending = clientOf(url, { fetch }).getBatchStatus(CUSTOMER, BATCH, { signal: controller.signal });
+    await headersArrived;
     controller.abort(new Error('operator quit'));
     await expect(pending).rejects.toThrow('operator quit');
   });
 
   it('ends a client.api call at once when aborted while the body is still arriving', async () => {
-    const { url } = await serve((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{');
-    });
-    const headersArrived = deferred();
-    const client = clientOf(url, { fetch: async (input, init) => fetch(input, init).finally(() => headersArrived.resolve()) });
+    const { url } = await serve(trickling);
+    const { fetch, headersArrived } = headersWatched();
     const controller = new AbortController();
-    const pending = client.api.GET('/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}', {
+    const pending = clientOf(url, { fetch }).api.GET('/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}', {
       params: { path: { 'customer-id': CUSTOMER, 'batchtracking-id': BATCH } },
       signal: controller.signal,
     });
-    await headersArrived.promise;
+    await headersArrived;
     controller.abort(new Error('operator quit'));
     await expect(pending).rejects.toThrow('operator quit');
   });

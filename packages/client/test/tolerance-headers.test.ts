@@ -41,6 +41,19 @@ describe('statuses as Partner Center may send them', () => {
   });
 });
 
+describe('bodies that are not a batch', () => {
+  it.each([
+    ['HTML', '<html>gateway</html>'],
+    ['JSON of another shape', '{"value":[]}'],
+    ['broken JSON', '{oops}'],
+  ])('reports %s as malformed, without retrying', async (_, text) => {
+    server = await startServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text));
+    const error = await createBatchStatusClient({ baseUrl: server.url, token: 't' }).getBatchStatus(CUSTOMER, BATCH).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'PartnerCenterError', kind: 'malformed', retryable: false });
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
 describe('timestamps with whitespace around them', () => {
   it.each([
     [' 2017-07-25T10:00:00 ', '2017-07-25T10:00:00.000Z'],

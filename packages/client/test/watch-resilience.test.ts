@@ -103,12 +103,23 @@ describe('watch() and duplicated devices', () => {
 });
 
 describe('watch() and single transient faults', () => {
-  it('retries a truncated body like a 5xx', async () => {
-    const truncated: Handler = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
-      res.write('{"batchTrackingId":"');
-      setImmediate(() => res.destroy());
-    };
+  it.each<[string, Handler]>([
+    [
+      'cut short of its Content-Length',
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+        res.write('{"batchTrackingId":"');
+        setImmediate(() => res.destroy());
+      },
+    ],
+    [
+      'ending mid-JSON (chunked, as a proxy cut it)',
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(batch('processing')).slice(0, 25));
+      },
+    ],
+  ])('retries a truncated body (%s) like a 5xx', async (_, truncated) => {
     const { url } = await serveScript([batch('processing'), truncated, finished]);
     const events = await watch(url);
     expect(retries(events)).toHaveLength(1);
