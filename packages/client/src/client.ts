@@ -105,6 +105,7 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
       signal: call.signal,
       retry: call.retry === undefined ? undefined : resolvePolicy(retry, call.retry),
       deadlineMs: call.deadlineMs,
+      json: true,
     });
     return readBatch(answer);
   }
@@ -126,32 +127,14 @@ function resolvePolicy(base: RetryPolicy, override: Partial<RetryPolicy> | false
 function readBatch(answer: Answer): BatchDetails {
   if (answer.status < 200 || answer.status > 299) throw answerError(answer);
   const ids = { requestId: answer.headers.get('ms-requestid') ?? answer.requestId, correlationId: answer.headers.get('ms-correlationid') ?? answer.correlationId };
-  let body: unknown;
-  try {
-    body = JSON.parse(answer.text);
-  } catch (error) {
-    // A body that ends mid-JSON was cut in transit (worth another try); anything else is not JSON at all.
-    const truncated = endsEarly(answer.text, error);
-    throw new PartnerCenterError({
-      kind: truncated ? 'network' : 'malformed',
-      status: answer.status,
-      description: truncated ? 'the response body ended early' : 'the response body is not JSON',
-      body: answer.text,
-      cause: error,
-      ...ids,
-    });
+  const json = answer.json ?? { value: undefined };
+  if ('error' in json) {
+    throw new PartnerCenterError({ kind: 'malformed', status: answer.status, description: 'the response body is not JSON', body: answer.text, cause: json.error, ...ids });
   }
-  if (!isBatchUploadDetails(body)) {
-    throw new PartnerCenterError({ kind: 'malformed', status: answer.status, description: 'the response is not a BatchUploadDetails', body, ...ids });
+  if (!isBatchUploadDetails(json.value)) {
+    throw new PartnerCenterError({ kind: 'malformed', status: answer.status, description: 'the response is not a BatchUploadDetails', body: json.value, ...ids });
   }
-  return normalizeBatch(body satisfies RawBatchUploadDetails);
-}
-
-/** The JSON parser gave up at the very end of the text: the body was cut short, not wrong. */
-function endsEarly(text: string, error: unknown): boolean {
-  const message = (error as Error)?.message ?? '';
-  const at = /at position (\d+)/.exec(message);
-  return message.includes('end of JSON input') || (at !== null && Number(at[1]) >= text.trimEnd().length);
+  return normalizeBatch(json.value satisfies RawBatchUploadDetails);
 }
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);

@@ -41,6 +41,8 @@ export interface OutgoingRequest {
   signal?: AbortSignal | undefined;
   retry?: RetryPolicy | undefined;
   deadlineMs?: number | undefined;
+  /** Parse a 2xx body as JSON within the attempt, so a body cut short is retried like any failed attempt. */
+  json?: boolean;
 }
 
 /** An answer with its body read in full, under the same timeout and abort as its headers. */
@@ -49,6 +51,8 @@ export interface Answer {
   statusText: string;
   headers: Headers;
   text: string;
+  /** With `json`: the parsed 2xx body, or why it is not JSON. */
+  json?: { value: unknown } | { error: unknown };
   attempts: number;
   /** The ids this call sent (the server's echo, when it sends one, is in `headers`). */
   requestId: string;
@@ -177,9 +181,16 @@ async function attemptOnce(
     tokenSent = token !== undefined;
     const headers = tokenSent ? { ...call.headers, authorization: `Bearer ${token}` } : call.headers;
     const init: RequestInit = { method: call.method, headers, body: call.body ?? null, signal: controller.signal };
-    const answer = await raceAbort(fetchAndRead(options.fetch, call.url, init), controller.signal);
+    const answer: Answer = {
+      ...(await raceAbort(fetchAndRead(options.fetch, call.url, init), controller.signal)),
+      attempts: attempt,
+      requestId: call.headers['ms-requestid']!,
+      correlationId: call.headers['ms-correlationid']!,
+    };
+    if (call.json && answer.status >= 200 && answer.status < 300) answer.json = parseJson(answer);
+    if (answer.json && 'error' in answer.json && endsEarly(answer.text, answer.json.error)) throw answer.json.error;
     if (span) endSpan(span, answer.status);
-    return { ...answer, attempts: attempt, tokenSent, requestId: call.headers['ms-requestid']!, correlationId: call.headers['ms-correlationid']! };
+    return { ...answer, tokenSent };
   } catch (error) {
     const failure = callerSignal?.aborted ? callerSignal.reason : attemptError(error, controller.signal, tokenSent, budgetMs, call.headers);
     if (span) endSpan(span, failure);
@@ -196,9 +207,25 @@ async function fetchAndRead(fetchImpl: typeof fetch, url: string, init: RequestI
   return { status: response.status, statusText: response.statusText, headers: response.headers, text: await response.text() };
 }
 
+function parseJson(answer: Pick<Answer, 'text'>): Answer['json'] {
+  try {
+    return { value: JSON.parse(answer.text) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The JSON parser gave up at the very end of the text: the body was cut short in transit, not wrong. */
+function endsEarly(text: string, error: unknown): boolean {
+  const message = (error as Error)?.message ?? '';
+  const at = /at position (\d+)/.exec(message);
+  return message.includes('end of JSON input') || (at !== null && Number(at[1]) >= text.trimEnd().length);
+}
+
 function attemptError(error: unknown, signal: AbortSignal, tokenSent: boolean | undefined, budgetMs: number, headers: Record<string, string>) {
   if (error instanceof PartnerCenterError) return error; // the token provider's own
   const ids = { requestId: headers['ms-requestid'], correlationId: headers['ms-correlationid'], cause: error };
+  if (error instanceof SyntaxError) return new PartnerCenterError({ kind: 'network', status: 200, description: 'the response body ended early', ...ids });
   if (!signal.aborted) return new PartnerCenterError({ kind: 'network', description: describeNetworkError(error), ...ids });
   if (tokenSent === undefined) return new PartnerCenterError({ kind: 'auth', description: `no token within ${budgetMs} ms`, retryable: true, ...ids });
   return new PartnerCenterError({ kind: 'timeout', description: `no answer within ${budgetMs} ms`, ...ids });
