@@ -53,8 +53,8 @@ async function timePerCall(calls: number, call: () => Promise<unknown>): Promise
 
 /**
  * The client against two baselines on the same server: a bare `fetch` (Authorization + Accept only), and a
- * `fetch` that makes the same request the client makes — the six headers Partner Center expects, with a fresh
- * MS-RequestId and MS-CorrelationId each time — so the second ratio is the client's own cost.
+ * `fetch` that makes the same request the client makes — the nine headers it sends, with a fresh MS-RequestId
+ * and MS-CorrelationId each time — so the first ratio is the client's own cost (the goal applies to it).
  */
 async function perRequest(): Promise<BenchRow[]> {
   const { url, server } = await serve(() => seedBody);
@@ -70,6 +70,9 @@ async function perRequest(): Promise<BenchRow[]> {
         'MS-CorrelationId': randomUUID(),
         'X-Locale': 'en-US',
         'MS-PartnerCenter-Application': 'batchwatch',
+        'MS-Contract-Version': 'v1',
+        'MS-PartnerCenter-Client': 'batchwatch/0.0.0',
+        'User-Agent': `batchwatch/0.0.0 (@batchwatch/client; node ${process.version})`,
       },
     }).then((res) => res.json());
   const viaClient = () => client.getBatchStatus(CUSTOMER, BATCH);
@@ -81,15 +84,15 @@ async function perRequest(): Promise<BenchRow[]> {
   }
   server.close();
   const c = median(times.viaClient);
-  const row = (baselineName: string, baseline: number): BenchRow => ({
+  const row = (baselineName: string, baseline: number, goal?: number): BenchRow => ({
     benchmark: `client.getBatchStatus per request vs ${baselineName} (seed body, loopback)`,
     value: `${c.toFixed(0)} µs`,
     baseline: `${baseline.toFixed(0)} µs`,
     ratio: c / baseline,
-    goal: '≤ 1.10×',
-    met: c / baseline <= 1.1,
+    goal: goal ? `≤ ${goal.toFixed(2)}×` : 'reported (no goal set)',
+    met: goal ? c / baseline <= goal : true,
   });
-  return [row('raw fetch + JSON sending the same six headers', median(times.sameRequest)), row('bare fetch + JSON (two headers)', median(times.bare))];
+  return [row('raw fetch + JSON sending the same headers', median(times.sameRequest), 1.1), row('bare fetch + JSON (two headers)', median(times.bare))];
 }
 
 async function watchOverhead(): Promise<BenchRow> {
@@ -116,8 +119,8 @@ async function watchOverhead(): Promise<BenchRow> {
     value: `${(w / 1000).toFixed(1)} ms`,
     baseline: `${(r / 1000).toFixed(1)} ms`,
     ratio: w / r,
-    goal: 'reported (no goal set)',
-    met: true,
+    goal: '≤ 1.20×',
+    met: w / r <= 1.2,
   };
 }
 

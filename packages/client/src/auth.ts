@@ -1,7 +1,7 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { scopeFor } from './clouds.js';
 import { PartnerCenterError } from './errors.js';
-import { raceAbort, safeTimeout } from './timers.js';
+import { raceAbort, safeTimeout, timeoutSignal } from './timers.js';
 
 /** A bearer token, a function returning one, or a `TokenCredential` (e.g. `ClientSecretCredential`). */
 export type TokenSource = string | (() => string | Promise<string>) | TokenCredential;
@@ -38,7 +38,7 @@ function cachedCredential(credential: TokenCredential, scopes: string | string[]
   let refreshing: Promise<string> | undefined;
   const refresh = async () => {
     try {
-      const token = await credential.getToken(scopes, { abortSignal: AbortSignal.timeout(timeoutMs) });
+      const token = await credential.getToken(scopes, { abortSignal: timeoutSignal(timeoutMs) });
       if (!token) throw new Error('the credential returned no token');
       current = token;
       return token.token;

@@ -67,6 +67,7 @@ const STATUS_BY_ORDINAL: readonly BatchStatus[] = ['unknown', 'queued', 'process
 export function normalizeStatus(raw: unknown): BatchStatus {
   if (typeof raw === 'number') return STATUS_BY_ORDINAL[raw] ?? 'unknown';
   if (typeof raw !== 'string') return 'unknown';
+  if (STATUS_BY_ORDINAL.includes(raw as BatchStatus)) return raw as BatchStatus; // the documented spelling: most of the time
   return STATUS_BY_COMPACT[raw.replace(/[\s_-]+/g, '').toLowerCase()] ?? 'unknown';
 }
 

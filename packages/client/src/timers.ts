@@ -1,6 +1,11 @@
 /** Node turns a delay of 2³¹ ms or more into 1 ms (a busy loop): no timer is ever set above this. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** `AbortSignal.timeout`, clamped below 2³¹ ms. */
+export function timeoutSignal(ms: number): AbortSignal {
+  return AbortSignal.timeout(Math.min(Math.max(0, ms), MAX_TIMER_MS));
+}
+
 /** `setTimeout`, clamped below 2³¹ ms and unref'd (a pending timeout never keeps the process alive). */
 export function safeTimeout(callback: () => void, ms: number): ReturnType<typeof setTimeout> {
   const timer = setTimeout(callback, Math.min(Math.max(0, ms), MAX_TIMER_MS));

@@ -2,7 +2,7 @@ import { diffBatch, isTerminal, type BatchChange } from './diff.js';
 import { PartnerCenterError } from './errors.js';
 import type { BatchDetails, DeviceDetails, BatchStatus, DeviceStatus } from './normalize.js';
 import type { GetBatchStatusOptions } from './client.js';
-import { sleep } from './timers.js';
+import { sleep, timeoutSignal } from './timers.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './transport.js';
 
 export interface WatchOptions {
@@ -84,7 +84,7 @@ export async function* watchBatchStatus(
   const maxIntervalMs = Math.max(intervalMs, options.maxIntervalMs ?? 60_000);
   const correlationId = options.correlationId ?? crypto.randomUUID();
   const policy = { ...DEFAULT_RETRY, ...options.retry };
-  const deadline = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
+  const deadline = options.timeoutMs ? timeoutSignal(options.timeoutMs) : undefined;
   const signal = anySignal(options.signal, deadline);
   const timedOut = () =>
     new PartnerCenterError({

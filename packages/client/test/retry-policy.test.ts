@@ -127,3 +127,14 @@ describe('Retry-After', () => {
     expect(delays.filter((ms) => ms >= 2 ** 31)).toEqual([]);
   });
 });
+
+describe('timers a watch sets', () => {
+  it('never sets one at or above 2³¹ ms, even for a huge watch timeout', async () => {
+    const { url } = await serve((_req, res) => sendJson(res, 200, batch('finished', { completedTime: '2026-01-01T00:10:00' })));
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    const client = clientOf(url);
+    for await (const event of client.watchBatchStatus(CUSTOMER, BATCH, { timeoutMs: 2 ** 40 })) void event;
+    const delays = setTimeoutSpy.mock.calls.map(([, ms]) => Number(ms ?? 0));
+    expect(delays.filter((ms) => ms >= 2 ** 31)).toEqual([]);
+  });
+});
