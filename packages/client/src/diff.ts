@@ -21,9 +21,10 @@ export function isTerminal(statusOrBatch: BatchStatus | Pick<BatchDetails, 'stat
 /**
  * The changes from `prev` to `next`, in an order a reader can follow: a batch that starts is announced
  * before its devices, a batch that ends after them, so a terminal status is always the last change.
+ * `prevIndex` (prev's devices by key) saves building it when the caller has it.
  */
-export function diffBatch(prev: BatchDetails, next: BatchDetails): BatchChange[] {
-  const known = new Map(prev.devices.map((device) => [device.key, device]));
+export function diffBatch(prev: BatchDetails, next: BatchDetails, prevIndex?: ReadonlyMap<string, DeviceDetails>): BatchChange[] {
+  const known = prevIndex ?? new Map(prev.devices.map((device) => [device.key, device]));
   const deviceChanges: BatchChange[] = [];
   for (const device of next.devices) {
     const before = known.get(device.key);

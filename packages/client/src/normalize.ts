@@ -108,13 +108,15 @@ export function normalizeDevice(raw: RawDeviceUploadDetails, index = 0): DeviceD
 }
 
 export function normalizeBatch(raw: RawBatchUploadDetails | BatchUploadDetails): BatchDetails {
+  const index = new Map<string, DeviceDetails>();
   const batch: BatchDetails = {
     batchTrackingId: raw.batchTrackingId,
     status: normalizeStatus(raw.status),
     rawStatus: String(raw.status ?? ''),
-    devices: Array.isArray(raw.devicesStatus) ? normalizeDevices(raw.devicesStatus) : [],
+    devices: Array.isArray(raw.devicesStatus) ? normalizeDevices(raw.devicesStatus, index) : [],
     raw,
   };
+  freshIndexes.set(batch, index);
   const startedTime = parsePartnerCenterTime(raw.startedTime);
   const completedTime = parsePartnerCenterTime(raw.completedTime);
   if (startedTime) batch.startedTime = startedTime;
@@ -122,16 +124,28 @@ export function normalizeBatch(raw: RawBatchUploadDetails | BatchUploadDetails):
   return batch;
 }
 
+/** The devices of each normalised batch by key, as built while normalising (valid until the batch is changed). */
+const freshIndexes = new WeakMap<BatchDetails, ReadonlyMap<string, DeviceDetails>>();
+
+/** The devices of a batch `normalizeBatch` just returned, by key: saves the watch building the same map again. */
+export function freshDeviceIndex(batch: BatchDetails): ReadonlyMap<string, DeviceDetails> | undefined {
+  return freshIndexes.get(batch);
+}
+
 /** Devices with unique keys: a repeated serial number and product key is told apart by its order of appearance. */
-function normalizeDevices(raw: RawDeviceUploadDetails[]): DeviceDetails[] {
-  const seen = new Map<string, number>();
-  return raw.map((entry, index) => {
-    const device = normalizeDevice(entry, index);
-    const count = (seen.get(device.key) ?? 0) + 1;
-    seen.set(device.key, count);
-    if (count > 1) device.key += `#${count}`;
+function normalizeDevices(raw: RawDeviceUploadDetails[], index: Map<string, DeviceDetails>): DeviceDetails[] {
+  return raw.map((entry, position) => {
+    const device = normalizeDevice(entry, position);
+    if (index.has(device.key)) device.key = nextFreeKey(index, device.key);
+    index.set(device.key, device);
     return device;
   });
+}
+
+function nextFreeKey(index: ReadonlyMap<string, unknown>, key: string): string {
+  let n = 2;
+  while (index.has(`${key}#${n}`)) n++;
+  return `${key}#${n}`;
 }
 
 /** Just enough shape checking to trust a 2xx body: an object with a tracking id and a status. */
