@@ -20,8 +20,8 @@ export function isTokenCredential(source: TokenSource): source is TokenCredentia
 }
 
 /**
- * Every wait for a token is bounded by `timeoutMs`, whether or not the credential or function honours
- * its abort signal; failures are `PartnerCenterError`s of kind `auth` (retryable when they look transient).
+ * Every wait for a token is bounded by `timeoutMs`, whether or not the credential or function honours its abort
+ * signal (a `PartnerCenterError` of kind `timeout`); failures are of kind `auth`, retryable when they look transient.
  */
 export function createTokenProvider(source: TokenSource | undefined, scopes: string | string[] = scopeFor('global'), timeoutMs = 30_000): TokenProvider {
   if (source === undefined) return async () => undefined;
@@ -62,12 +62,12 @@ async function bounded(token: string | Promise<string>, signal: AbortSignal | un
     return await raceAbort(raceAbort(token, deadline.signal), signal);
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    const timedOut = deadline.signal.aborted;
+    if (deadline.signal.aborted) throw new PartnerCenterError({ kind: 'timeout', description: `no token within ${timeoutMs} ms`, cause: error });
     throw new PartnerCenterError({
       kind: 'auth',
-      description: timedOut ? `no token within ${timeoutMs} ms` : `could not get a Partner Center token: ${(error as Error)?.message ?? error}`,
+      description: `could not get a Partner Center token: ${(error as Error)?.message ?? error}`,
       cause: error,
-      retryable: timedOut || isTransient(error),
+      retryable: isTransient(error),
     });
   } finally {
     clearTimeout(timer);

@@ -1,10 +1,10 @@
 /** What went wrong, in the terms a caller acts on. */
 export type PartnerCenterErrorKind =
   | 'http' //      Partner Center answered with an error status
-  | 'network' //   no answer: connection refused or reset, DNS failure, a body cut short
-  | 'timeout' //   no answer in time (an attempt, the call's deadline, or a whole watch)
+  | 'network' //   no answer: connection refused or reset, DNS failure, a body cut off mid-stream
+  | 'timeout' //   no answer in time (a token, an attempt, the call's deadline, or a whole watch)
   | 'auth' //      no token could be obtained from the credential
-  | 'malformed'; // a 2xx whose body is not a BatchUploadDetails
+  | 'malformed'; // a 2xx whose body is not a BatchUploadDetails (retryable when it merely ended early)
 
 export interface PartnerCenterErrorInit {
   kind: PartnerCenterErrorKind;

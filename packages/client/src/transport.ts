@@ -225,9 +225,11 @@ function endsEarly(text: string, error: unknown): boolean {
 function attemptError(error: unknown, signal: AbortSignal, tokenSent: boolean | undefined, budgetMs: number, headers: Record<string, string>) {
   if (error instanceof PartnerCenterError) return error; // the token provider's own
   const ids = { requestId: headers['ms-requestid'], correlationId: headers['ms-correlationid'], cause: error };
-  if (error instanceof SyntaxError) return new PartnerCenterError({ kind: 'network', status: 200, description: 'the response body ended early', ...ids });
+  if (error instanceof SyntaxError) {
+    return new PartnerCenterError({ kind: 'malformed', status: 200, description: 'the response body ended early', retryable: true, ...ids });
+  }
   if (!signal.aborted) return new PartnerCenterError({ kind: 'network', description: describeNetworkError(error), ...ids });
-  if (tokenSent === undefined) return new PartnerCenterError({ kind: 'auth', description: `no token within ${budgetMs} ms`, retryable: true, ...ids });
+  if (tokenSent === undefined) return new PartnerCenterError({ kind: 'timeout', description: `no token within ${budgetMs} ms`, ...ids });
   return new PartnerCenterError({ kind: 'timeout', description: `no answer within ${budgetMs} ms`, ...ids });
 }
 

@@ -96,7 +96,7 @@ describe('a token refresh shared by concurrent calls', () => {
     const client = clientOf(url, { credential, token: undefined });
     const a = client.getBatchStatus(CUSTOMER, BATCH, { deadlineMs: 50 });
     const b = client.getBatchStatus(CUSTOMER, BATCH);
-    expect(await rejection(a)).toMatchObject({ name: 'PartnerCenterError', kind: 'auth' });
+    expect(await rejection(a)).toMatchObject({ name: 'PartnerCenterError', kind: 'timeout', description: expect.stringMatching(/no token/) });
     release();
     await expect(b).resolves.toMatchObject({ status: 'queued' });
   });
@@ -110,14 +110,14 @@ describe('timeoutMs bounds token acquisition', () => {
     const credential: TokenCredential = { getToken: never };
     const error = await rejection(clientOf(url, { credential, timeoutMs: 100, retry: false }).getBatchStatus(CUSTOMER, BATCH));
     expect(error).toBeInstanceOf(PartnerCenterError);
-    expect(error).toMatchObject({ kind: 'auth', retryable: true });
+    expect(error).toMatchObject({ kind: 'timeout', description: 'no token within 100 ms', retryable: true });
     expect(requests).toHaveLength(0);
   });
 
   it('for a token function', async () => {
     const { url, requests } = await serve(ok);
     const error = await rejection(clientOf(url, { token: never, timeoutMs: 100, retry: false }).getBatchStatus(CUSTOMER, BATCH));
-    expect(error).toMatchObject({ name: 'PartnerCenterError', kind: 'auth' });
+    expect(error).toMatchObject({ name: 'PartnerCenterError', kind: 'timeout', description: 'no token within 100 ms' });
     expect(requests).toHaveLength(0);
   });
 });

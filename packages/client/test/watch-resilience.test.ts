@@ -123,7 +123,7 @@ describe('watch() and single transient faults', () => {
     const { url } = await serveScript([batch('processing'), truncated, finished]);
     const events = await watch(url);
     expect(retries(events)).toHaveLength(1);
-    expect(retries(events)[0]!.error).toMatchObject({ kind: 'network', retryable: true });
+    expect(retries(events)[0]!.error).toMatchObject({ retryable: true });
     expect(events.at(-1)).toMatchObject({ type: 'batch-status', to: 'finished' });
   });
 
