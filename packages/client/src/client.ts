@@ -46,6 +46,8 @@ export interface GetBatchStatusOptions {
   retry?: Partial<RetryPolicy> | false;
   /** Overrides the client's `deadlineMs` for this call. */
   deadlineMs?: number;
+  /** An earlier snapshot of this batch: devices that are still the same keep its keys (cheaper; what watch() passes). */
+  previous?: BatchDetails;
 }
 
 export interface BatchStatusClient {
@@ -107,7 +109,7 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
       deadlineMs: call.deadlineMs,
       json: true,
     });
-    return readBatch(answer);
+    return readBatch(answer, call.previous);
   }
 
   return {
@@ -124,7 +126,7 @@ function resolvePolicy(base: RetryPolicy, override: Partial<RetryPolicy> | false
 }
 
 /** The answer to `GET …/batchJobStatus/…`: normalised details, or the PartnerCenterError it stands for. */
-function readBatch(answer: Answer): BatchDetails {
+function readBatch(answer: Answer, previous: BatchDetails | undefined): BatchDetails {
   if (answer.status < 200 || answer.status > 299) throw answerError(answer);
   const ids = { requestId: answer.headers.get('ms-requestid') ?? answer.requestId, correlationId: answer.headers.get('ms-correlationid') ?? answer.correlationId };
   const json = answer.json ?? { value: undefined };
@@ -134,7 +136,7 @@ function readBatch(answer: Answer): BatchDetails {
   if (!isBatchUploadDetails(json.value)) {
     throw new PartnerCenterError({ kind: 'malformed', status: answer.status, description: 'the response is not a BatchUploadDetails', body: json.value, ...ids });
   }
-  return normalizeBatch(json.value satisfies RawBatchUploadDetails);
+  return normalizeBatch(json.value satisfies RawBatchUploadDetails, previous);
 }
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);

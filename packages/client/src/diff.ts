@@ -18,19 +18,28 @@ export function isTerminal(statusOrBatch: BatchStatus | Pick<BatchDetails, 'stat
   return TERMINAL_STATUSES.has(status) || (status === 'unknown' && completedTime !== undefined);
 }
 
+/** The same keys at the same positions (the same string, when `normalizeBatch` reused them): no index needed. */
+function alignedWith(prev: readonly DeviceDetails[], next: readonly DeviceDetails[]): boolean {
+  return prev.length === next.length && prev.every((device, position) => device.key === next[position]!.key);
+}
+
+function byKey(devices: readonly DeviceDetails[]): (device: DeviceDetails) => DeviceDetails | undefined {
+  const index = new Map(devices.map((device) => [device.key, device]));
+  return (device) => index.get(device.key);
+}
+
 /**
  * The changes from `prev` to `next`, in an order a reader can follow: a batch that starts is announced
  * before its devices, a batch that ends after them, so a terminal status is always the last change.
- * `prevIndex` (prev's devices by key) saves building it when the caller has it.
  */
-export function diffBatch(prev: BatchDetails, next: BatchDetails, prevIndex?: ReadonlyMap<string, DeviceDetails>): BatchChange[] {
-  const known = prevIndex ?? new Map(prev.devices.map((device) => [device.key, device]));
+export function diffBatch(prev: BatchDetails, next: BatchDetails): BatchChange[] {
   const deviceChanges: BatchChange[] = [];
-  for (const device of next.devices) {
-    const before = known.get(device.key);
-    if (!before) deviceChanges.push({ type: 'device-added', device });
-    else if (before.status !== device.status) deviceChanges.push({ type: 'device-status', from: before.status, device });
-  }
+  const before = alignedWith(prev.devices, next.devices) ? (_: DeviceDetails, position: number) => prev.devices[position] : byKey(prev.devices);
+  next.devices.forEach((device, position) => {
+    const was = before(device, position);
+    if (!was) deviceChanges.push({ type: 'device-added', device });
+    else if (was.status !== device.status) deviceChanges.push({ type: 'device-status', from: was.status, device });
+  });
   if (prev.status === next.status) return deviceChanges;
   const statusChange: BatchChange = { type: 'batch-status', from: prev.status, to: next.status };
   return isTerminal(next) ? [...deviceChanges, statusChange] : [statusChange, ...deviceChanges];

@@ -107,16 +107,15 @@ export function normalizeDevice(raw: RawDeviceUploadDetails, index = 0): DeviceD
   return device;
 }
 
-export function normalizeBatch(raw: RawBatchUploadDetails | BatchUploadDetails): BatchDetails {
-  const index = new Map<string, DeviceDetails>();
+/** `previous`: an earlier snapshot of the same batch, whose device keys are reused where the devices are the same. */
+export function normalizeBatch(raw: RawBatchUploadDetails | BatchUploadDetails, previous?: Pick<BatchDetails, 'devices'>): BatchDetails {
   const batch: BatchDetails = {
     batchTrackingId: raw.batchTrackingId,
     status: normalizeStatus(raw.status),
     rawStatus: String(raw.status ?? ''),
-    devices: Array.isArray(raw.devicesStatus) ? normalizeDevices(raw.devicesStatus, index) : [],
+    devices: Array.isArray(raw.devicesStatus) ? normalizeDevices(raw.devicesStatus, previous?.devices) : [],
     raw,
   };
-  freshIndexes.set(batch, index);
   const startedTime = parsePartnerCenterTime(raw.startedTime);
   const completedTime = parsePartnerCenterTime(raw.completedTime);
   if (startedTime) batch.startedTime = startedTime;
@@ -124,25 +123,35 @@ export function normalizeBatch(raw: RawBatchUploadDetails | BatchUploadDetails):
   return batch;
 }
 
-/** The devices of each normalised batch by key, as built while normalising (valid until the batch is changed). */
-const freshIndexes = new WeakMap<BatchDetails, ReadonlyMap<string, DeviceDetails>>();
-
-/** The devices of a batch `normalizeBatch` just returned, by key: saves the watch building the same map again. */
-export function freshDeviceIndex(batch: BatchDetails): ReadonlyMap<string, DeviceDetails> | undefined {
-  return freshIndexes.get(batch);
+/**
+ * Devices with unique keys: a repeated serial number and product key is told apart by its order of appearance.
+ * The same devices in the same order as in `previous` keep its keys as they are, with no index to build: the
+ * common case of a batch polled again, where building one costs about as much as parsing the body.
+ */
+function normalizeDevices(raw: RawDeviceUploadDetails[], previous: readonly DeviceDetails[] = []): DeviceDetails[] {
+  const devices = raw.map(normalizeDevice);
+  if (sameDevicesAs(devices, previous)) devices.forEach((device, position) => (device.key = previous[position]!.key));
+  else withUniqueKeys(devices);
+  return devices;
 }
 
-/** Devices with unique keys: a repeated serial number and product key is told apart by its order of appearance. */
-function normalizeDevices(raw: RawDeviceUploadDetails[], index: Map<string, DeviceDetails>): DeviceDetails[] {
-  return raw.map((entry, position) => {
-    const device = normalizeDevice(entry, position);
-    if (index.has(device.key)) device.key = nextFreeKey(index, device.key);
-    index.set(device.key, device);
-    return device;
+function sameDevicesAs(devices: readonly DeviceDetails[], previous: readonly DeviceDetails[]): boolean {
+  if (devices.length !== previous.length || devices.length === 0) return false;
+  return devices.every(({ raw }, position) => {
+    const before = previous[position]!.raw;
+    return raw.serialNumber === before.serialNumber && raw.productKey === before.productKey && raw.deviceId === before.deviceId;
   });
 }
 
-function nextFreeKey(index: ReadonlyMap<string, unknown>, key: string): string {
+function withUniqueKeys(devices: DeviceDetails[]): void {
+  const index = new Set<string>();
+  for (const device of devices) {
+    if (index.has(device.key)) device.key = nextFreeKey(index, device.key);
+    index.add(device.key);
+  }
+}
+
+function nextFreeKey(index: ReadonlySet<string>, key: string): string {
   let n = 2;
   while (index.has(`${key}#${n}`)) n++;
   return `${key}#${n}`;

@@ -1,6 +1,6 @@
 import { diffBatch, isTerminal, type BatchChange } from './diff.js';
 import { PartnerCenterError } from './errors.js';
-import { freshDeviceIndex, type BatchDetails, type DeviceDetails, type BatchStatus, type DeviceStatus } from './normalize.js';
+import type { BatchDetails, DeviceDetails, BatchStatus, DeviceStatus } from './normalize.js';
 import type { GetBatchStatusOptions } from './client.js';
 import { sleep, timeoutSignal } from './timers.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './transport.js';
@@ -95,7 +95,6 @@ export async function* watchBatchStatus(
     });
 
   let previous: BatchDetails | undefined;
-  let previousIndex: ReadonlyMap<string, DeviceDetails> | undefined; // taken before any consumer could change `previous`
   let seq = 0;
   let delayMs = intervalMs;
   let failures = 0;
@@ -112,7 +111,7 @@ export async function* watchBatchStatus(
     let next: BatchDetails;
     try {
       // Single attempts: the watch retries itself, so each wait is visible as a `retrying` event.
-      next = await get(customerId, trackingId, { correlationId, retry: false, ...(signal ? { signal } : {}) });
+      next = await get(customerId, trackingId, { correlationId, retry: false, ...(signal ? { signal } : {}), ...(previous ? { previous } : {}) });
     } catch (error) {
       if (deadline?.aborted && !options.signal?.aborted) throw timedOut();
       if (!(error instanceof PartnerCenterError) || !error.retryable) throw error;
@@ -124,9 +123,7 @@ export async function* watchBatchStatus(
     }
     failures = 0;
     const at = new Date();
-    const nextIndex = freshDeviceIndex(next);
-    const changes: Array<BatchChange | { type: 'snapshot' }> = previous ? diffBatch(previous, next, previousIndex) : [{ type: 'snapshot' }];
-    previousIndex = nextIndex;
+    const changes: Array<BatchChange | { type: 'snapshot' }> = previous ? diffBatch(previous, next) : [{ type: 'snapshot' }];
     for (const change of changes) yield { ...change, seq: ++seq, at, snapshot: next } as WatchChangeEvent;
     previous = next;
     if (isTerminal(next)) return; // finished, or an unrecognised status with a completedTime
