@@ -126,11 +126,13 @@ describe('the overall deadline of a call', () => {
   it('ends a call that keeps failing before its attempts are used up', async () => {
     const { url, requests } = await serve((_req, res) => sendJson(res, 503, { code: 503, description: 'busy' }));
     const client = clientOf(url, { retry: { attempts: 10, baseDelayMs: 50, maxDelayMs: 200 }, deadlineMs: 300 });
-    const error = await rejection(client.getBatchStatus(CUSTOMER, BATCH));
-    expect(error).toMatchObject({ kind: 'http', status: 503 });
-    // The smallest possible waits (25 + 50 + 100 ms…) leave room for 4 attempts at most within 300 ms.
-    expect((error as PartnerCenterError).attempts).toBeLessThanOrEqual(4);
-    expect(requests.length).toBe((error as PartnerCenterError).attempts);
+    const error = (await rejection(client.getBatchStatus(CUSTOMER, BATCH))) as PartnerCenterError;
+    // The last 503, or the attempt the deadline cut short.
+    expect(error).toBeInstanceOf(PartnerCenterError);
+    expect(['http', 'timeout']).toContain(error.kind);
+    // The smallest possible waits (25 + 50 + 100 + 100 ms…) leave room for 5 attempts at most within 300 ms.
+    expect(error.attempts).toBeLessThanOrEqual(5);
+    expect(requests.length).toBeLessThanOrEqual(5);
   });
 
   it('bounds an attempt that would outlive it', async () => {
