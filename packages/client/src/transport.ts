@@ -52,7 +52,7 @@ export interface Answer {
   headers: Headers;
   text: string;
   /** With `json`: the parsed 2xx body, or why it is not JSON. */
-  json?: { value: unknown } | { error: unknown };
+  json?: { value: unknown } | { error: unknown } | undefined;
   attempts: number;
   /** The ids this call sent (the server's echo, when it sends one, is in `headers`). */
   requestId: string;
@@ -181,16 +181,10 @@ async function attemptOnce(
     tokenSent = token !== undefined;
     const headers = tokenSent ? { ...call.headers, authorization: `Bearer ${token}` } : call.headers;
     const init: RequestInit = { method: call.method, headers, body: call.body ?? null, signal: controller.signal };
-    const answer: Answer = {
-      ...(await raceAbort(fetchAndRead(options.fetch, call.url, init), controller.signal)),
-      attempts: attempt,
-      requestId: call.headers['ms-requestid']!,
-      correlationId: call.headers['ms-correlationid']!,
-    };
-    if (call.json && answer.status >= 200 && answer.status < 300) answer.json = parseJson(answer);
+    const answer = await raceAbort(fetchAndRead(options.fetch, call, init, attempt, tokenSent), controller.signal);
     if (answer.json && 'error' in answer.json && endsEarly(answer.text, answer.json.error)) throw answer.json.error;
     if (span) endSpan(span, answer.status);
-    return { ...answer, tokenSent };
+    return answer;
   } catch (error) {
     const failure = callerSignal?.aborted ? callerSignal.reason : attemptError(error, controller.signal, tokenSent, budgetMs, call.headers);
     if (span) endSpan(span, failure);
@@ -202,14 +196,26 @@ async function attemptOnce(
   }
 }
 
-async function fetchAndRead(fetchImpl: typeof fetch, url: string, init: RequestInit) {
-  const response = await fetchImpl(url, init);
-  return { status: response.status, statusText: response.statusText, headers: response.headers, text: await response.text() };
+async function fetchAndRead(fetchImpl: typeof fetch, call: Call, init: RequestInit, attempt: number, tokenSent: boolean) {
+  const response = await fetchImpl(call.url, init);
+  const text = await response.text();
+  const { status } = response;
+  return {
+    status,
+    statusText: response.statusText,
+    headers: response.headers,
+    text,
+    json: call.json && status >= 200 && status < 300 ? parseJson(text) : undefined,
+    attempts: attempt,
+    requestId: call.headers['ms-requestid']!,
+    correlationId: call.headers['ms-correlationid']!,
+    tokenSent,
+  };
 }
 
-function parseJson(answer: Pick<Answer, 'text'>): Answer['json'] {
+function parseJson(text: string): Answer['json'] {
   try {
-    return { value: JSON.parse(answer.text) };
+    return { value: JSON.parse(text) };
   } catch (error) {
     return { error };
   }
