@@ -15,10 +15,6 @@ export type TokenProvider = (signal?: AbortSignal, renew?: boolean) => Promise<s
 /** Tokens are renewed this long before they expire, so a request never leaves with a dying token. */
 const REFRESH_MARGIN_MS = 2 * 60_000;
 
-export function isTokenCredential(source: TokenSource): source is TokenCredential {
-  return typeof source === 'object' && source !== null && typeof source.getToken === 'function';
-}
-
 /**
  * Every wait for a token is bounded by `timeoutMs`, whether or not the credential or function honours its abort
  * signal (a `PartnerCenterError` of kind `timeout`); failures are of kind `auth`, retryable when they look transient.

@@ -66,8 +66,8 @@ export interface BatchStatusClient {
 /** The operation, as the contract names it: a path the generated `paths` must have. */
 const STATUS_PATH = '/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}' satisfies keyof paths;
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_DEADLINE_MS = 120_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_DEADLINE_MS = 120_000;
 
 export function createBatchStatusClient(options: BatchStatusClientOptions = {}): BatchStatusClient {
   const cloud = options.cloud ?? 'global';
@@ -102,7 +102,7 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
     if (call.correlationId) headers['ms-correlationid'] = call.correlationId;
     const answer = await transport({
       method: 'GET',
-      url: `${baseUrl}/v1/customers/${customerId}/batchJobStatus/${trackingId}`,
+      url: baseUrl + STATUS_PATH.replace('{customer-id}', customerId).replace('{batchtracking-id}', trackingId),
       headers,
       signal: call.signal,
       retry: call.retry === undefined ? undefined : resolvePolicy(retry, call.retry),

@@ -111,7 +111,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** Reads the code and description out of an ApiFault, the gateway's 429 body, or plain text. */
-export function describeErrorBody(body: unknown, fallback: string): { code?: string; description: string } {
+function describeErrorBody(body: unknown, fallback: string): { code?: string; description: string } {
   if (body && typeof body === 'object') {
     const fault = body as Record<string, unknown>;
     if (typeof fault.code === 'string' || typeof fault.code === 'number') {

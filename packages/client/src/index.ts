@@ -2,7 +2,7 @@
  * @batchwatch/client — the one place that speaks HTTP to Partner Center's device batch status.
  * Building blocks used only by batchwatch's own apps live in `@batchwatch/client/internal`.
  */
-export { createBatchStatusClient, DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS } from './client.js';
+export { createBatchStatusClient } from './client.js';
 export type { BatchStatusClient, BatchStatusClientOptions, GetBatchStatusOptions } from './client.js';
 export { watchBatchStatus } from './watch.js';
 export type {

@@ -1,14 +1,15 @@
 /** Node turns a delay of 2³¹ ms or more into 1 ms (a busy loop): no timer is ever set above this. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const clamp = (ms: number) => Math.min(Math.max(0, ms), MAX_TIMER_MS);
 
 /** `AbortSignal.timeout`, clamped below 2³¹ ms. */
 export function timeoutSignal(ms: number): AbortSignal {
-  return AbortSignal.timeout(Math.min(Math.max(0, ms), MAX_TIMER_MS));
+  return AbortSignal.timeout(clamp(ms));
 }
 
 /** `setTimeout`, clamped below 2³¹ ms and unref'd (a pending timeout never keeps the process alive). */
 export function safeTimeout(callback: () => void, ms: number): ReturnType<typeof setTimeout> {
-  const timer = setTimeout(callback, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+  const timer = setTimeout(callback, clamp(ms));
   timer.unref?.();
   return timer;
 }
@@ -17,7 +18,7 @@ export function safeTimeout(callback: () => void, ms: number): ReturnType<typeof
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(done, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+    const timer = setTimeout(done, clamp(ms));
     signal?.addEventListener('abort', abort, { once: true });
     function done() {
       signal?.removeEventListener('abort', abort);

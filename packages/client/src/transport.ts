@@ -247,7 +247,7 @@ export function answerError(answer: Answer): PartnerCenterError {
 }
 
 /** An error body: JSON when it is JSON, else the text; undefined when empty. */
-export function parseBody(text: string): unknown {
+function parseBody(text: string): unknown {
   if (!text) return undefined;
   try {
     return JSON.parse(text);
