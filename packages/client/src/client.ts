@@ -150,6 +150,7 @@ function viaTransport(transport: Transport): (request: Request) => Promise<Respo
       headers: Object.fromEntries(request.headers),
       body: request.body === null ? null : await request.arrayBuffer(),
       signal: request.signal,
+      json: true, // a 2xx body cut short is retried here too (openapi-fetch parses it again)
     });
     const body = NULL_BODY_STATUSES.has(answer.status) ? null : answer.text;
     return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });

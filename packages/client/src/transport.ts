@@ -225,6 +225,7 @@ function parseJson(text: string): Answer['json'] {
 function endsEarly(text: string, error: unknown): boolean {
   const message = (error as Error)?.message ?? '';
   const at = /at position (\d+)/.exec(message);
+  if (!text.trim()) return false; // nothing at all is not a body cut short
   return message.includes('end of JSON input') || (at !== null && Number(at[1]) >= text.trimEnd().length);
 }
 

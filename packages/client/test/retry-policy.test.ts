@@ -55,6 +55,22 @@ describe('only idempotent requests are retried once they may have reached the se
     expect(requests[1]!.body).toBe(requests[0]!.body);
   });
 
+  it('retries a GET through client.api whose body was cut short, and accepts an empty 202', async () => {
+    const { url, requests } = await serve((req, res, n) => {
+      if (req.method === 'POST') return void res.writeHead(202, { location: `/customers/${CUSTOMER}/batchJobStatus/${BATCH}` }).end();
+      if (n === 1) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"batchTrackingId":"');
+      sendJson(res, 200, batch());
+    });
+    const client = clientOf(url);
+    const { data } = await client.api.GET('/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}', {
+      params: { path: { 'customer-id': CUSTOMER, 'batchtracking-id': BATCH } },
+    });
+    expect(data?.status).toBe('queued');
+    expect(requests).toHaveLength(2);
+    const { response } = await create(client);
+    expect(response.status).toBe(202);
+  });
+
   it('retries a GET through client.api as getBatchStatus does', async () => {
     const { url, requests } = await serve((_req, res, n) => (n === 1 ? busy(res) : sendJson(res, 200, batch())));
     const { data } = await clientOf(url).api.GET('/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}', {
