@@ -65,7 +65,7 @@ async function renderTimes(deviceCount: number, updates: number): Promise<number
     import('react'),
     import('ink'),
     import('@batchwatch/client'),
-    dist('state.js'),
+    dist('state/index.js'),
     dist('ui/App.js'),
     dist('i18n/index.js'),
   ]);

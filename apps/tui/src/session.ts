@@ -7,7 +7,7 @@
 import type { WatchEvent } from '@batchwatch/client';
 import type { Outcome } from './exit-codes.js';
 import type { WatchSource } from './source/types.js';
-import { initialState, isClean, reduce, type Progress, type StateInit, type WatchAction, type WatchState } from './state.js';
+import { initialState, isClean, reduce, type Progress, type StateInit, type WatchAction, type WatchState } from './state/index.js';
 
 export interface SessionOptions extends StateInit {
   /** Give up after this long (outcome `timeout`); undefined = never. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeDevice, PartnerCenterError, type WatchEvent } from '@batchwatch/client';
-import { FAILED_LINES_PER_FLUSH, initialState, isClean, reduce, SINGLE_LINES_PER_FLUSH, type WatchAction, type WatchState } from '../src/state.js';
+import { FAILED_LINES_PER_FLUSH, initialState, isClean, reduce, SINGLE_LINES_PER_FLUSH, type WatchAction, type WatchState } from '../src/state/index.js';
 import { batch, CUSTOMER, device, manyDevices, TRACKING } from './helpers.js';
 
 const at = new Date('2026-01-01T10:00:00Z');

@@ -4,7 +4,7 @@ import { normalizeDevice, PartnerCenterError, type WatchEvent } from '@batchwatc
 import { exitCodeFor } from '../src/exit-codes.js';
 import { SUPPORTED_LOCALES, translator, type Locale } from '../src/i18n/index.js';
 import { WatchSession } from '../src/session.js';
-import { initialState, reduce } from '../src/state.js';
+import { initialState, reduce } from '../src/state/index.js';
 import { App } from '../src/ui/App.js';
 import { DEFAULT_VIEW, LiveView } from '../src/ui/LiveView.js';
 import { batch, CUSTOMER, device, KEYS, manyDevices, plain, ScriptedSource, settle, TRACKING, waitFor } from './helpers.js';

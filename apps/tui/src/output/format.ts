@@ -2,7 +2,7 @@
 import type { BatchStatus } from '@batchwatch/client';
 import { formatInterval } from '../duration.js';
 import type { MessageKey, Translate } from '../i18n/index.js';
-import type { DeviceError, DeviceLabel, LogEntry, RetryInfo } from '../state.js';
+import type { DeviceError, DeviceLabel, LogEntry, RetryInfo } from '../state/index.js';
 
 export function statusWord(t: Translate, status: BatchStatus): string {
   return t(`status.${status}` as MessageKey);

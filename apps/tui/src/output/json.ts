@@ -4,7 +4,7 @@
  * `summary` object. Nothing else goes to stdout; diagnostics go to stderr.
  */
 import { isFailedDevice, type WatchEvent } from '@batchwatch/client';
-import { deviceError } from '../state.js';
+import { deviceError } from '../state/index.js';
 
 export function jsonEvent(event: WatchEvent): Record<string, unknown> {
   const at = event.at.toISOString();

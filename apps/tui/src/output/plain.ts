@@ -5,7 +5,7 @@
 import { isFailedDevice, type DeviceDetails } from '@batchwatch/client';
 import type { Outcome } from '../exit-codes.js';
 import type { Translate } from '../i18n/index.js';
-import { deviceError, label, retryInfo, type LogEntry, type Progress, type WatchAction, type WatchState } from '../state.js';
+import { deviceError, label, retryInfo, type LogEntry, type Progress, type WatchAction, type WatchState } from '../state/index.js';
 import { isoSeconds, logText } from './format.js';
 import { summaryLines } from './summary.js';
 

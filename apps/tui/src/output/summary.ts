@@ -3,7 +3,7 @@ import { PartnerCenterError, summarize, type DeviceDetails } from '@batchwatch/c
 import { formatElapsed, formatInterval } from '../duration.js';
 import { classifyError, type Outcome } from '../exit-codes.js';
 import type { Translate } from '../i18n/index.js';
-import { deviceError, doneCount, failedDevices, type WatchState } from '../state.js';
+import { deviceError, doneCount, failedDevices, type WatchState } from '../state/index.js';
 import { deviceName, errorText, isoSeconds, statusWord } from './format.js';
 
 /** Failed devices listed in the text summary; `--json` lists them all. */

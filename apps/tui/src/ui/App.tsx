@@ -2,7 +2,7 @@ import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useInput, type Key } from 'ink';
 import type { Translate } from '../i18n/index.js';
 import type { WatchSession } from '../session.js';
-import { clampScroll, planLayout, SearchCache, visibleKeys } from '../view.js';
+import { clampScroll, planLayout, SearchCache, visibleKeys } from './layout.js';
 import { DEFAULT_VIEW, LiveView, type ViewOptions } from './LiveView.js';
 import { TransitionLog } from './TransitionLog.js';
 import { useNow } from './useNow.js';

@@ -2,7 +2,7 @@ import { Text } from 'ink';
 import type { BatchStatus } from '@batchwatch/client';
 import type { Translate } from '../i18n/index.js';
 import { statusWord } from '../output/format.js';
-import type { WatchState } from '../state.js';
+import type { WatchState } from '../state/index.js';
 import { statusColor, statusGlyph } from './theme.js';
 
 const ORDER: readonly BatchStatus[] = ['queued', 'processing', 'finished', 'finished_with_errors', 'unknown'];

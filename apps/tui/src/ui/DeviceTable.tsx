@@ -3,8 +3,8 @@ import { Text } from 'ink';
 import { isFailedDevice, type BatchStatus, type DeviceDetails } from '@batchwatch/client';
 import type { Translate } from '../i18n/index.js';
 import { errorText, statusWord } from '../output/format.js';
-import { deviceError } from '../state.js';
-import type { Columns, Scroll } from '../view.js';
+import { deviceError } from '../state/index.js';
+import type { Columns, Scroll } from './layout.js';
 import { fit, statusColor } from './theme.js';
 
 const STATUSES: readonly BatchStatus[] = ['unknown', 'queued', 'processing', 'finished', 'finished_with_errors'];

@@ -3,7 +3,7 @@ import { formatElapsed, formatInterval } from '../duration.js';
 import type { Translate } from '../i18n/index.js';
 import { clockTime, statusWord } from '../output/format.js';
 import { elapsedMs } from '../output/summary.js';
-import type { WatchState } from '../state.js';
+import type { WatchState } from '../state/index.js';
 import { statusColor, statusGlyph } from './theme.js';
 
 interface Props {

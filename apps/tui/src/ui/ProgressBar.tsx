@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import type { Translate } from '../i18n/index.js';
-import { doneCount, type WatchState } from '../state.js';
+import { doneCount, type WatchState } from '../state/index.js';
 
 interface Props {
   state: WatchState;

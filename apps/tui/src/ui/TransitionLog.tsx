@@ -1,7 +1,7 @@
 import { Static, Text } from 'ink';
 import type { Translate } from '../i18n/index.js';
 import { clockTime, logText, logTone } from '../output/format.js';
-import type { LogEntry } from '../state.js';
+import type { LogEntry } from '../state/index.js';
 import { toneColor } from './theme.js';
 
 /**

@@ -3,91 +3,9 @@
  * call takes every event of one flush (usually one poll) and copies the containers at most once, so a
  * 10,000-device batch costs one O(n) copy per flush, never per event, and the old state stays intact.
  */
-import { describeDeviceError, isFailedDevice, type BatchStatus, type DeviceDetails, type DeviceStatus, type WatchEvent } from '@batchwatch/client';
-import type { Outcome } from './exit-codes.js';
-
-export type SourceMode = 'connecting' | 'sse' | 'polling';
-
-export type WatchAction =
-  | WatchEvent
-  /** A successful answer arrived (even one without changes): the upstream is healthy again. */
-  | { type: 'alive'; at: Date }
-  | { type: 'source'; mode: 'sse' | 'polling'; at: Date }
-  | { type: 'end'; outcome: Outcome; at: Date };
-
-export interface RetryInfo {
-  at: Date;
-  retryInMs: number;
-  /** 0 when there was no HTTP answer. */
-  status: number;
-  code?: string;
-  kind: 'throttled' | 'http' | 'network' | 'timeout';
-  description: string;
-}
-
-/** Enough to name a device in a log line. */
-export interface DeviceLabel {
-  serialNumber?: string;
-  productKey?: string;
-  key: string;
-}
-
-export interface DeviceError {
-  code?: string;
-  name?: string;
-  hint?: string;
-}
-
-export type LogEntry = { id: number; at: Date } & (
-  | { kind: 'snapshot'; status: BatchStatus; done: number; total: number }
-  | { kind: 'batch'; from: BatchStatus; to: BatchStatus }
-  | { kind: 'device-added'; device: DeviceLabel; status: DeviceStatus }
-  | { kind: 'device'; device: DeviceLabel; from: DeviceStatus; to: DeviceStatus }
-  | { kind: 'device-failed'; device: DeviceLabel; error: DeviceError }
-  | { kind: 'devices'; count: number; status: DeviceStatus; done: number; total: number }
-  | { kind: 'more-failed'; count: number }
-  | { kind: 'retrying'; retry: RetryInfo }
-  | { kind: 'recovered' }
-  | { kind: 'source'; mode: 'sse' | 'polling'; intervalMs: number }
-);
-
-export interface BatchView {
-  status: BatchStatus;
-  startedTime?: Date;
-  completedTime?: Date;
-}
-
-export interface WatchState {
-  customerId: string;
-  trackingId: string;
-  correlationId: string;
-  intervalMs: number;
-  /** When the watch began (for "elapsed" before the batch reports a start). */
-  watchStarted: Date;
-  mode: SourceMode;
-  /** Undefined until the first answer. */
-  batch?: BatchView;
-  devices: ReadonlyMap<string, DeviceDetails>;
-  /** Device keys in the order they appeared; append-only, so views can scan it incrementally. */
-  order: readonly string[];
-  /** Keys of failed devices in the order they failed. */
-  failed: readonly string[];
-  counts: Readonly<Record<DeviceStatus, number>>;
-  seq: number;
-  lastUpdate?: Date;
-  retry?: RetryInfo;
-  /** Transition log (for `<Static>`): append-only; device changes are grouped when a flush holds many. */
-  log: readonly LogEntry[];
-  outcome?: Outcome;
-}
-
-export interface StateInit {
-  customerId: string;
-  trackingId: string;
-  correlationId: string;
-  intervalMs: number;
-  now?: Date;
-}
+import { isFailedDevice, type BatchStatus, type DeviceDetails, type DeviceStatus, type WatchEvent } from '@batchwatch/client';
+import { deviceError, doneCount, label } from './selectors.js';
+import type { BatchView, LogEntry, Progress, RetryInfo, StateInit, WatchAction, WatchState } from './types.js';
 
 /** Per flush: up to this many device changes are logged one by one, more are grouped by status. */
 export const SINGLE_LINES_PER_FLUSH = 10;
@@ -113,38 +31,12 @@ export function initialState(init: StateInit): WatchState {
   };
 }
 
-export function doneCount(counts: Readonly<Record<DeviceStatus, number>>): number {
-  return counts.finished + counts.finished_with_errors;
-}
-
-export function totalCount(state: Pick<WatchState, 'order'>): number {
-  return state.order.length;
-}
-
-export function deviceError(device: Pick<DeviceDetails, 'errorCode' | 'errorDescription'>): DeviceError {
-  const known = describeDeviceError(device.errorCode, device.errorDescription);
-  const error: DeviceError = {};
-  const code = device.errorCode ?? known?.code;
-  if (code) error.code = code;
-  const name = known?.name ?? device.errorDescription;
-  if (name) error.name = name;
-  if (known?.hint) error.hint = known.hint;
-  return error;
-}
-
 export function retryInfo(event: Extract<WatchEvent, { type: 'retrying' }>): RetryInfo {
   const { error } = event;
   const kind = error.status === 429 ? 'throttled' : error.kind === 'timeout' ? 'timeout' : error.status ? 'http' : 'network';
   const info: RetryInfo = { at: event.at, retryInMs: event.retryInMs, status: error.status, kind, description: error.description };
   if (error.code) info.code = error.code;
   return info;
-}
-
-/** Progress right after one action was applied (for outputs that print one line per event). */
-export interface Progress {
-  done: number;
-  total: number;
-  failed: number;
 }
 
 /**
@@ -344,19 +236,3 @@ class Draft {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-export function label(device: Pick<DeviceDetails, 'serialNumber' | 'productKey' | 'key'>): DeviceLabel {
-  const result: DeviceLabel = { key: device.key };
-  if (device.serialNumber) result.serialNumber = device.serialNumber;
-  if (device.productKey) result.productKey = device.productKey;
-  return result;
-}
-
-/** The device list for the summary: the failed devices, in the order they failed. */
-export function failedDevices(state: Pick<WatchState, 'failed' | 'devices'>): DeviceDetails[] {
-  return state.failed.map((key) => state.devices.get(key)).filter((device): device is DeviceDetails => device !== undefined);
-}
-
-/** The batch is terminal and clean when it finished, no device failed and it does not say `finished_with_errors`. */
-export function isClean(state: Pick<WatchState, 'batch' | 'failed'>): boolean {
-  return state.batch?.status === 'finished' && state.failed.length === 0;
-}

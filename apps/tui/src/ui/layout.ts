@@ -3,7 +3,7 @@
  * device list is visible, and an incremental search. Kept out of the components so it is tested directly.
  */
 import type { DeviceDetails } from '@batchwatch/client';
-import type { WatchState } from './state.js';
+import type { WatchState } from '../state/index.js';
 
 export type Section = 'title' | 'status' | 'progress' | 'counts' | 'source' | 'notice' | 'table' | 'detail' | 'help';
 
