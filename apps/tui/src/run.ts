@@ -8,6 +8,7 @@ import { isPartnerCenter, parseCommand, type Env, type WatchOptions } from './ar
 import { ExitCode, exitCodeFor, type Outcome } from './exit-codes.js';
 import { translator, type Translate } from './i18n/index.js';
 import { jsonEvent, jsonLine } from './output/json.js';
+import { safeLines } from './output/safe.js';
 import { createPlainOutput } from './output/plain.js';
 import { errorLine, summaryObject } from './output/summary.js';
 import { WatchSession } from './session.js';
@@ -95,7 +96,7 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
     session = new WatchSession(source, { ...base, onEvent: (event) => io.stdout.write(jsonLine(jsonEvent(event))) });
     finish = () => session.run();
   } else if (mode === 'plain') {
-    const plain = createPlainOutput((text) => io.stdout.write(text), t, options.intervalMs);
+    const plain = createPlainOutput((text) => io.stdout.write(safeLines(text)), t, options.intervalMs);
     session = new WatchSession(source, { ...base, onAction: plain.onAction });
     plain.start(session.getState());
     finish = async () => {

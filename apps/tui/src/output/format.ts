@@ -3,6 +3,7 @@ import type { BatchStatus } from '@batchwatch/client';
 import { formatInterval } from '../duration.js';
 import type { MessageKey, Translate } from '../i18n/index.js';
 import type { DeviceError, DeviceLabel, LogEntry, RetryInfo } from '../state/index.js';
+import { safeText } from './safe.js';
 
 export function statusWord(t: Translate, status: BatchStatus): string {
   return t(`status.${status}` as MessageKey);
@@ -10,13 +11,13 @@ export function statusWord(t: Translate, status: BatchStatus): string {
 
 /** Serial number, else product key, else the key: what an operator searches for in the Partner Center UI. */
 export function deviceName(device: DeviceLabel): string {
-  return device.serialNumber ?? device.productKey ?? device.key;
+  return safeText(device.serialNumber ?? device.productKey ?? device.key);
 }
 
 /** `808 ZtdDeviceAssignedToOtherTenant — Registered to another tenant; …` */
 export function errorText(error: DeviceError, withHint = true, separator = ' — '): string {
-  const head = [error.code, error.name].filter(Boolean).join(' ');
-  return withHint && error.hint ? `${head}${separator}${error.hint}` : head;
+  const head = safeText([error.code, error.name].filter(Boolean).join(' '));
+  return withHint && error.hint ? `${head}${separator}${safeText(error.hint)}` : head;
 }
 
 export function retrySeconds(retry: RetryInfo, now: number): number {
@@ -26,22 +27,22 @@ export function retrySeconds(retry: RetryInfo, now: number): number {
 /** The retry notice, with a countdown from `now`. */
 export function retryText(t: Translate, retry: RetryInfo, now: number): string {
   const seconds = retrySeconds(retry, now);
-  const code = retry.code && retry.code !== String(retry.status) ? ` (${retry.code})` : '';
+  const code = retry.code && retry.code !== String(retry.status) ? ` (${safeText(retry.code)})` : '';
   switch (retry.kind) {
     case 'throttled':
       return t('retry.throttled', { seconds });
     case 'timeout':
       return t('retry.timeout', { seconds });
     case 'network':
-      return t('retry.network', { seconds, description: retry.description });
+      return t('retry.network', { seconds, description: safeText(retry.description) });
     case 'http':
       return t('retry.http', { seconds, status: retry.status, code });
   }
 }
 
 function problemText(retry: RetryInfo): string {
-  const description = retry.description.replace(/[.\s]+$/, '');
-  if (retry.status) return `HTTP ${retry.status}${retry.code && retry.code !== String(retry.status) ? ` (${retry.code})` : ''} ${description}`;
+  const description = safeText(retry.description.replace(/[.\s]+$/, ''));
+  if (retry.status) return `HTTP ${retry.status}${retry.code && retry.code !== String(retry.status) ? ` (${safeText(retry.code)})` : ''} ${description}`;
   return description;
 }
 

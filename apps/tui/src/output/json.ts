@@ -42,6 +42,5 @@ export function jsonEvent(event: WatchEvent): Record<string, unknown> {
   }
 }
 
-export function jsonLine(value: unknown): string {
-  return `${JSON.stringify(value)}\n`;
-}
+/** One NDJSON line, control characters escaped (see `safeJsonLine`). */
+export { safeJsonLine as jsonLine } from './safe.js';

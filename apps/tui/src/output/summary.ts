@@ -5,6 +5,7 @@ import { classifyError, type Outcome } from '../exit-codes.js';
 import type { Translate } from '../i18n/index.js';
 import { deviceError, doneCount, failedDevices, type WatchState } from '../state/index.js';
 import { deviceName, errorText, isoSeconds, statusWord } from './format.js';
+import { safeText } from './safe.js';
 
 /** Failed devices listed in the text summary; `--json` lists them all. */
 export const SUMMARY_FAILED_LIMIT = 50;
@@ -36,8 +37,8 @@ export function errorLine(t: Translate, error: unknown): string {
   const pc = error instanceof PartnerCenterError ? error : undefined;
   const params = {
     status: pc?.status ?? 0,
-    code: pc?.code && pc.code !== String(pc.status) ? `, code ${pc.code}` : '',
-    description: pc?.description ?? (error instanceof Error ? error.message : String(error)),
+    code: pc?.code && pc.code !== String(pc.status) ? `, code ${safeText(pc.code)}` : '',
+    description: safeText(pc?.description ?? (error instanceof Error ? error.message : String(error))),
   };
   switch (classifyError(error)) {
     case 'not-found':
@@ -58,8 +59,8 @@ export function errorLine(t: Translate, error: unknown): string {
 /** `SN-0001  XXXXX-…  808 ZtdDeviceAssignedToOtherTenant — Registered to another tenant; …` */
 export function failedDeviceLine(device: DeviceDetails): string {
   const parts = [deviceName(device)];
-  if (device.serialNumber && device.productKey) parts.push(device.productKey);
-  parts.push(errorText(deviceError(device)) || device.rawStatus);
+  if (device.serialNumber && device.productKey) parts.push(safeText(device.productKey));
+  parts.push(errorText(deviceError(device)) || safeText(device.rawStatus));
   return parts.join('  ');
 }
 

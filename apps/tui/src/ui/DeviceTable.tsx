@@ -3,6 +3,7 @@ import { Text } from 'ink';
 import { isFailedDevice, type BatchStatus, type DeviceDetails } from '@batchwatch/client';
 import type { Translate } from '../i18n/index.js';
 import { errorText, statusWord } from '../output/format.js';
+import { safeText } from '../output/safe.js';
 import { deviceError } from '../state/index.js';
 import type { Columns, Scroll } from './layout.js';
 import { fit, statusColor } from './theme.js';
@@ -28,7 +29,7 @@ interface TableProps {
 
 export function DeviceTable({ devices, keys, scroll, rows, columns, t, failedOnly, query }: TableProps) {
   const window = keys.slice(scroll.top, scroll.top + rows);
-  const filters = [failedOnly ? t('table.filterFailed') : '', query ? t('table.search', { query }) : ''].filter(Boolean);
+  const filters = [failedOnly ? t('table.filterFailed') : '', query ? t('table.search', { query: safeText(query) }) : ''].filter(Boolean);
   const footer =
     keys.length === 0
       ? devices.size === 0
@@ -69,15 +70,15 @@ interface RowProps {
  */
 export const DeviceRow = memo(function DeviceRow({ device, selected, columns, t }: RowProps) {
   const failed = isFailedDevice(device);
-  const error = failed ? errorText(deviceError(device), true, ' - ') || device.rawStatus : '';
+  const error = failed ? errorText(deviceError(device), true, ' - ') || safeText(device.rawStatus) : '';
   const status = fit(statusWord(t, device.status), columns.status, '...');
   const word = status.trimEnd();
   // Only the words are coloured and the line ends where the text ends: fewer escape codes and cells to process.
   return (
     <Text wrap="truncate-end" bold={selected}>
       {selected ? '> ' : '  '}
-      {fit(device.serialNumber ?? '-', columns.serial, '...')}
-      {columns.productKey ? fit(device.productKey ?? '-', columns.productKey, '...') : ''}
+      {fit(safeText(device.serialNumber ?? '-'), columns.serial, '...')}
+      {columns.productKey ? fit(safeText(device.productKey ?? '-'), columns.productKey, '...') : ''}
       <Text color={failed ? 'red' : statusColor[device.status]}>{word}</Text>
       {error ? (
         <>
@@ -104,16 +105,16 @@ export function DeviceDetail({ device, t }: { device: DeviceDetails | undefined;
   }
   const failed = isFailedDevice(device);
   const error = failed ? deviceError(device) : undefined;
-  const parts = [device.serialNumber ?? device.key, device.productKey, statusWord(t, device.status)].filter(Boolean);
+  const parts = [device.serialNumber ?? device.key, device.productKey].filter(Boolean).map((part) => safeText(part!)).concat(statusWord(t, device.status));
   return (
     <>
       <Text wrap="truncate-end">
         <Text dimColor>› {parts.join(' · ')}</Text>
-        {failed ? <Text color="red"> · {(error && errorText(error, false)) || device.rawStatus}</Text> : null}
+        {failed ? <Text color="red"> · {(error && errorText(error, false)) || safeText(device.rawStatus)}</Text> : null}
       </Text>
       <Text wrap="truncate-end" color="red">
         {'  '}
-        {error?.hint ?? ' '}
+        {error?.hint ? safeText(error.hint) : ' '}
       </Text>
     </>
   );
