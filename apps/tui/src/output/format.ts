@@ -106,7 +106,8 @@ const clockFormats = new Map<string, Intl.DateTimeFormat>();
 export function clockTime(date: Date, locale: string): string {
   let format = clockFormats.get(locale);
   if (!format) {
-    format = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+    // hourCycle h23, not hour12: false: en-US resolves the latter to h24 and shows 24:05:00 after midnight.
+    format = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
     clockFormats.set(locale, format);
   }
   return format.format(date);

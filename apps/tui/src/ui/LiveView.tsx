@@ -3,7 +3,8 @@ import { Box, Text } from 'ink';
 import type { Translate } from '../i18n/index.js';
 import { retryText } from '../output/format.js';
 import type { WatchState } from '../state/index.js';
-import { clampScroll, planLayout, tableColumns, type Scroll } from './layout.js';
+import type { ViewOptions } from './keys.js';
+import { clampScroll, planLayout, tableColumns } from './layout.js';
 import { Counts } from './Counts.js';
 import { DeviceDetail, DeviceTable, statusCellWidth } from './DeviceTable.js';
 import { SourceLine, StatusLine, TitleLine } from './Header.js';
@@ -11,15 +12,7 @@ import { HelpLine } from './HelpLine.js';
 import { ProgressBar } from './ProgressBar.js';
 import type { TerminalSize } from './useTerminalSize.js';
 
-export interface ViewOptions {
-  failedOnly: boolean;
-  query: string;
-  searching: boolean;
-  draft: string;
-  scroll: Scroll;
-}
-
-export const DEFAULT_VIEW: ViewOptions = { failedOnly: false, query: '', searching: false, draft: '', scroll: { cursor: 0, top: 0 } };
+export { DEFAULT_VIEW, type ViewOptions } from './keys.js';
 
 interface Props {
   state: WatchState;
@@ -70,7 +63,7 @@ export function LiveView({ state, keys, view, size, t, locale, now }: Props) {
         />
       ) : null}
       {has('detail') ? <DeviceDetail device={selectedKey === undefined ? undefined : state.devices.get(selectedKey)} t={t} /> : null}
-      {has('help') ? <HelpLine t={t} searching={view.searching} draft={view.draft} /> : null}
+      {has('help') ? <HelpLine t={t} searching={view.searching} draft={view.query} /> : null}
     </Box>
   );
 }
