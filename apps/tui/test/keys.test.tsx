@@ -25,7 +25,7 @@ const ctrl = (view: ViewOptions, letter: string) => applyKey(view, letter, { ...
 describe('splitKeys', () => {
   it('splits a chunk of characters into keys, control characters included', () => {
     expect(splitKeys('jjj', none).map(([input]) => input)).toEqual(['j', 'j', 'j']);
-    const [[, enter], [ctrlU], [, back]] = splitKeys('\r\u0015\u007f', none) as Array<[string, Key]>;
+    const [[, enter], [ctrlU], [, back]] = splitKeys('\r\u0015\u007f', none) as [[string, Key], [string, Key], [string, Key]];
     expect(enter!.return).toBe(true);
     expect(ctrlU).toBe('u');
     expect(back!.backspace).toBe(true);

@@ -157,7 +157,8 @@ describe('through the real proxy', () => {
     const lines = io.stdout.text().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(code).toBe(1);
     expect(lines.at(-1)).toMatchObject({ type: 'summary', source: 'sse', status: 'finished_with_errors', total: 20, done: 20 });
-    expect((lines.at(-1)!.failed as unknown[]).length).toBe(6);
+    expect((lines.at(-1)!.failed as unknown[]).length).toBe(4);
+    expect((lines.at(-1)!.alreadyRegistered as unknown[]).length).toBe(2);
     expect(lines[0]).toMatchObject({ type: 'snapshot' });
   });
 });

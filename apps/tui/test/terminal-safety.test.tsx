@@ -115,7 +115,7 @@ describe('in every output mode', () => {
     expect(code).toBe(1);
     expect(stdout).not.toMatch(DANGEROUS);
     expect(stdout).toContain('SN1X\\x1b]0;PWNED\\x07\\x1b[2J');
-    expect(stdout).toMatch(/^ {2}SN2X\\x1b\]0;PWNED.* {2}PK2X\\x1b\]0;PWNED/m);
+    expect(stdout).toMatch(/^ {4}SN2X\\x1b\]0;PWNED.* {2}PK2X\\x1b\]0;PWNED/m);
     expect(stdout).toContain('DescX\\x1b]0;PWNED');
   });
 

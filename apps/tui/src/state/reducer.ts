@@ -3,8 +3,8 @@
  * call takes every event of one flush (usually one poll) and copies the containers at most once, so a
  * 10,000-device batch costs one O(n) copy per flush, never per event, and the old state stays intact.
  */
-import { isFailedDevice, type BatchStatus, type DeviceDetails, type DeviceStatus, type WatchEvent } from '@batchwatch/client';
-import { deviceError, doneCount, label } from './selectors.js';
+import { type BatchStatus, type DeviceDetails, type DeviceStatus, type WatchEvent } from '@batchwatch/client';
+import { deviceError, deviceVerdict, doneCount, label } from './selectors.js';
 import type { BatchView, LogEntry, Progress, RetryInfo, StateInit, WatchAction, WatchState } from './types.js';
 
 /** Per flush: up to this many device changes are logged one by one, more are grouped by status. */
@@ -25,17 +25,22 @@ export function initialState(init: StateInit): WatchState {
     devices: new Map(),
     order: [],
     failed: [],
+    alreadyRegistered: [],
+    countAlreadyRegistered: init.countAlreadyRegistered ?? false,
+    viaProxy: init.viaProxy ?? false,
+    sourceLogged: false,
     counts: ZERO_COUNTS,
     seq: 0,
     log: [],
   };
 }
 
-export function retryInfo(event: Extract<WatchEvent, { type: 'retrying' }>): RetryInfo {
+export function retryInfo(event: Extract<WatchEvent, { type: 'retrying' }>, viaProxy = false): RetryInfo {
   const { error } = event;
   const kind = error.status === 429 ? 'throttled' : error.kind === 'timeout' ? 'timeout' : error.status ? 'http' : 'network';
   const info: RetryInfo = { at: event.at, retryInMs: event.retryInMs, status: error.status, kind, description: error.description };
   if (error.code) info.code = error.code;
+  if (viaProxy && (kind === 'network' || kind === 'timeout')) info.proxy = true;
   return info;
 }
 
@@ -57,17 +62,19 @@ export function reduce(state: WatchState, actions: readonly WatchAction[], obser
 class Draft {
   private devices: Map<string, DeviceDetails> | undefined;
   private order: string[] | undefined;
-  private failed: string[] | undefined;
-  private failedSet: Set<string> | undefined;
+  private readonly failed: TrackedKeys;
+  private readonly already: TrackedKeys;
   private counts: Record<DeviceStatus, number> | undefined;
   private log: LogEntry[] | undefined;
   private next: WatchState;
   /** Device changes waiting to be logged (flushed before batch-level lines, and at the end). */
-  private pending: Array<{ device: DeviceDetails; from?: DeviceStatus; newlyFailed: boolean }> = [];
+  private pending: Array<{ device: DeviceDetails; from?: DeviceStatus; newly?: 'failed' | 'already-registered' }> = [];
   private pendingAt = new Date(0);
 
   constructor(private readonly base: WatchState) {
     this.next = { ...base };
+    this.failed = new TrackedKeys(base.failed);
+    this.already = new TrackedKeys(base.alreadyRegistered);
   }
 
   apply(action: WatchAction): void {
@@ -95,18 +102,21 @@ class Draft {
         this.upsert(action.device, action.from, action.at);
         return;
       case 'retrying': {
-        const retry = retryInfo(action);
+        const retry = retryInfo(action, this.base.viaProxy);
         if (!this.next.retry) this.addLog(action.at, { kind: 'retrying', retry });
         this.next.retry = retry;
         return;
       }
       case 'alive':
         this.recovered(action.at);
+        this.answered(action.at);
         this.next.lastUpdate = action.at;
         return;
       case 'source':
         this.next.mode = action.mode;
-        this.addLog(action.at, { kind: 'source', mode: action.mode, intervalMs: this.base.intervalMs });
+        // "Polling every 5 s" is news only once something answers (not before a 401).
+        this.next.sourceLogged = false;
+        if (this.next.lastUpdate) this.answered(action.at);
         return;
       case 'end':
         this.flushPending();
@@ -116,21 +126,30 @@ class Draft {
   }
 
   progress(): Progress {
-    return { done: doneCount(this.counts ?? this.base.counts), total: this.keys().length, failed: (this.failed ?? this.base.failed).length };
+    return { done: doneCount(this.counts ?? this.base.counts), total: this.keys().length, failed: this.failed.current().length };
   }
 
   finish(): WatchState {
     this.flushPending();
     if (this.devices) this.next.devices = this.devices;
     if (this.order) this.next.order = this.order;
-    if (this.failed) this.next.failed = this.failed;
+    this.next.failed = this.failed.current();
+    this.next.alreadyRegistered = this.already.current();
     if (this.counts) this.next.counts = this.counts;
     if (this.log) this.next.log = this.log;
     return this.next;
   }
 
+  /** The first answer after the source was chosen: now say how the batch is followed. */
+  private answered(at: Date): void {
+    if (this.next.sourceLogged || this.next.mode === 'connecting') return;
+    this.next.sourceLogged = true;
+    this.addLog(at, { kind: 'source', mode: this.next.mode, intervalMs: this.base.intervalMs });
+  }
+
   private changed(seq: number, at: Date): void {
     this.recovered(at);
+    this.answered(at);
     this.next.seq = Math.max(this.next.seq, seq);
     this.next.lastUpdate = at;
   }
@@ -152,8 +171,8 @@ class Draft {
   private snapshot(devices: readonly DeviceDetails[], at: Date): void {
     this.devices = new Map();
     this.order = [];
-    this.failed = [];
-    this.failedSet = new Set();
+    this.failed.reset();
+    this.already.reset();
     this.counts = { ...ZERO_COUNTS };
     this.pending = [];
     for (const device of devices) {
@@ -162,10 +181,10 @@ class Draft {
     }
     for (const device of this.devices.values()) {
       this.counts[device.status] += 1;
-      if (isFailedDevice(device)) {
-        this.failed.push(device.key);
-        this.failedSet.add(device.key);
-        this.pending.push({ device, newlyFailed: true });
+      const verdict = deviceVerdict(device, this.base.countAlreadyRegistered);
+      if (verdict) {
+        (verdict === 'failed' ? this.failed : this.already).add(device.key);
+        this.pending.push({ device, newly: verdict });
       }
     }
     this.pendingAt = at;
@@ -180,18 +199,11 @@ class Draft {
     devices.set(device.key, device);
     counts[device.status] += 1;
 
-    const failedSet = (this.failedSet ??= new Set(this.base.failed));
-    const nowFailed = isFailedDevice(device);
-    const wasFailed = failedSet.has(device.key);
-    if (nowFailed && !wasFailed) {
-      failedSet.add(device.key);
-      (this.failed ??= [...this.base.failed]).push(device.key);
-    } else if (!nowFailed && wasFailed) {
-      // Rare (a device retried into success): the one non-append change to `failed`.
-      failedSet.delete(device.key);
-      this.failed = (this.failed ?? this.base.failed).filter((key) => key !== device.key);
-    }
-    this.pending.push({ device, ...(before || from ? { from: from ?? before!.status } : {}), newlyFailed: nowFailed && !wasFailed });
+    const verdict = deviceVerdict(device, this.base.countAlreadyRegistered);
+    const newlyFailed = verdict === 'failed' ? this.failed.add(device.key) : (this.failed.remove(device.key), false);
+    const newlyAlready = verdict === 'already-registered' ? this.already.add(device.key) : (this.already.remove(device.key), false);
+    const newly = newlyFailed ? 'failed' : newlyAlready ? 'already-registered' : undefined;
+    this.pending.push({ device, ...(before || from ? { from: from ?? before!.status } : {}), ...(newly ? { newly } : {}) });
     this.pendingAt = at;
   }
 
@@ -207,8 +219,9 @@ class Draft {
   private flushPending(): void {
     if (this.pending.length === 0) return;
     const at = this.pendingAt;
-    const failures = this.pending.filter((change) => change.newlyFailed);
-    const others = this.pending.filter((change) => !change.newlyFailed);
+    const failures = this.pending.filter((change) => change.newly === 'failed');
+    const already = this.pending.filter((change) => change.newly === 'already-registered');
+    const others = this.pending.filter((change) => !change.newly);
     this.pending = [];
     const counts = this.counts ?? this.base.counts;
     const total = this.keys().length;
@@ -226,11 +239,45 @@ class Draft {
       this.addLog(at, { kind: 'device-failed', device: label(device), error: deviceError(device) });
     }
     if (failures.length > FAILED_LINES_PER_FLUSH) this.addLog(at, { kind: 'more-failed', count: failures.length - FAILED_LINES_PER_FLUSH });
+    if (already.length === 1) this.addLog(at, { kind: 'device-already', device: label(already[0]!.device) });
+    else if (already.length > 1) this.addLog(at, { kind: 'devices-already', count: already.length });
   }
 
   private addLog(at: Date, entry: DistributiveOmit<LogEntry, 'id' | 'at'>): void {
     const log = (this.log ??= [...this.base.log]);
     log.push({ ...entry, id: log.length, at } as LogEntry);
+  }
+}
+
+/** A copy-on-first-write key list with a set beside it: appends are cheap, removals rare. */
+class TrackedKeys {
+  private list: string[] | undefined;
+  private set: Set<string> | undefined;
+
+  constructor(private readonly base: readonly string[]) {}
+
+  /** Adds the key; true when it was not there yet. */
+  add(key: string): boolean {
+    const set = (this.set ??= new Set(this.base));
+    if (set.has(key)) return false;
+    set.add(key);
+    (this.list ??= [...this.base]).push(key);
+    return true;
+  }
+
+  remove(key: string): void {
+    const set = (this.set ??= new Set(this.base));
+    if (!set.delete(key)) return;
+    this.list = this.current().filter((other) => other !== key);
+  }
+
+  reset(): void {
+    this.list = [];
+    this.set = new Set();
+  }
+
+  current(): readonly string[] {
+    return this.list ?? this.base;
   }
 }
 

@@ -19,6 +19,8 @@ export interface RetryInfo {
   code?: string;
   kind: 'throttled' | 'http' | 'network' | 'timeout';
   description: string;
+  /** No answer, and the base URL is a proxy: it is the proxy that is down. */
+  proxy?: boolean;
 }
 
 /** Enough to name a device in a log line. */
@@ -42,6 +44,9 @@ export type LogEntry = { id: number; at: Date } & (
   | { kind: 'device-failed'; device: DeviceLabel; error: DeviceError }
   | { kind: 'devices'; count: number; status: DeviceStatus; done: number; total: number }
   | { kind: 'more-failed'; count: number }
+  /** Error 806, not counted as a failure (the default): nothing to do. */
+  | { kind: 'device-already'; device: DeviceLabel }
+  | { kind: 'devices-already'; count: number }
   | { kind: 'retrying'; retry: RetryInfo }
   | { kind: 'recovered' }
   | { kind: 'source'; mode: 'sse' | 'polling'; intervalMs: number }
@@ -61,13 +66,20 @@ export interface WatchState {
   /** When the watch began (for "elapsed" before the batch reports a start). */
   watchStarted: Date;
   mode: SourceMode;
+  /** The transport was announced in the log (after the first answer). */
+  sourceLogged: boolean;
   /** Undefined until the first answer. */
   batch?: BatchView;
   devices: ReadonlyMap<string, DeviceDetails>;
   /** Device keys in the order they appeared; append-only, so views can scan it incrementally. */
   order: readonly string[];
-  /** Keys of failed devices in the order they failed. */
+  /** Keys of failed devices in the order they failed (806 only when `countAlreadyRegistered`). */
   failed: readonly string[];
+  /** Keys of devices already registered to this tenant (806) when those do not count as failures. */
+  alreadyRegistered: readonly string[];
+  /** 806 (already registered to this tenant) counts as a failure (`--count-already-registered`). */
+  countAlreadyRegistered: boolean;
+  viaProxy: boolean;
   counts: Readonly<Record<DeviceStatus, number>>;
   seq: number;
   lastUpdate?: Date;
@@ -75,6 +87,8 @@ export interface WatchState {
   /** Transition log (for `<Static>`): append-only; device changes are grouped when a flush holds many. */
   log: readonly LogEntry[];
   outcome?: Outcome;
+  /** The operator left the live view kept after the end (q after the batch finished). */
+  left?: boolean;
 }
 
 export interface StateInit {
@@ -83,6 +97,10 @@ export interface StateInit {
   correlationId: string;
   intervalMs: number;
   now?: Date;
+  /** Count 806 (already registered to this tenant) as a failure; default false. */
+  countAlreadyRegistered?: boolean;
+  /** The base URL is a batchwatch proxy (not Partner Center): "the proxy" is what gives no answer. */
+  viaProxy?: boolean;
 }
 
 /** Progress right after one action was applied (for outputs that print one line per event). */

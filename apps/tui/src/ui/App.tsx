@@ -1,7 +1,8 @@
 import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useInput, useStdout, type Key } from 'ink';
-import type { Translate } from '../i18n/index.js';
+import type { Locale, Translate } from '../i18n/index.js';
 import type { WatchSession } from '../session.js';
+import type { WatchState } from '../state/index.js';
 import { applyKey, DEFAULT_VIEW, splitKeys, type Effect, type ViewOptions } from './keys.js';
 import { planLayout, SearchCache, visibleKeys } from './layout.js';
 import { LiveView } from './LiveView.js';
@@ -13,18 +14,26 @@ import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 export interface AppProps {
   session: Pick<WatchSession, 'getState' | 'subscribe' | 'interrupt' | 'refresh'>;
   t: Translate;
-  locale: string;
+  locale: Locale;
   /** Pins the terminal size (tests); by default the real size, following resizes. */
   size?: TerminalSize;
   clock?: () => number;
+  /** Keep the live view after the batch finished, for browsing, until the operator leaves (q). */
+  stay?: boolean;
 }
 
-export function App({ session, t, locale, size: sizeOverride, clock }: AppProps) {
+/** The watch is over and nothing is left to browse: the frame left on screen drops table and help. */
+export function isClosed(state: Pick<WatchState, 'outcome' | 'left'>, stay: boolean): boolean {
+  if (state.outcome === undefined) return false;
+  return !stay || state.outcome.kind !== 'finished' || state.left === true;
+}
+
+export function App({ session, t, locale, size: sizeOverride, clock, stay = false }: AppProps) {
   const state = useSyncExternalStore(session.subscribe, session.getState);
   const size = useTerminalSize(sizeOverride);
   const { stdout } = useStdout();
-  const ended = state.outcome !== undefined;
-  const now = useNow(!ended, clock);
+  const ended = isClosed(state, stay);
+  const now = useNow(state.outcome === undefined, clock);
   const [view, setView] = useState<ViewOptions>(DEFAULT_VIEW);
   const search = useRef(new SearchCache());
   // Recomputed only when the underlying lists or the filter change, and then incrementally.
@@ -37,7 +46,7 @@ export function App({ session, t, locale, size: sizeOverride, clock }: AppProps)
   const latest = useRef(view);
   latest.current = view;
 
-  useInput((input, key) => onKeys(input, key));
+  useInput((input, key) => onKeys(input, key), { isActive: !ended });
 
   function onKeys(input: string, key: Key): void {
     let next = latest.current;
@@ -63,7 +72,7 @@ export function App({ session, t, locale, size: sizeOverride, clock }: AppProps)
   return (
     <>
       <TransitionLog entries={state.log} t={t} locale={locale} columns={size.columns} />
-      <LiveView state={state} keys={keys} view={view} size={size} t={t} locale={locale} now={now} />
+      <LiveView state={state} keys={keys} view={view} size={size} t={t} locale={locale} now={now} ended={ended} />
     </>
   );
 }

@@ -1,8 +1,9 @@
 import { memo } from 'react';
 import { Text } from 'ink';
 import { isFailedDevice, type BatchStatus, type DeviceDetails } from '@batchwatch/client';
+import { isAlreadyRegistered } from '../state/index.js';
 import type { Translate } from '../i18n/index.js';
-import { errorText, statusWord } from '../output/format.js';
+import { errorText, hintText, statusWord } from '../output/format.js';
 import { safeText } from '../output/safe.js';
 import { deviceError } from '../state/index.js';
 import type { Columns, Scroll } from './layout.js';
@@ -19,6 +20,7 @@ interface TableProps {
   devices: ReadonlyMap<string, DeviceDetails>;
   /** The visible list (all / failed / search result); only the window [top, top + rows) is rendered. */
   keys: readonly string[];
+  countAlreadyRegistered: boolean;
   scroll: Scroll;
   rows: number;
   columns: Columns;
@@ -27,7 +29,7 @@ interface TableProps {
   query: string;
 }
 
-export function DeviceTable({ devices, keys, scroll, rows, columns, t, failedOnly, query }: TableProps) {
+export function DeviceTable({ devices, keys, countAlreadyRegistered, scroll, rows, columns, t, failedOnly, query }: TableProps) {
   const window = keys.slice(scroll.top, scroll.top + rows);
   const filters = [failedOnly ? t('table.filterFailed') : '', query ? t('table.search', { query: safeText(query) }) : ''].filter(Boolean);
   const footer =
@@ -47,7 +49,7 @@ export function DeviceTable({ devices, keys, scroll, rows, columns, t, failedOnl
       </Text>
       {window.map((key, index) => {
         const device = devices.get(key);
-        return device ? <DeviceRow key={key} device={device} selected={scroll.top + index === scroll.cursor} columns={columns} t={t} /> : null;
+        return device ? <DeviceRow key={key} device={device} countAlreadyRegistered={countAlreadyRegistered} selected={scroll.top + index === scroll.cursor} columns={columns} t={t} /> : null;
       })}
       <Text wrap="truncate-end" dimColor>
         {[footer, ...filters].join(' · ')}
@@ -58,6 +60,7 @@ export function DeviceTable({ devices, keys, scroll, rows, columns, t, failedOnl
 
 interface RowProps {
   device: DeviceDetails;
+  countAlreadyRegistered: boolean;
   selected: boolean;
   columns: Columns;
   t: Translate;
@@ -68,9 +71,11 @@ interface RowProps {
  * kept to plain ASCII where the data allows (status as a coloured word, `-` and `...`): Ink measures every
  * line with string-width, whose fast path is ASCII-only, and this keeps a full table well within a frame.
  */
-export const DeviceRow = memo(function DeviceRow({ device, selected, columns, t }: RowProps) {
+export const DeviceRow = memo(function DeviceRow({ device, countAlreadyRegistered, selected, columns, t }: RowProps) {
   const failed = isFailedDevice(device);
-  const error = failed ? errorText(deviceError(device), true, ' - ') || safeText(device.rawStatus) : '';
+  const error = failed ? errorText(t, deviceError(device), true, ' - ') || safeText(device.rawStatus) : '';
+  // 806 (already registered) is not a failure unless counted; it is shown, but not in red.
+  const errorColor = isAlreadyRegistered(device) && !countAlreadyRegistered ? 'gray' : 'red';
   const status = fit(statusWord(t, device.status), columns.status, '...');
   const word = status.trimEnd();
   // Only the words are coloured and the line ends where the text ends: fewer escape codes and cells to process.
@@ -79,11 +84,11 @@ export const DeviceRow = memo(function DeviceRow({ device, selected, columns, t 
       {selected ? '> ' : '  '}
       {fit(safeText(device.serialNumber ?? '-'), columns.serial, '...')}
       {columns.productKey ? fit(safeText(device.productKey ?? '-'), columns.productKey, '...') : ''}
-      <Text color={failed ? 'red' : statusColor[device.status]}>{word}</Text>
+      <Text color={failed ? errorColor : statusColor[device.status]}>{word}</Text>
       {error ? (
         <>
           {status.slice(word.length)}
-          <Text color="red">{fit(error, columns.error, '...').trimEnd()}</Text>
+          <Text color={errorColor}>{fit(error, columns.error, '...').trimEnd()}</Text>
         </>
       ) : null}
     </Text>
@@ -110,11 +115,11 @@ export function DeviceDetail({ device, t }: { device: DeviceDetails | undefined;
     <>
       <Text wrap="truncate-end">
         <Text dimColor>› {parts.join(' · ')}</Text>
-        {failed ? <Text color="red"> · {(error && errorText(error, false)) || safeText(device.rawStatus)}</Text> : null}
+        {failed ? <Text color="red"> · {(error && errorText(t, error, false)) || safeText(device.rawStatus)}</Text> : null}
       </Text>
       <Text wrap="truncate-end" color="red">
         {'  '}
-        {error?.hint ? safeText(error.hint) : ' '}
+        {(error && hintText(t, error)) ?? ' '}
       </Text>
     </>
   );

@@ -1,15 +1,15 @@
 import { Text } from 'ink';
 import { formatElapsed, formatInterval } from '../duration.js';
-import type { Translate } from '../i18n/index.js';
+import type { Locale, Translate } from '../i18n/index.js';
 import { clockTime, statusWord } from '../output/format.js';
 import { elapsedMs } from '../output/summary.js';
-import type { WatchState } from '../state/index.js';
+import { verdictStatus, type WatchState } from '../state/index.js';
 import { statusColor, statusGlyph } from './theme.js';
 
 interface Props {
   state: WatchState;
   t: Translate;
-  locale: string;
+  locale: Locale;
   now: number;
 }
 
@@ -29,7 +29,8 @@ export function TitleLine({ state, t, columns }: Props & { columns: number }) {
 
 /** Batch status as glyph + word + colour, then start, completion and elapsed time. */
 export function StatusLine({ state, t, locale, now }: Props) {
-  const status = state.batch?.status;
+  // One verdict: a batch that "finished" with failed devices reads as finished with errors, everywhere.
+  const status = verdictStatus(state);
   const time = (date: Date | undefined) => (date ? clockTime(date, locale) : '—');
   return (
     <Text wrap="truncate-end">
@@ -39,8 +40,7 @@ export function StatusLine({ state, t, locale, now }: Props) {
           <Text color={statusColor[status]} bold>
             {statusGlyph[status]} {statusWord(t, status)}
           </Text>
-          {/* Partner Center may say "finished" while devices failed: say so next to it. */}
-          {state.failed.length > 0 ? <Text color="red"> ({t('count.failed')} {state.failed.length})</Text> : null}
+          {state.failed.length > 0 ? <Text color="red"> ({t('count.failed', { count: state.failed.length })})</Text> : null}
         </>
       ) : (
         <Text dimColor>{t('header.waiting')}</Text>
@@ -58,16 +58,26 @@ export function StatusLine({ state, t, locale, now }: Props) {
 /** Correlation id (for support tickets), how the batch is followed, and how fresh the data is. */
 export function SourceLine({ state, t, now }: Props) {
   const source =
-    state.mode === 'sse'
-      ? t('header.source.sse')
+    state.lastUpdate === undefined
+      ? t('header.source.connecting')
+      : state.mode === 'sse'
+      ? state.retry?.proxy
+        ? t('header.source.down')
+        : t('header.source.sse')
       : state.mode === 'polling'
         ? t('header.source.polling', { interval: formatInterval(state.intervalMs) })
         : t('header.source.connecting');
-  const updated = state.lastUpdate ? t('header.updated', { ago: formatInterval(Math.max(0, Math.floor((now - state.lastUpdate.getTime()) / 1_000) * 1_000)) }) : '';
+  const updated = state.lastUpdate ? updatedText(t, now - state.lastUpdate.getTime()) : '';
   return (
     <Text wrap="truncate-end" dimColor>
       {t('header.correlation')} {state.correlationId} · {source}
       {updated ? ` · ${updated}` : ''}
     </Text>
   );
+}
+
+/** `updated 3 s ago`, and `just now` under a second. */
+export function updatedText(t: Translate, agoMs: number): string {
+  const seconds = Math.floor(Math.max(0, agoMs) / 1_000);
+  return seconds === 0 ? t('header.justNow') : t('header.updated', { ago: formatInterval(seconds * 1_000) });
 }

@@ -3,7 +3,7 @@ import type { Translate } from '../i18n/index.js';
 import { safeText } from '../output/safe.js';
 
 /** The keys, or the search prompt while typing a serial number. */
-export function HelpLine({ t, searching, draft }: { t: Translate; searching: boolean; draft: string }) {
+export function HelpLine({ t, searching, draft, finished, columns }: { t: Translate; searching: boolean; draft: string; finished: boolean; columns: number }) {
   if (searching) {
     return (
       <Text wrap="truncate-end" color="cyan">
@@ -11,9 +11,11 @@ export function HelpLine({ t, searching, draft }: { t: Translate; searching: boo
       </Text>
     );
   }
+  // Narrow terminals get the short list rather than a cut one.
+  const full = finished ? t('help.ended') : t('help.keys');
   return (
-    <Text wrap="truncate-end" dimColor>
-      {t('help.keys')}
+    <Text wrap="truncate-end" dimColor={!finished} color={finished ? 'green' : undefined}>
+      {[...full].length <= columns ? full : t('help.keysShort')}
     </Text>
   );
 }

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { Box, Text } from 'ink';
-import type { Translate } from '../i18n/index.js';
+import type { Locale, Translate } from '../i18n/index.js';
 import { retryText } from '../output/format.js';
 import type { WatchState } from '../state/index.js';
 import type { ViewOptions } from './keys.js';
@@ -21,16 +21,17 @@ interface Props {
   view: ViewOptions;
   size: TerminalSize;
   t: Translate;
-  locale: string;
+  locale: Locale;
   now: number;
+  /** Nothing left to browse: the frame left on screen (no table, no help). */
+  ended?: boolean;
 }
 
 /**
  * Everything below the transition log: always at most `rows − 1` lines (see `planLayout`), every line
  * truncated to the width, so Ink never has to clear the screen and a resize only re-plans the layout.
  */
-export function LiveView({ state, keys, view, size, t, locale, now }: Props) {
-  const ended = state.outcome !== undefined;
+export function LiveView({ state, keys, view, size, t, locale, now, ended = state.outcome !== undefined }: Props) {
   const plan = planLayout(size.rows, { notice: state.retry !== undefined && !ended, ended });
   const has = (section: Parameters<typeof plan.sections.has>[0]) => plan.sections.has(section);
   const scroll = clampScroll(view.scroll, keys.length, plan.tableRows);
@@ -42,8 +43,8 @@ export function LiveView({ state, keys, view, size, t, locale, now }: Props) {
     <Box flexDirection="column" width={size.columns}>
       {has('title') ? <TitleLine {...header} columns={size.columns} /> : null}
       {has('status') ? <StatusLine {...header} /> : null}
-      {has('progress') ? <ProgressBar state={state} t={t} columns={size.columns} /> : null}
-      {has('counts') ? <Counts state={state} t={t} /> : null}
+      {has('progress') ? <ProgressBar state={state} t={t} locale={locale} columns={size.columns} /> : null}
+      {has('counts') ? <Counts state={state} t={t} locale={locale} /> : null}
       {has('source') ? <SourceLine {...header} /> : null}
       {has('notice') && state.retry ? (
         <Text wrap="truncate-end" color="yellow">
@@ -54,6 +55,7 @@ export function LiveView({ state, keys, view, size, t, locale, now }: Props) {
         <DeviceTable
           devices={state.devices}
           keys={keys}
+          countAlreadyRegistered={state.countAlreadyRegistered}
           scroll={scroll}
           rows={plan.tableRows}
           columns={columns}
@@ -63,7 +65,7 @@ export function LiveView({ state, keys, view, size, t, locale, now }: Props) {
         />
       ) : null}
       {has('detail') ? <DeviceDetail device={selectedKey === undefined ? undefined : state.devices.get(selectedKey)} t={t} /> : null}
-      {has('help') ? <HelpLine t={t} searching={view.searching} draft={view.query} /> : null}
+      {has('help') ? <HelpLine t={t} searching={view.searching} draft={view.query} finished={state.outcome !== undefined} columns={size.columns} /> : null}
     </Box>
   );
 }
