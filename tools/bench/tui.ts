@@ -150,7 +150,7 @@ const source = {
   },
 };
 const code = await runWatch(
-  { customerId: '${CUSTOMER}', trackingId: '${TRACKING}', baseUrl: 'http://127.0.0.1:9', intervalMs: 5000, locale: 'en-US', output: 'auto', color: true },
+  { customerId: '${CUSTOMER}', trackingId: '${TRACKING}', baseUrl: 'http://127.0.0.1:9', intervalMs: 5000, locale: 'en-US', output: 'auto', color: true, exitOnFinish: true, countAlreadyRegistered: false, connectTimeoutMs: 30000 },
   { stdout: tty(), stderr: tty(), stdin, env: { TERM: 'xterm-256color' }, handleSignals: false, source },
 );
 process.stdout.write(JSON.stringify({ code, maxRssKb: process.resourceUsage().maxRSS }));

@@ -60,7 +60,7 @@ describe('layout', () => {
     expect(text).toContain(`Batch ${TRACKING}`);
     expect(text).toMatch(/Status ◐ processing \(failed 2\)/);
     expect(text).toMatch(/\[█+░+\] 3\/4 devices done \(75%\)/);
-    expect(text).toMatch(/◌ queued 0 · ◐ processing 1 · ✔ finished 1 · ✖ finished with errors 2 · failed 2/);
+    expect(text).toMatch(/failed 2 · ◌ queued 0 · ◐ processing 1 · ✔ finished 1 · ✖ finished with errors 2/);
     expect(text).toContain('Correlation id corr-1234 · polling every 5 s');
     expect(text).toMatch(/Serial number\s+Product key\s+Status\s+Error/);
     expect(text).toMatch(/SN-808\s+PK-SN-808\s+finished with errors\s+808 ZtdDeviceAssign/);

@@ -7,7 +7,7 @@ import type { ViewOptions } from './keys.js';
 import { clampScroll, planLayout, tableColumns } from './layout.js';
 import { Counts } from './Counts.js';
 import { DeviceDetail, DeviceTable, statusCellWidth } from './DeviceTable.js';
-import { SourceLine, StatusLine, TitleLine } from './Header.js';
+import { SourceLine, StatusLine, TitleLine, titleLines } from './Header.js';
 import { HelpLine } from './HelpLine.js';
 import { ProgressBar } from './ProgressBar.js';
 import type { TerminalSize } from './useTerminalSize.js';
@@ -32,7 +32,7 @@ interface Props {
  * truncated to the width, so Ink never has to clear the screen and a resize only re-plans the layout.
  */
 export function LiveView({ state, keys, view, size, t, locale, now, ended = state.outcome !== undefined }: Props) {
-  const plan = planLayout(size.rows, { notice: state.retry !== undefined && !ended, ended });
+  const plan = planLayout(size.rows, { notice: state.retry !== undefined && !ended, ended, titleLines: titleLines(t, state, size.columns) });
   const has = (section: Parameters<typeof plan.sections.has>[0]) => plan.sections.has(section);
   const scroll = clampScroll(view.scroll, keys.length, plan.tableRows);
   const selectedKey = keys[scroll.cursor];
@@ -42,9 +42,9 @@ export function LiveView({ state, keys, view, size, t, locale, now, ended = stat
   return (
     <Box flexDirection="column" width={size.columns}>
       {has('title') ? <TitleLine {...header} columns={size.columns} /> : null}
-      {has('status') ? <StatusLine {...header} /> : null}
+      {has('status') ? <StatusLine {...header} columns={size.columns} /> : null}
       {has('progress') ? <ProgressBar state={state} t={t} locale={locale} columns={size.columns} /> : null}
-      {has('counts') ? <Counts state={state} t={t} locale={locale} /> : null}
+      {has('counts') ? <Counts state={state} t={t} locale={locale} columns={size.columns} /> : null}
       {has('source') ? <SourceLine {...header} /> : null}
       {has('notice') && state.retry ? (
         <Text wrap="truncate-end" color="yellow">
