@@ -99,7 +99,8 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
   let session: WatchSession;
   let finish: () => Promise<Outcome>;
   if (mode === 'json') {
-    session = new WatchSession(source, { ...base, onEvent: (event) => io.stdout.write(jsonLine(jsonEvent(event))) });
+    const ids = { customerId: options.customerId, batchTrackingId: options.trackingId, countAlreadyRegistered: base.countAlreadyRegistered };
+    session = new WatchSession(source, { ...base, onEvent: (event) => io.stdout.write(jsonLine(jsonEvent(event, ids))) });
     finish = () => session.run();
   } else if (mode === 'plain') {
     const plain = createPlainOutput((text) => io.stdout.write(safeLines(text)), t, options.intervalMs, context);

@@ -85,7 +85,7 @@ describe('the proxy event stream', () => {
     expect(events[3]).toMatchObject({ type: 'retrying', status: 0, description: 'the event stream was interrupted' });
     expect(events[4]).toMatchObject({ type: 'device-status', from: 'processing', status: 'finished_with_errors', error: { code: '808', name: 'ZtdDeviceAssignedToOtherTenant' } });
     expect(events[6]).toMatchObject({ type: 'batch-status', from: 'processing', to: 'finished', completedTime: '2026-01-01T10:03:00.000Z' });
-    expect(summary).toMatchObject({ source: 'sse', outcome: 'finished', total: 3, done: 3, status: 'finished', completedTime: '2026-01-01T10:03:00Z' });
+    expect(summary).toMatchObject({ source: 'sse', outcome: 'finished', total: 3, done: 3, status: 'finished', completedTime: '2026-01-01T10:03:00.000Z' });
     expect(summary.failed).toEqual([expect.objectContaining({ serialNumber: 'B', errorCode: '808' })]);
   });
 

@@ -4,7 +4,8 @@ import { formatElapsed, formatInterval } from '../duration.js';
 import { classifyError, NoAnswerError, type Outcome } from '../exit-codes.js';
 import type { Translate } from '../i18n/index.js';
 import { alreadyRegisteredDevices, deviceError, doneCount, failedDevices, type WatchState } from '../state/index.js';
-import { causeText, errorText, hintText, isoSeconds, statusWord } from './format.js';
+import { causeText, errorText, hintText, statusWord } from './format.js';
+import { jsonTime, NDJSON_SCHEMA_VERSION } from './json.js';
 import { safeText } from './safe.js';
 
 /** How long the batch has been running (the header's "Elapsed"). */
@@ -134,6 +135,7 @@ export function summaryObject(state: WatchState, outcome: Outcome, exitCode: num
   const devices = [...state.devices.values()];
   const summary = summarize({ status: state.batch?.status ?? 'unknown', devices });
   const result: Record<string, unknown> = {
+    schemaVersion: NDJSON_SCHEMA_VERSION,
     type: 'summary',
     outcome: outcome.kind,
     exitCode,
@@ -142,8 +144,8 @@ export function summaryObject(state: WatchState, outcome: Outcome, exitCode: num
     correlationId: state.correlationId,
     source: state.mode,
     status: state.batch?.status ?? null,
-    startedTime: state.batch?.startedTime ? isoSeconds(state.batch.startedTime) : null,
-    completedTime: state.batch?.completedTime ? isoSeconds(state.batch.completedTime) : null,
+    startedTime: state.batch?.startedTime ? jsonTime(state.batch.startedTime) : null,
+    completedTime: state.batch?.completedTime ? jsonTime(state.batch.completedTime) : null,
     elapsedMs: elapsedMs(state, now),
     watchedMs: watchedMs(state, now),
     total: summary.total,
