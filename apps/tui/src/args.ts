@@ -72,18 +72,23 @@ Options:
 Durations: 500ms, 5s, 2m, 1h, 1m30s; a bare number is seconds.
 Without --token, Partner Center is reached with an Entra app: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
 
-Keys (interactive): q / Ctrl-C quit · f failed only · / search serial · r refresh now · ↑ ↓ PgUp PgDn Home End scroll
+Ids may be given in braces: {47021739-3426-40bf-9601-61b4b6d7c793}.
 
-Exit codes: 0 finished, no device errors · 1 finished with device errors · 2 usage · 3 not found or not authorised
-            4 timed out or upstream unavailable · 130 interrupted`;
+Keys (interactive): q / Ctrl-C quit · f failed only · / search serial (as you type; Enter keep, Esc clear,
+  Ctrl-U erase, Ctrl-W erase word) · y copy serial (OSC 52) · r refresh now · ↑ ↓ j k PgUp PgDn Home End g G scroll
+  After the batch ends the view stays for browsing; q leaves (--exit-on-finish: leave at once).
+
+Exit codes: 0 finished, no device errors (806 already registered is not an error) · 1 finished with device errors
+            2 usage · 3 not found or not authorised · 4 timed out, never answered, or upstream unavailable
+            130 interrupted (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP)`;
 
 /**
  * The version: package.json's, plus the commit it was built from when the build recorded one
  * (`dist/build-info.json`, written by `npm run build`): `0.3.1+g8d5e1a4`.
  */
-export function version(): string {
+export function version(buildInfo = new URL('../dist/build-info.json', import.meta.url)): string {
   const pkg = readJson<{ version: string }>(new URL('../package.json', import.meta.url));
-  const build = readJson<{ commit?: string }>(new URL('../dist/build-info.json', import.meta.url));
+  const build = readJson<{ commit?: string }>(buildInfo);
   return build?.commit ? `${pkg!.version}+${build.commit}` : pkg!.version;
 }
 
