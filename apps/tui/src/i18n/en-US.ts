@@ -114,6 +114,7 @@ export const enUS = {
   'autopilot.StorageError': 'A transient service error; upload the device again later.',
   'autopilot.HashNot4k': 'The hardware hash is not a 4K hash; recapture it with a current tool.',
   'count.devices': '{count} devices',
+  'count.device': '{count} device',
 } as const;
 
 export type MessageKey = keyof typeof enUS;

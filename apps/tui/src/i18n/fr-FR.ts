@@ -112,4 +112,5 @@ export const frFR: Messages = {
   'autopilot.StorageError': 'Une erreur temporaire du service ; renvoyez l’appareil plus tard.',
   'autopilot.HashNot4k': 'Le hachage matériel n’est pas un hachage 4K ; recapturez-le avec un outil récent.',
   'count.devices': '{count} appareils',
+  'count.device': '{count} appareil',
 };

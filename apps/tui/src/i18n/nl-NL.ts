@@ -112,4 +112,5 @@ export const nlNL: Messages = {
   'autopilot.StorageError': 'Een tijdelijke servicefout; upload het apparaat later opnieuw.',
   'autopilot.HashNot4k': 'De hardwarehash is geen 4K-hash; lees hem opnieuw uit met actuele software.',
   'count.devices': '{count} apparaten',
+  'count.device': '{count} apparaat',
 };

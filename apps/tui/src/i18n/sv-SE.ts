@@ -112,4 +112,5 @@ export const svSE: Messages = {
   'autopilot.StorageError': 'Ett tillfälligt tjänstfel; ladda upp enheten igen senare.',
   'autopilot.HashNot4k': 'Maskinvaruhashen är inte en 4K-hash; hämta den igen med ett aktuellt verktyg.',
   'count.devices': '{count} enheter',
+  'count.device': '{count} enhet',
 };

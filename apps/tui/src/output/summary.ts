@@ -110,7 +110,8 @@ function deviceColumns(devices: readonly DeviceDetails[], indent: string): strin
 export function failedGroupLines(t: Translate, devices: readonly DeviceDetails[]): string[] {
   const lines: string[] = [];
   for (const group of groupByError(t, devices)) {
-    lines.push(`  ${group.heading} (${t('count.devices', { count: group.devices.length })})`);
+    // Groups hold one device or more: "one" is exactly 1 in all four languages here.
+    lines.push(`  ${group.heading} (${t(group.devices.length === 1 ? 'count.device' : 'count.devices', { count: group.devices.length })})`);
     if (group.hint) lines.push(`    ${group.hint}`);
     lines.push(...deviceColumns(group.devices, '    '));
   }
