@@ -15,7 +15,16 @@ export function HelpLine({ t, searching, draft, finished, columns }: { t: Transl
   const full = finished ? t('help.ended') : t('help.keys');
   return (
     <Text wrap="truncate-end" dimColor={!finished} color={finished ? 'green' : undefined}>
-      {[...full].length <= columns ? full : t('help.keysShort')}
+      {fitParts(full, columns) ?? fitParts(t('help.keysShort'), columns, true)}
     </Text>
   );
+}
+
+/** The text if it fits; else (when `drop`) as many of its ` · `-separated parts as fit, the last ones dropped first. */
+export function fitParts(text: string, columns: number, drop = false): string | undefined {
+  if ([...text].length <= columns) return text;
+  if (!drop) return undefined;
+  const parts = text.split(' · ');
+  while (parts.length > 1 && [...parts.join(' · ')].length > columns) parts.pop();
+  return parts.join(' · ');
 }

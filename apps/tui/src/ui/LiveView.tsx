@@ -40,7 +40,9 @@ export function LiveView({ state, keys, view, size, t, locale, now, ended = stat
   // A stable object, so memoised rows are not re-rendered by every frame.
   const columns = useMemo(() => tableColumns(size.columns, statusCellWidth(t)), [size.columns, t]);
   return (
-    <Box flexDirection="column" width={size.columns}>
+    // No fixed width: when the window narrows, Ink re-lays out the last frame at the new width before React
+    // renders the next one; a fixed (old) width would write lines the terminal wraps, leaving ghosts.
+    <Box flexDirection="column">
       {has('title') ? <TitleLine {...header} columns={size.columns} /> : null}
       {has('status') ? <StatusLine {...header} columns={size.columns} /> : null}
       {has('progress') ? <ProgressBar state={state} t={t} locale={locale} columns={size.columns} /> : null}
