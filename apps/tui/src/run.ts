@@ -116,8 +116,8 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
     // colour off whenever CI is set, even to "false", which here already means "not CI".
     if (!options.color) process.env.FORCE_COLOR = '0';
     else if (process.env.CI !== undefined && !isCi(process.env)) delete process.env.CI;
-    session = new WatchSession(source, { ...base, flushMs: 1_000 / 15 });
-    const { runInteractive } = await import('./ui/render.js');
+    const { runInteractive, UPDATE_FPS } = await import('./ui/render.js');
+    session = new WatchSession(source, { ...base, flushMs: 1_000 / UPDATE_FPS });
     finish = () => runInteractive(session, io, t, options.locale, { exitOnFinish: options.exitOnFinish ?? false, context });
   }
 
