@@ -84,7 +84,7 @@ describe('parseCommand', () => {
   it('answers --help and --version', () => {
     expect(parseCommand(['--help'], {})).toEqual({ kind: 'help', text: USAGE });
     expect(parseCommand(['watch', '-h'], {})).toMatchObject({ kind: 'help' });
-    expect(parseCommand(['--version'], {})).toEqual({ kind: 'version', text: '0.0.0' });
+    expect(parseCommand(['--version'], {})).toEqual({ kind: 'version', text: expect.stringMatching(/^0\.0\.0(\+g[0-9a-f]+(\.dirty)?)?$/) });
   });
 });
 
@@ -155,6 +155,6 @@ describe('main: usage errors make no request', () => {
     expect(io.stdout.text()).toContain('batchwatch watch <customer-id> <batch-tracking-id>');
     const version = testIO();
     expect(await main(['--version'], version)).toBe(0);
-    expect(version.stdout.text()).toBe('0.0.0\n');
+    expect(version.stdout.text()).toMatch(/^0\.0\.0(\+g[0-9a-f]+(\.dirty)?)?\n$/);
   });
 });

@@ -268,7 +268,7 @@ describe('live area height', () => {
   ])('stays within rows − 1 for a 10,000-device batch (%d×%d), lines never wider than the terminal', (rows, columns) => {
     const state = tenK();
     const t = translator('fr-FR');
-    const view = render(<LiveView state={state} keys={state.order} view={DEFAULT_VIEW} size={{ rows, columns }} t={t} locale="fr-FR" now={at.getTime()} />);
+    const view = render(<LiveView state={state} keys={state.order} view={DEFAULT_VIEW} size={{ rows, columns }} pinned t={t} locale="fr-FR" now={at.getTime()} />);
     const lines = plain(view.lastFrame()).split('\n');
     expect(lines.length).toBeLessThanOrEqual(rows - 1);
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(columns);

@@ -72,7 +72,7 @@ export function App({ session, t, locale, size: sizeOverride, clock, stay = fals
   return (
     <>
       <TransitionLog entries={state.log} t={t} locale={locale} columns={size.columns} />
-      <LiveView state={state} keys={keys} view={view} size={size} t={t} locale={locale} now={now} ended={ended} />
+      <LiveView state={state} keys={keys} view={view} size={size} t={t} locale={locale} now={now} ended={ended} pinned={sizeOverride !== undefined} />
     </>
   );
 }

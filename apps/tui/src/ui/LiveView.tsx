@@ -25,13 +25,15 @@ interface Props {
   now: number;
   /** Nothing left to browse: the frame left on screen (no table, no help). */
   ended?: boolean;
+  /** The size is pinned (tests), not the terminal's: lay out at exactly that width. */
+  pinned?: boolean;
 }
 
 /**
  * Everything below the transition log: always at most `rows − 1` lines (see `planLayout`), every line
  * truncated to the width, so Ink never has to clear the screen and a resize only re-plans the layout.
  */
-export function LiveView({ state, keys, view, size, t, locale, now, ended = state.outcome !== undefined }: Props) {
+export function LiveView({ state, keys, view, size, t, locale, now, ended = state.outcome !== undefined, pinned = false }: Props) {
   const plan = planLayout(size.rows, { notice: state.retry !== undefined && !ended, ended, titleLines: titleLines(t, state, size.columns) });
   const has = (section: Parameters<typeof plan.sections.has>[0]) => plan.sections.has(section);
   const scroll = clampScroll(view.scroll, keys.length, plan.tableRows);
@@ -42,7 +44,7 @@ export function LiveView({ state, keys, view, size, t, locale, now, ended = stat
   return (
     // No fixed width: when the window narrows, Ink re-lays out the last frame at the new width before React
     // renders the next one; a fixed (old) width would write lines the terminal wraps, leaving ghosts.
-    <Box flexDirection="column">
+    <Box flexDirection="column" width={pinned ? size.columns : undefined}>
       {has('title') ? <TitleLine {...header} columns={size.columns} /> : null}
       {has('status') ? <StatusLine {...header} columns={size.columns} /> : null}
       {has('progress') ? <ProgressBar state={state} t={t} locale={locale} columns={size.columns} /> : null}
