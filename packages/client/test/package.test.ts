@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Packs the published packages and uses them the way a team would: from tarballs, in a fresh project.
-const root = new URL('../../../', import.meta.url).pathname;
+import { workspaceRoot as root } from '@nx/devkit';
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const run = (command: string, args: string[], cwd: string) =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NX_DAEMON: 'false' } });
