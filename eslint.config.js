@@ -26,16 +26,11 @@ const sourceArrows = [
 
 /** Tests may also start the simulator (a declared devDependency); the simulator's own tests still never use the client. */
 const testArrows = sourceArrows.map((arrow) =>
-  arrow.sourceTag === CLIENT || arrow.sourceTag === APP
-    ? { ...arrow, onlyDependOnLibsWithTags: [...arrow.onlyDependOnLibsWithTags, SIMULATOR] }
-    : arrow,
+  arrow.sourceTag === CLIENT || arrow.sourceTag === APP ? { ...arrow, onlyDependOnLibsWithTags: [...arrow.onlyDependOnLibsWithTags, SIMULATOR] } : arrow,
 );
 
 const boundaries = (depConstraints) => ({
-  '@nx/enforce-module-boundaries': [
-    'error',
-    { enforceBuildableLibDependency: false, allowCircularSelfDependency: false, depConstraints },
-  ],
+  '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allowCircularSelfDependency: false, depConstraints }],
 });
 
 export default tseslint.config(

@@ -18,14 +18,34 @@ async function boundaryErrors(file: string, code: string): Promise<string[]> {
 
 describe('module boundaries', { timeout: 60_000 }, () => {
   it.each([
-    ['the simulator never imports the client', 'packages/simulator/src/forbidden.ts', "import { value } from '@batchwatch/client';", /can only depend on|Circular dependency/],
+    [
+      'the simulator never imports the client',
+      'packages/simulator/src/forbidden.ts',
+      "import { value } from '@batchwatch/client';",
+      /can only depend on|Circular dependency/,
+    ],
     ['nor do its tests', 'packages/simulator/test/forbidden.test.ts', "import { value } from '@batchwatch/client';", /can only depend on|Circular dependency/],
-    ['the contract imports nothing of the workspace', 'openapi/src/forbidden.ts', "import { value } from '@batchwatch/client';", /can only depend on|Circular dependency/],
-    ['the client does not import an app', 'packages/client/src/forbidden.ts', "import { value } from '@batchwatch/proxy';", /can only depend on|Circular dependency/],
+    [
+      'the contract imports nothing of the workspace',
+      'openapi/src/forbidden.ts',
+      "import { value } from '@batchwatch/client';",
+      /can only depend on|Circular dependency/,
+    ],
+    [
+      'the client does not import an app',
+      'packages/client/src/forbidden.ts',
+      "import { value } from '@batchwatch/proxy';",
+      /can only depend on|Circular dependency/,
+    ],
     ['no app imports another app', 'apps/proxy/src/forbidden.ts', "import { value } from '@batchwatch/tui';", /can only depend on/],
     ['nor in its tests', 'apps/tui/test/forbidden.test.ts', "import { value } from '@batchwatch/proxy';", /can only depend on/],
     ['app source does not start the simulator', 'apps/proxy/src/forbidden.ts', "import { value } from '@batchwatch/simulator';", /can only depend on/],
-    ['no relative import leaves a project', 'packages/simulator/test/forbidden.test.ts', "import { value } from '../../../openapi/test/contract.js';", /relative or absolute path/],
+    [
+      'no relative import leaves a project',
+      'packages/simulator/test/forbidden.test.ts',
+      "import { value } from '../../../openapi/test/contract.js';",
+      /relative or absolute path/,
+    ],
   ])('%s', async (_rule, file, code, reason) => {
     const errors = await boundaryErrors(file, code);
     expect(errors).toHaveLength(1);
@@ -37,7 +57,11 @@ describe('module boundaries', { timeout: 60_000 }, () => {
     ['the client imports the contract', 'packages/client/src/allowed.ts', "import { value } from '@batchwatch/openapi';"],
     ['client tests start the simulator they declare', 'packages/client/test/allowed.test.ts', "import { value } from '@batchwatch/simulator';"],
     ['tests use the contract helpers', 'packages/simulator/test/allowed.test.ts', "import { value } from '@batchwatch/openapi/testing';"],
-    ['end-to-end tests use both apps', 'tests/e2e/test/allowed.test.ts', "import { value } from '@batchwatch/proxy';\nimport { other } from '@batchwatch/tui';\nexport { other };"],
+    [
+      'end-to-end tests use both apps',
+      'tests/e2e/test/allowed.test.ts',
+      "import { value } from '@batchwatch/proxy';\nimport { other } from '@batchwatch/tui';\nexport { other };",
+    ],
   ])('allowed: %s', async (_rule, file, code) => {
     expect(await boundaryErrors(file, code)).toEqual([]);
   });

@@ -21,7 +21,11 @@ describe('through the real proxy', () => {
     cleanup.push(() => proxy.close());
     const io = testIO({ env: { BATCHWATCH_TOKEN: PROXY_KEY } });
     const code = await main(['watch', batch.customerId, batch.trackingId, '--base-url', proxy.url, '--json', '--timeout', '20s'], io);
-    const lines = io.stdout.text().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = io.stdout
+      .text()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(code).toBe(1);
     expect(lines.at(-1)).toMatchObject({ type: 'summary', source: 'sse', status: 'finished_with_errors', total: 20, done: 20 });
     expect((lines.at(-1)!.failed as unknown[]).length).toBe(6);
