@@ -12,6 +12,9 @@ export function workspaceProject(name: string) {
     test: {
       name,
       include: ['test/**/*.test.{ts,tsx}'],
+      // Generous budgets: the suite must pass on a loaded 2-core machine (Vitest's 5 s default does not).
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
       typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     },
   });
