@@ -16,7 +16,7 @@ import { createBatchStatusClient } from '@batchwatch/client';
 import { startSimulator, type RunningSimulator, type ScenarioName } from '@batchwatch/simulator';
 import { PROXY_KEY, startTestProxy } from './proxy.js';
 
-vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 
 const ROOT = workspaceRoot;
 const BIN = join(ROOT, 'apps/tui/bin/batchwatch.js');
@@ -79,7 +79,7 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-async function until<T>(check: () => T | undefined | false, what: string, describe: () => string, timeoutMs = 240_000): Promise<T> {
+async function until<T>(check: () => T | undefined | false, what: string, describe: () => string, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
