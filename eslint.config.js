@@ -52,6 +52,11 @@ export default tseslint.config(
     rules: { ...boundaries(testArrows), '@typescript-eslint/no-explicit-any': 'off', 'no-control-regex': 'off' },
   },
   {
+    // Static files served to a browser (the proxy's /docs page), next to Swagger UI's bundle.
+    files: ['**/docs-assets/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, SwaggerUIBundle: 'readonly' } },
+  },
+  {
     // Each project's vitest.config.ts applies the workspace preset (vitest.shared.ts, a shared input of every
     // test target): configuration, not code, and the one file allowed to reach the workspace root.
     files: ['**/vitest.config.ts'],
