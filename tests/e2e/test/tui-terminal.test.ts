@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { workspaceRoot } from '@nx/devkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBatchStatusClient } from '@batchwatch/client';
-import { startSimulator, type RunningSimulator, type ScenarioName } from '@batchwatch/simulator';
+import { createPerPollClock, startSimulator, type RunningSimulator, type ScenarioName } from '@batchwatch/simulator';
 import { PROXY_KEY, startTestProxy } from './proxy.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
@@ -48,7 +48,8 @@ beforeAll(async () => {
   if (!built('openapi')) tsc('openapi/tsconfig.lib.json');
   if (!built('packages/client')) tsc('packages/client/tsconfig.lib.json');
   tsc('apps/tui/tsconfig.lib.json');
-  sim = await startSimulator({ speed: 2 });
+  // Time moves one second per status poll, whatever the load: a batch cannot finish before the view is up.
+  sim = await startSimulator({ clock: createPerPollClock(1_000) });
 });
 
 afterAll(async () => {
