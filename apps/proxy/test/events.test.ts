@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createVirtualClock, type ScenarioDefinition, type VirtualClock } from '@batchwatch/simulator';
@@ -221,27 +222,69 @@ describe('backpressure', () => {
     devices: Array.from({ length: 2_000 }, (_, i) => ({ serialNumber: `SN${String(i).padStart(6, '0')}${'x'.repeat(5_000)}` })),
   };
 
-  it('disconnects a subscriber that stops reading, and keeps serving the others', { timeout: 30_000 }, async () => {
+  it('disconnects a subscriber that stops reading, and keeps serving the others', { timeout: 60_000 }, async () => {
     const env = { BATCHWATCH_SSE_MAX_BUFFER_BYTES: '65536', BATCHWATCH_SSE_HEARTBEAT_MS: '300', BATCHWATCH_POLL_INTERVAL_MS: '200', BATCHWATCH_POLL_MAX_INTERVAL_MS: '200' };
-    const { clock, eventsUrl, proxy, batch } = await setup(env, bulky);
-    const reader = await openEvents(eventsUrl, auth);
-    await reader.next();
-    // A subscriber that takes its first bytes and then nothing more.
-    const stalled = connect(proxy.port, '127.0.0.1');
-    defer(() => stalled.destroy());
-    stalled.write(`GET ${statusPath(CUSTOMER, batch.trackingId)}/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS.tui}\r\n\r\n`);
-    await new Promise((resolve) => stalled.once('data', resolve));
-    stalled.pause();
+    const { clock, proxy, batch } = await setup(env, bulky);
+    const request = `GET ${statusPath(CUSTOMER, batch.trackingId)}/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS.tui}\r\n\r\n`;
+    const reader = eagerSubscriber(proxy.port, request);
+    await stalledSubscriber(proxy.port, request);
     await eventually(() => proxy.proxy.hub.poller(CUSTOMER, batch.trackingId)?.subscriberCount === 2, 'both subscribed');
 
     clock.advance(8_000); // every device appears at once
-    await readUntil(reader, (e) => e.event === 'device-added');
-    await eventually(() => proxy.proxy.hub.poller(CUSTOMER, batch.trackingId)?.subscriberCount === 1, 'the stalled subscriber dropped');
-    const metrics = await (await proxy.get('/metrics')).text();
-    expect(metrics).toMatch(/^batchwatch_proxy_sse_dropped_total\{reason="slow"\} 1$/m);
+    const dropped = /^batchwatch_proxy_sse_dropped_total\{reason="slow"\} 1$/m;
+    await eventually(async () => dropped.test(await (await proxy.get('/metrics')).text()), 'the stalled subscriber dropped');
+    expect(proxy.proxy.hub.poller(CUSTOMER, batch.trackingId)?.subscriberCount).toBe(1);
 
     clock.advance(60_000);
-    const rest = await readUntil(reader, (e) => e.event === 'done');
-    expect(rest.at(-1)?.json.snapshot.devicesStatus).toHaveLength(2_000);
+    const done = await reader.done;
+    expect(done.snapshot.devicesStatus).toHaveLength(2_000);
   });
 });
+
+/**
+ * A subscriber that takes everything as fast as it comes, without parsing it on the way (a test process busy
+ * parsing 10 MB of events would itself fall behind), and reads the `done` event once the stream ends.
+ */
+function eagerSubscriber(port: number, request: string): { done: Promise<{ snapshot: { devicesStatus: unknown[] } }> } {
+  const socket = connect(port, '127.0.0.1');
+  defer(() => socket.destroy());
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.write(request);
+  const done = new Promise<{ snapshot: { devicesStatus: unknown[] } }>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const at = text.lastIndexOf('event: done\ndata: ');
+      if (at < 0) return reject(new Error('the stream ended without a done event'));
+      const line = text.slice(at).split('\n')[1]!;
+      resolve(JSON.parse(line.slice('data: '.length)));
+    });
+  });
+  return { done };
+}
+
+/**
+ * A subscriber that reads its first byte and then nothing. It is a small Python process because its socket needs
+ * a small, fixed receive buffer (SO_RCVBUF, which Node cannot set): with loopback autotuning (tcp_rmem up to
+ * 32 MiB here) the kernel would absorb every event and the proxy would never see a slow reader.
+ */
+async function stalledSubscriber(port: number, request: string): Promise<void> {
+  const script = [
+    'import socket, sys',
+    's = socket.socket()',
+    's.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)',
+    "s.connect(('127.0.0.1', int(sys.argv[1])))",
+    's.sendall(sys.argv[2].encode())',
+    's.recv(1)',
+    "print('stalled', flush=True)",
+    'sys.stdin.read()',
+  ].join('\n');
+  const child = spawn('python3', ['-c', script, String(port), request], { stdio: ['pipe', 'pipe', 'inherit'] });
+  defer(() => child.kill());
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the stalled subscriber exited early (${code})`)));
+    child.stdout.once('data', () => resolve());
+  });
+}
