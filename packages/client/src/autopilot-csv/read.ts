@@ -123,7 +123,7 @@ function records(text: string): Record[] {
     relax_column_count: true,
     skip_empty_lines: true,
     info: true,
-  }) as { record: string[]; info: { lines: number } }[];
+  }) as unknown as { record: string[]; info: { lines: number } }[];
   // csv-parse counts the line a record ends on; a quoted field may span lines.
   const breaks = (fields: string[]) => fields.reduce((n, field) => n + (field.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
   return parsed.map(({ record, info }) => ({ fields: record, line: info.lines - breaks(record) }));
