@@ -77,7 +77,7 @@ describe('batchwatch login (device code through @azure/identity)', () => {
     const { credential, signedIn } = await operatorCredential(store);
     expect(signedIn.account.username).toBe('operator@contoso.example');
     const token = await credential.getToken(settings.scope);
-    expect(token.token).toBe('simulator-token');
+    expect(token?.token).toBe('simulator-token');
     expect(idp.requests.filter((r) => r.path.endsWith('/token')).length).toBe(tokenCalls);
   });
 
