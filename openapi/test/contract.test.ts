@@ -77,6 +77,6 @@ describe('parameters', () => {
     const names = Object.values<{ name: string; in: string }>(partnerCenterSpec.components.parameters)
       .filter((p) => p.in === 'header')
       .map((p) => p.name);
-    expect(names).toEqual(['MS-RequestId', 'MS-CorrelationId', 'X-Locale', 'MS-PartnerCenter-Application']);
+    expect(names).toEqual(['MS-ContinuationToken', 'MS-RequestId', 'MS-CorrelationId', 'X-Locale', 'MS-PartnerCenter-Application']);
   });
 });
