@@ -4,6 +4,7 @@ import type { paths } from '@batchwatch/openapi';
 import { createTokenProvider, type TokenSource } from './auth.js';
 import { clouds, type Cloud } from './clouds.js';
 import { errorFromResponse, PartnerCenterError } from './errors.js';
+import { deviceBatchOperations, type DeviceBatchOperations } from './device-batches.js';
 import { assertGuid } from './ids.js';
 import { isBatchUploadDetails, normalizeBatch, type BatchDetails } from './normalize.js';
 import { attemptsOf, createResilientFetch, DEFAULT_RETRY, releaseResponse, type RetryPolicy } from './transport.js';
@@ -42,7 +43,8 @@ export interface GetBatchStatusOptions {
   retry?: Partial<RetryPolicy> | false;
 }
 
-export interface BatchStatusClient {
+/** Also the device-batch operations: uploads, lists and `uploadAndWatch` (see `device-batches.ts`). */
+export interface BatchStatusClient extends DeviceBatchOperations {
   readonly baseUrl: string;
   /** The typed openapi-fetch client underneath, with the same auth, headers, retries and timeouts. */
   readonly api: Client<paths>;
@@ -110,12 +112,9 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
     return normalizeBatch(data);
   }
 
-  return {
-    baseUrl,
-    api,
-    getBatchStatus,
-    watchBatchStatus: (customerId, trackingId, watchOptions) => watchBatchStatus(getBatchStatus, customerId, trackingId, watchOptions),
-  };
+  const watch: BatchStatusClient['watchBatchStatus'] = (customerId, trackingId, watchOptions) =>
+    watchBatchStatus(getBatchStatus, customerId, trackingId, watchOptions);
+  return { baseUrl, api, getBatchStatus, watchBatchStatus: watch, ...deviceBatchOperations(api, watch) };
 }
 
 function setDefault(headers: Headers, name: string, value: () => string): void {
