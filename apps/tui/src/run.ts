@@ -50,7 +50,11 @@ export function chooseMode(output: WatchOptions['output'], io: { stdout: { isTTY
 }
 
 export async function main(argv: readonly string[], io: WatchIO): Promise<number> {
-  const command = parseCommand(argv, io.env);
+  const { isOperatorCommand, runOperatorCommand, resolveWatchCustomer } = await import('./commands/index.js');
+  if (isOperatorCommand(argv)) return runOperatorCommand(argv, io);
+  const resolved = await resolveWatchCustomer(argv, io);
+  if (typeof resolved === 'number') return resolved;
+  const command = parseCommand(resolved, io.env);
   switch (command.kind) {
     case 'help':
       io.stdout.write(`${command.text}\n`);
@@ -122,7 +126,16 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
   }
   const code = exitCodeFor(outcome);
   report(mode, outcome, code, session, io, t);
+  if (options.exportPath) await exportAtEnd(options, session, mode, io);
   return code;
+}
+
+/** `--export`: the failed devices of the watch, written when it ends; the path is printed. */
+async function exportAtEnd(options: WatchOptions, session: WatchSession, mode: Mode, io: WatchIO): Promise<void> {
+  const { writeFailedExport, describeExport, failedDevicesOf } = await import('./export.js');
+  const written = await writeFailedExport(options.exportPath!, failedDevicesOf(session.getState()), options.devicesFile);
+  if (written.devicesProblem) io.stderr.write(`batchwatch: ${written.devicesProblem}\n`);
+  (mode === 'json' ? io.stderr : io.stdout).write(`${describeExport(written)}\n`);
 }
 
 function report(mode: Mode, outcome: Outcome, code: number, session: WatchSession, io: WatchIO, t: Translate): void {
@@ -135,6 +148,7 @@ function report(mode: Mode, outcome: Outcome, code: number, session: WatchSessio
 }
 
 async function authFor(options: WatchOptions): Promise<TokenSource | undefined> {
+  if (options.credential) return options.credential;
   if (options.token) return options.token;
   if (!options.azure) return undefined;
   // Loaded only when used: @azure/identity is large and most runs go through a proxy with a key.

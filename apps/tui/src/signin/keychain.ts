@@ -3,7 +3,7 @@
  * `@napi-rs/keyring`. It holds one small secret: the key that encrypts the token cache file. Anything that goes wrong
  * (no binary for this platform, no Secret Service on a server, a locked keychain) means "no keychain".
  */
-import type { Env } from './config-dir.js';
+import type { Env } from '../config/dir.js';
 
 export interface Keychain {
   readonly name: string;

@@ -19,7 +19,7 @@ import {
   type GetTokenOptions,
   type TokenCredential,
 } from '@azure/identity';
-import { configDir, writePrivateFile, type Env } from './config-dir.js';
+import { configDir, writePrivateFile, type Env } from '../config/dir.js';
 import { isSignInCloud, signInClouds, unknownCloudMessage, type SignInCloudName } from './clouds.js';
 import { systemKeychain, type Keychain } from './keychain.js';
 import { TokenCacheFile, type CachePlugin } from './token-cache.js';

@@ -4,7 +4,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
-import { writePrivateFile } from './config-dir.js';
+import { writePrivateFile } from '../config/dir.js';
 import type { Keychain } from './keychain.js';
 
 /** The part of MSAL's `ICachePlugin` contract used here (kept structural: @azure/msal-node is not a direct dependency). */
