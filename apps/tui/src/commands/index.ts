@@ -9,7 +9,7 @@ type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 import { ExitCode } from '../exit-codes.js';
 import { configDir, type Env } from '../config/dir.js';
 import { CustomerAliases, CustomerError } from '../config/customers.js';
-import { SignInRequiredError } from '../signin/signin.js';
+import { SignInRequiredError } from '../signin/errors.js';
 
 export interface CommandIO {
   stdout: NodeJS.WriteStream;

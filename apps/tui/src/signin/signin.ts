@@ -22,6 +22,7 @@ import {
 import { configDir, writePrivateFile, type Env } from '../config/dir.js';
 import { isSignInCloud, signInClouds, unknownCloudMessage, type SignInCloudName } from './clouds.js';
 import { systemKeychain, type Keychain } from './keychain.js';
+import { SignInRequiredError } from './errors.js';
 import { TokenCacheFile, type CachePlugin } from './token-cache.js';
 
 /** Everything a sign-in is made of, from flags and environment. */
@@ -85,10 +86,7 @@ export interface SignedIn {
   signedInAt: string;
 }
 
-/** No sign-in, or one that can no longer be refreshed without the person. */
-export class SignInRequiredError extends Error {
-  override readonly name = 'SignInRequiredError';
-}
+export { SignInRequiredError } from './errors.js';
 
 const SIGNIN_FILE = 'signin.json';
 
