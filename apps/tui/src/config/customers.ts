@@ -58,8 +58,8 @@ export class CustomerAliases {
     if (key !== undefined) return aliases[key]!;
     const known = Object.keys(aliases);
     throw new CustomerError(
-      `"${nameOrId}" is neither a customer id (GUID) nor a known alias` +
-        (known.length ? ` (known: ${known.join(', ')})` : '; add one with: batchwatch customers add <alias> <customer-id>'),
+      `the customer id must be a GUID like 47021739-3426-40bf-9601-61b4b6d7c793 or an alias; "${nameOrId}" is neither` +
+        (known.length ? ` (known aliases: ${known.join(', ')})` : ' (add an alias with: batchwatch customers add <alias> <customer-id>)'),
     );
   }
 }
