@@ -38,6 +38,16 @@ describe('createDeviceBatch and addDevices', () => {
     await expect(client.getBatchStatus(CUSTOMER, added.trackingId)).resolves.toMatchObject({ batchTrackingId: added.trackingId });
   });
 
+  it('replay safely: the same MS-RequestId gets the first answer back, and creates nothing new', async () => {
+    const { sim, client } = await setup();
+    const first = await client.createDeviceBatch(CUSTOMER, 'replayed', devices(2));
+    const again = await client.createDeviceBatch(CUSTOMER, 'replayed', devices(2), { requestId: first.requestId });
+    expect(again).toEqual(first);
+    expect(sim.batches).toHaveLength(1);
+    // A new request id is a new upload: the name is taken now.
+    await expect(client.createDeviceBatch(CUSTOMER, 'replayed', devices(2))).rejects.toMatchObject({ status: 409 });
+  });
+
   it('turn refusals into PartnerCenterErrors: a batch name taken (409), an unknown batch (404)', async () => {
     const { client } = await setup();
     await client.createDeviceBatch(CUSTOMER, 'taken', devices(1));
