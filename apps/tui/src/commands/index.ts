@@ -125,11 +125,22 @@ async function customersCommand(args: string[], io: CommandIO): Promise<number> 
   }
 }
 
-/** `watch <alias> …`: the alias becomes its customer id before the watch's own parsing. */
+/**
+ * `watch <alias> …`: the alias becomes its customer id before the watch's own parsing. `watch <customer>` with no
+ * tracking id opens the picker of `list` (on a terminal).
+ */
 export async function resolveWatchCustomer(argv: readonly string[], io: CommandIO): Promise<readonly string[] | number> {
   const [command, customer, ...rest] = argv;
   if (command !== 'watch' || customer === undefined || customer.startsWith('-')) return argv;
   try {
+    if (rest[0] === undefined || rest[0].startsWith('-')) {
+      const onTerminal = io.stdout.isTTY === true && io.stdin.isTTY === true;
+      if (!onTerminal || rest.some((flag) => flag === '--plain' || flag === '--json')) {
+        throw new UsageError('watch needs a batch tracking id; run it in a terminal without one to pick a batch, or see: batchwatch list <customer>');
+      }
+      const { listCommand } = await import('./list.js');
+      return await listCommand([customer, ...rest], io);
+    }
     return [command, await customerAliases(io).resolve(customer), ...rest];
   } catch (error) {
     return reportError(error, io);
