@@ -4,7 +4,8 @@
  * App+User in Partner Center and go there with the operator's own sign-in, never with the proxy's app credentials.
  */
 import type { RequestHandler } from 'express';
-import { errorFromResponse, isGuid, type BatchStatusClient } from '@batchwatch/client';
+import { isGuid, type BatchStatusClient } from '@batchwatch/client';
+import { errorFromResponse } from '@batchwatch/client/internal';
 import type { AppContext } from '../context.js';
 import { locals } from '../context.js';
 import { ProxyError } from '../faults.js';
