@@ -50,7 +50,12 @@ export const MIN_INTERVAL_MS = 100;
 export const USAGE = `batchwatch — follow a Windows Autopilot device batch upload in Partner Center, live
 
 Usage:
-  batchwatch watch <customer-id> <batch-tracking-id> [options]
+  batchwatch watch <customer-id> <batch-tracking-id> [options]   (an alias works too; no tracking id: pick)
+  batchwatch login | logout | whoami                           your own sign-in (device code), for uploads
+  batchwatch customers add <alias> <customer-id> | remove <alias> | list
+  batchwatch upload <customer> <devices.csv> [--batch-id <name>] [--watch] [--split] [--export <file>]
+  batchwatch list <customer> [--json | --plain]
+  <customer> is a customer id (GUID) or an alias; see the README for every option of these commands.
 
 Options:
   --base-url <url>    Proxy or Partner Center base URL     (env BATCHWATCH_BASE_URL; default ${PARTNER_CENTER_URL})
