@@ -1,5 +1,5 @@
 /** `upload --watch`: follow what was just uploaded, in the same terminal, with the same upstream or the proxy. */
-import { DEFAULT_INTERVAL_MS } from '../args.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_INTERVAL_MS, wantsColor } from '../args.js';
 import type { WatchOptions } from '../args.js';
 import { parseDuration } from '../duration.js';
 import { DEFAULT_LOCALE, localeFromEnv, matchLocale } from '../i18n/index.js';
@@ -11,7 +11,15 @@ export interface FollowRequest {
   customerId: string;
   trackingIds: string[];
   devicesFile?: string | undefined;
-  values: { plain?: boolean | undefined; json?: boolean | undefined; export?: string | undefined; locale?: string | undefined; interval?: string | undefined };
+  values: {
+    plain?: boolean | undefined;
+    json?: boolean | undefined;
+    export?: string | undefined;
+    locale?: string | undefined;
+    interval?: string | undefined;
+    'exit-on-finish'?: boolean | undefined;
+    'count-already-registered'?: boolean | undefined;
+  };
   /** Where the reads go (the proxy, or Partner Center as the operator). */
   upstream: { baseUrl: string; auth?: TokenSource | undefined };
   io: CommandIO;
@@ -30,7 +38,10 @@ export async function watchTrackingIds({ customerId, trackingIds, devicesFile, v
     intervalMs,
     locale,
     output: values.json ? 'json' : values.plain ? 'plain' : 'auto',
-    color: !io.env.NO_COLOR,
+    color: wantsColor(false, io.env),
+    exitOnFinish: values['exit-on-finish'] === true,
+    countAlreadyRegistered: values['count-already-registered'] === true,
+    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
     ...(devicesFile && { devicesFile }),
     ...(values.export && { exportPath: values.export }),
     ...(typeof upstream.auth === 'string' ? { token: upstream.auth } : typeof upstream.auth === 'object' && { credential: upstream.auth }),

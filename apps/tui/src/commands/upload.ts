@@ -71,6 +71,8 @@ export async function uploadCommand(args: string[], io: CommandIO): Promise<numb
     export: { type: 'string' },
     locale: { type: 'string' },
     interval: { type: 'string' },
+    'exit-on-finish': { type: 'boolean' },
+    'count-already-registered': { type: 'boolean' },
   });
   const [customer, file, ...extra] = positionals;
   if (!customer || !file) throw new UsageError('upload needs a customer and a CSV file: batchwatch upload <customer> devices.csv');

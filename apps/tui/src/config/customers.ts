@@ -52,7 +52,8 @@ export class CustomerAliases {
 
   /** A GUID as given, or the GUID an alias (any case) stands for. */
   async resolve(nameOrId: string): Promise<string> {
-    if (looksLikeGuid(nameOrId)) return nameOrId;
+    // A GUID as given, braces included (`{…}`, as PowerShell prints them): the watch's own parsing reads those.
+    if (looksLikeGuid(nameOrId.replace(/^\{(.*)\}$/, '$1'))) return nameOrId;
     const aliases = await this.all();
     const key = Object.keys(aliases).find((name) => name.toLowerCase() === nameOrId.toLowerCase());
     if (key !== undefined) return aliases[key]!;
