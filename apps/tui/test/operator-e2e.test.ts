@@ -89,7 +89,7 @@ describe('the operator in a real terminal (tmux)', () => {
     const config = join(work, 'config-upload');
     const devices = devicesFile('upload.csv', ['PF-OK-1', 'PF-ERR808-2', 'PF-OK-3', 'PF-ERR806-4']);
     const exported = join(work, 'failed.csv');
-    const run = start(['upload', '47021739-3426-40bf-9601-61b4b6d7c793', devices, '--batch-id', 'tmux batch', '--watch', '--interval', '200ms', '--export', exported, '--token', 'simulator-token'], config);
+    const run = start(['upload', '47021739-3426-40bf-9601-61b4b6d7c793', devices, '--batch-id', 'tmux batch', '--watch', '--interval', '200ms', '--count-already-registered', '--exit-on-finish', '--export', exported, '--token', 'simulator-token'], config);
     await until(() => /Status .*(queued|processing|finished)/.test(run.screen()), 'the live view', run.screen);
     expect(run.history()).toMatch(/uploaded 4 devices to batch "tmux batch": tracking id [0-9a-f-]{36}/);
     expect(await until(run.exitCode, 'the end of the watch', run.history)).toBe(1);
