@@ -122,7 +122,13 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
     else if (process.env.CI !== undefined && !isCi(process.env)) delete process.env.CI;
     const { runInteractive, UPDATE_FPS } = await import('./ui/render.js');
     session = new WatchSession(source, { ...base, flushMs: 1_000 / UPDATE_FPS });
-    finish = () => runInteractive(session, io, t, options.locale, { exitOnFinish: options.exitOnFinish ?? false, context });
+    // Key `e`: the failed devices so far, to --export's file or failed-<tracking id>.csv here.
+    const onExport = async () => {
+      const { writeFailedExport, describeExport, failedDevicesOf } = await import('./export.js');
+      const path = options.exportPath ?? `failed-${options.trackingId}.csv`;
+      return describeExport(await writeFailedExport(path, failedDevicesOf(session.getState()), options.devicesFile));
+    };
+    finish = () => runInteractive(session, io, t, options.locale, { exitOnFinish: options.exitOnFinish ?? false, context, onExport });
   }
 
   const stopSignals = io.handleSignals === false ? () => {} : onSignals(() => session.interrupt());
