@@ -20,6 +20,10 @@ export type ApiFault = Schemas['ApiFault'];
 export type ThrottledResponse = Schemas['ThrottledResponse'];
 export type Device = Schemas['Device'];
 export type DeviceBatchCreationRequest = Schemas['DeviceBatchCreationRequest'];
+export type DeviceBatch = Schemas['DeviceBatch'];
+export type DeviceBatchCollection = Schemas['DeviceBatchCollection'];
+export type DeviceCollection = Schemas['DeviceCollection'];
+export type Link = Schemas['Link'];
 
 /** The `data` of one Server-Sent Event of the proxy's `/events` stream. */
 export type BatchEvent = px['schemas']['BatchEvent'];

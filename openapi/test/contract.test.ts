@@ -104,6 +104,7 @@ describe('parameters', () => {
       .filter((p) => p.in === 'header')
       .map((p) => p.name);
     expect(names).toEqual([
+      'MS-ContinuationToken',
       'MS-RequestId',
       'MS-CorrelationId',
       'X-Locale',

@@ -17,6 +17,7 @@ import { createLoggers, loggerAccessWriter } from './logger.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { metricsHandler, type MetricsHandler } from './metrics-endpoint.js';
 import { loadBundledSpec } from './docs.js';
+import { BATCHES_ROUTE, listDeviceBatches } from './routes/batches.js';
 import { EVENTS_ROUTE, streamEvents } from './routes/events.js';
 import { infraRouter } from './routes/infra.js';
 import { getStatus, STATUS_ROUTE } from './routes/status.js';
@@ -86,7 +87,8 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
   // The status GET is matched by one regex in its own layer (see routes/paths.ts).
   app.use(getStatus(ctx));
   app.get(EVENTS_ROUTE, streamEvents(ctx));
-  app.all([STATUS_ROUTE, EVENTS_ROUTE], (_req, res) => {
+  app.get(BATCHES_ROUTE, listDeviceBatches(ctx, client));
+  app.all([STATUS_ROUTE, EVENTS_ROUTE, BATCHES_ROUTE], (_req, res) => {
     locals(res).route = 'method-not-allowed';
     res.setHeader('Allow', 'GET, HEAD');
     sendFault(res, { status: 405, fault: apiFault('MethodNotAllowed', 'only GET is supported'), headers: {} });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { TokenCredential } from '@azure/identity';
 import { clouds, isGuid } from '@batchwatch/client';
 import { parseDuration } from './duration.js';
 import { DEFAULT_LOCALE, localeFromEnv, matchLocale, SUPPORTED_LOCALES, type Locale } from './i18n/index.js';
@@ -21,6 +22,12 @@ export interface WatchOptions {
   token?: string;
   /** Entra app credentials for Partner Center itself, used when no token is given. */
   azure?: AzureCredentials;
+  /** Any other credential (the operator's own sign-in, after an upload). */
+  credential?: TokenCredential;
+  /** Write the failed devices here when the watch ends (`--export`). */
+  exportPath?: string;
+  /** The uploaded CSV, so the export carries the original rows and hashes (`--devices`). */
+  devicesFile?: string;
   intervalMs: number;
   /** Give up after this long; undefined = never. */
   timeoutMs?: number;
@@ -50,8 +57,13 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const USAGE = `batchwatch — follow a Windows Autopilot device batch upload in Partner Center, live
 
 Usage:
-  batchwatch watch <customer-id> <batch-tracking-id> [options]
+  batchwatch watch <customer-id> <batch-tracking-id> [options]   (an alias works too; no tracking id: pick)
   batchwatch help [watch]
+  batchwatch login | logout | whoami                           your own sign-in (device code), for uploads
+  batchwatch customers add <alias> <customer-id> | remove <alias> | list
+  batchwatch upload <customer> <devices.csv> [--batch-id <name>] [--watch] [--split] [--export <file>]
+  batchwatch list <customer> [--json | --plain]
+  <customer> is a customer id (GUID) or an alias; see the README for every option of these commands.
 
 Options:
   --base-url <url>    Proxy or Partner Center base URL     (env BATCHWATCH_BASE_URL; default ${PARTNER_CENTER_URL})
@@ -66,6 +78,8 @@ Options:
   --json              One JSON object per event on stdout (NDJSON), then a summary object
   --plain             Plain timestamped lines, one per transition (the default when not on a terminal or in CI)
   --no-color          No colours (also NO_COLOR=1)
+  --export <file>     When the watch ends, write the failed devices there as an Autopilot CSV (key e: now)
+  --devices <file>    The CSV that was uploaded: the export then carries its rows, hardware hashes included
   -h, --help          Show this help (also: batchwatch help)
   -v, --version       Show the version
 
@@ -122,6 +136,8 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
         json: { type: 'boolean' },
         plain: { type: 'boolean' },
         'no-color': { type: 'boolean' },
+        export: { type: 'string' },
+        devices: { type: 'string' },
         'connect-timeout': { type: 'string' },
         'count-already-registered': { type: 'boolean' },
         'exit-on-finish': { type: 'boolean' },
@@ -189,6 +205,8 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
     connectTimeoutMs,
   };
   if (timeoutMs > 0) options.timeoutMs = timeoutMs;
+  if (values.export !== undefined) options.exportPath = values.export;
+  if (values.devices !== undefined) options.devicesFile = values.devices;
   return { kind: 'watch', options };
 }
 

@@ -51,7 +51,11 @@ export function chooseMode(output: WatchOptions['output'], io: { stdout: { isTTY
 }
 
 export async function main(argv: readonly string[], io: WatchIO): Promise<number> {
-  const command = parseCommand(argv, io.env);
+  const { isOperatorCommand, runOperatorCommand, resolveWatchCustomer } = await import('./commands/index.js');
+  if (isOperatorCommand(argv)) return runOperatorCommand(argv, io);
+  const resolved = await resolveWatchCustomer(argv, io);
+  if (typeof resolved === 'number') return resolved;
+  const command = parseCommand(resolved, io.env);
   switch (command.kind) {
     case 'help':
       io.stdout.write(`${command.text}\n`);
@@ -118,7 +122,13 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
     else if (process.env.CI !== undefined && !isCi(process.env)) delete process.env.CI;
     const { runInteractive, UPDATE_FPS } = await import('./ui/render.js');
     session = new WatchSession(source, { ...base, flushMs: 1_000 / UPDATE_FPS });
-    finish = () => runInteractive(session, io, t, options.locale, { exitOnFinish: options.exitOnFinish ?? false, context });
+    // Key `e`: the failed devices so far, to --export's file or failed-<tracking id>.csv here.
+    const onExport = async () => {
+      const { writeFailedExport, describeExport, failedDevicesOf } = await import('./export.js');
+      const path = options.exportPath ?? `failed-${options.trackingId}.csv`;
+      return describeExport(await writeFailedExport(path, failedDevicesOf(session.getState()), options.devicesFile));
+    };
+    finish = () => runInteractive(session, io, t, options.locale, { exitOnFinish: options.exitOnFinish ?? false, context, onExport });
   }
 
   const stopSignals = io.handleSignals === false ? () => {} : onSignals(() => session.interrupt());
@@ -130,7 +140,16 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
   }
   const code = exitCodeFor(outcome);
   report(mode, outcome, code, session, io, t, context);
+  if (options.exportPath) await exportAtEnd(options, session, mode, io);
   return code;
+}
+
+/** `--export`: the failed devices of the watch, written when it ends; the path is printed. */
+async function exportAtEnd(options: WatchOptions, session: WatchSession, mode: Mode, io: WatchIO): Promise<void> {
+  const { writeFailedExport, describeExport, failedDevicesOf } = await import('./export.js');
+  const written = await writeFailedExport(options.exportPath!, failedDevicesOf(session.getState()), options.devicesFile);
+  if (written.devicesProblem) io.stderr.write(`batchwatch: ${written.devicesProblem}\n`);
+  (mode === 'json' ? io.stderr : io.stdout).write(`${describeExport(written)}\n`);
 }
 
 function report(mode: Mode, outcome: Outcome, code: number, session: WatchSession, io: WatchIO, t: Translate, context: ErrorContext): void {
@@ -151,6 +170,7 @@ function hostOf(baseUrl: string): string {
 }
 
 async function authFor(options: WatchOptions): Promise<TokenSource | undefined> {
+  if (options.credential) return options.credential;
   if (options.token) return options.token;
   if (!options.azure) return undefined;
   // Loaded only when used: @azure/identity is large and most runs go through a proxy with a key.

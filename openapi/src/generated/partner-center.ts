@@ -32,7 +32,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get a list of device batches for the customer
+         * @description Every device batch of the customer, with its device count (`devicesCount`) and the link to its devices.
+         *     Not paged in Partner Center's documentation. Supports App-only and App+User credentials.
+         */
+        get: operations["listDeviceBatches"];
         put?: never;
         /**
          * Upload a list of devices to create a new batch for the customer
@@ -54,12 +59,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get a list of devices for the specified batch and customer
+         * @description The devices of one batch, 100 per page. When more follow, the body carries a `continuationToken`; the
+         *     next page is the same request with that token in the `MS-ContinuationToken` header.
+         *     Supports App-only and App+User credentials.
+         */
+        get: operations["listDevices"];
         put?: never;
         /**
          * Upload a list of devices to an existing batch for the customer
          * @description The documentation shows a bare JSON array of devices; the REST reference shows `{ "devices": [...] }`.
-         *     Both are accepted. Answers like batch creation: 202 with a `Location` header.
+         *     Both are accepted here. Clients send the bare array: it is what the documentation's HTTP request
+         *     example (a captured request) carries, while the REST reference's shape is generated from a model.
+         *     Answers like batch creation: 202 with a `Location` header.
          */
         post: operations["addDevicesToBatch"];
         delete?: never;
@@ -129,7 +142,8 @@ export interface components {
             attributes?: components["schemas"]["ResourceAttributes"];
         };
         /**
-         * @description A device to upload. Valid identifying combinations: hardwareHash + productKey; hardwareHash + serialNumber;
+         * @description A device: the item of an upload and of a batch's device list (which adds `id`, `uploadedDate` and the
+         *     rest). Valid identifying combinations for an upload: hardwareHash + productKey; hardwareHash + serialNumber;
          *     hardwareHash + productKey + serialNumber; hardwareHash only; productKey only; serialNumber +
          *     oemManufacturerName + modelName.
          */
@@ -140,11 +154,73 @@ export interface components {
             hardwareHash?: string;
             modelName?: string;
             oemManufacturerName?: string;
+            uploadedDate?: components["schemas"]["PartnerCenterDateTime"];
+            uploadedBy?: string;
+            /** @description HTTP methods allowed on the device, e.g. `GET`, `PATCH`, `DELETE`. */
+            allowedOperations?: string[];
+            links?: {
+                [key: string]: components["schemas"]["Link"];
+            };
             policies?: {
                 /** @enum {string} */
                 key?: "none" | "o_o_b_e";
                 value?: string | null;
             }[];
+            attributes?: components["schemas"]["ResourceAttributes"];
+        };
+        /** @description A link to a related resource, with the method and headers to call it. */
+        Link: {
+            /** @description Relative to `/v1`, not percent-encoded (the example has a space). */
+            uri?: string;
+            method?: string;
+            headers?: {
+                key?: string;
+                value?: string;
+            }[];
+            body?: string;
+        };
+        /**
+         * @description A named collection of devices. The device count is `devicesCount` on the wire: the REST reference ("Get
+         *     DeviceBatches"), the Java SDK (`@JsonProperty("devicesCount")`) and the list example agree; the
+         *     resources table's `deviceCount` is a documentation error. The list example also shows a `status`
+         *     that no schema declares; it is accepted and ignored.
+         */
+        DeviceBatch: {
+            /** @description The name chosen at creation (free-form, e.g. `Test batch`). */
+            id: string;
+            /** @description The name of the tenant that created the batch. */
+            createdBy?: string;
+            creationDate?: components["schemas"]["PartnerCenterDateTime"];
+            /** Format: int32 */
+            devicesCount?: number;
+            devicesLink?: components["schemas"]["Link"];
+            links?: {
+                [key: string]: components["schemas"]["Link"];
+            };
+            attributes?: components["schemas"]["ResourceAttributes"];
+        };
+        /** @description The customer's device batches (`attributes.objectType` is `Collection`). */
+        DeviceBatchCollection: {
+            totalCount?: number;
+            items: components["schemas"]["DeviceBatch"][];
+            links?: {
+                [key: string]: components["schemas"]["Link"];
+            };
+            attributes?: components["schemas"]["ResourceAttributes"];
+        };
+        /**
+         * @description One page of a batch's devices, at most 100. `continuationToken` is present when more follow; pass it as
+         *     `MS-ContinuationToken` to get the next page (`links.next` describes the same request).
+         */
+        DeviceCollection: {
+            /** @description The number of devices on this page. */
+            totalCount?: number;
+            items: components["schemas"]["Device"][];
+            continuationToken?: string;
+            links?: {
+                self?: components["schemas"]["Link"];
+                next?: components["schemas"]["Link"];
+            };
             attributes?: components["schemas"]["ResourceAttributes"];
         };
         /** @description A new batch of devices. Property names are bound case-insensitively upstream (`BatchId` works too). */
@@ -317,6 +393,13 @@ export interface components {
     };
     parameters: {
         /**
+         * @description The batch's name, chosen by the caller when it was created (free-form, not a GUID, e.g. `Test batch`);
+         *     percent-encoded in the path.
+         */
+        DeviceBatchId: string;
+        /** @description The `continuationToken` of the previous page of a device list; absent for the first page. */
+        MsContinuationToken: string;
+        /**
          * @description A GUID-formatted string that identifies the customer (the customer's Microsoft ID, `customer-tenant-id`).
          * @example 47021739-3426-40bf-9601-61b4b6d7c793
          */
@@ -433,6 +516,64 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listDeviceBatches: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Idempotency key, a GUID per logical call; a retry of the same call reuses it. */
+                "MS-RequestId"?: components["parameters"]["MsRequestId"];
+                /** @description A GUID that ties the calls of one operation together for tracing. */
+                "MS-CorrelationId"?: components["parameters"]["MsCorrelationId"];
+                /** @description The locale of the response texts. */
+                "X-Locale"?: components["parameters"]["XLocale"];
+                /** @description The name of the calling application. */
+                "MS-PartnerCenter-Application"?: components["parameters"]["MsPartnerCenterApplication"];
+                /**
+                 * @description The API version requested: `v1`. Partner Center's REST headers page marks this header **Required**
+                 *     ("usually `api-version: v1`"); send it on every request. It is declared optional here only because
+                 *     clients add it to every request themselves (the batchwatch client does), so a typed call need not pass
+                 *     it, and because Partner Center answers requests without it (neither SDK sends it).
+                 */
+                "MS-Contract-Version"?: components["parameters"]["MsContractVersion"];
+                /**
+                 * @description The client library and its version, as the .NET SDK sends `Partner Center .NET SDK`;
+                 *     batchwatch sends `batchwatch/<version>`.
+                 */
+                "MS-PartnerCenter-Client"?: components["parameters"]["MsPartnerCenterClient"];
+                /** @description Product tokens of the caller (RFC 9110), e.g. `batchwatch-client/0.1.0 node/20.19.0`. */
+                "User-Agent"?: components["parameters"]["UserAgent"];
+            };
+            path: {
+                /**
+                 * @description A GUID-formatted string that identifies the customer (the customer's Microsoft ID, `customer-tenant-id`).
+                 * @example 47021739-3426-40bf-9601-61b4b6d7c793
+                 */
+                "customer-id": components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's device batches. */
+            200: {
+                headers: {
+                    "MS-RequestId": components["headers"]["MsRequestId"];
+                    "MS-CorrelationId": components["headers"]["MsCorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceBatchCollection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     createDeviceBatch: {
         parameters: {
             query?: never;
@@ -485,6 +626,71 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listDevices: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `continuationToken` of the previous page of a device list; absent for the first page. */
+                "MS-ContinuationToken"?: components["parameters"]["MsContinuationToken"];
+                /** @description Idempotency key, a GUID per logical call; a retry of the same call reuses it. */
+                "MS-RequestId"?: components["parameters"]["MsRequestId"];
+                /** @description A GUID that ties the calls of one operation together for tracing. */
+                "MS-CorrelationId"?: components["parameters"]["MsCorrelationId"];
+                /** @description The locale of the response texts. */
+                "X-Locale"?: components["parameters"]["XLocale"];
+                /** @description The name of the calling application. */
+                "MS-PartnerCenter-Application"?: components["parameters"]["MsPartnerCenterApplication"];
+                /**
+                 * @description The API version requested: `v1`. Partner Center's REST headers page marks this header **Required**
+                 *     ("usually `api-version: v1`"); send it on every request. It is declared optional here only because
+                 *     clients add it to every request themselves (the batchwatch client does), so a typed call need not pass
+                 *     it, and because Partner Center answers requests without it (neither SDK sends it).
+                 */
+                "MS-Contract-Version"?: components["parameters"]["MsContractVersion"];
+                /**
+                 * @description The client library and its version, as the .NET SDK sends `Partner Center .NET SDK`;
+                 *     batchwatch sends `batchwatch/<version>`.
+                 */
+                "MS-PartnerCenter-Client"?: components["parameters"]["MsPartnerCenterClient"];
+                /** @description Product tokens of the caller (RFC 9110), e.g. `batchwatch-client/0.1.0 node/20.19.0`. */
+                "User-Agent"?: components["parameters"]["UserAgent"];
+            };
+            path: {
+                /**
+                 * @description A GUID-formatted string that identifies the customer (the customer's Microsoft ID, `customer-tenant-id`).
+                 * @example 47021739-3426-40bf-9601-61b4b6d7c793
+                 */
+                "customer-id": components["parameters"]["CustomerId"];
+                /**
+                 * @description The batch's name, chosen by the caller when it was created (free-form, not a GUID, e.g. `Test batch`);
+                 *     percent-encoded in the path.
+                 */
+                "devicebatch-id": components["parameters"]["DeviceBatchId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the batch's devices. */
+            200: {
+                headers: {
+                    "MS-RequestId": components["headers"]["MsRequestId"];
+                    "MS-CorrelationId": components["headers"]["MsCorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceCollection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     addDevicesToBatch: {
         parameters: {
             query?: never;
@@ -518,8 +724,11 @@ export interface operations {
                  * @example 47021739-3426-40bf-9601-61b4b6d7c793
                  */
                 "customer-id": components["parameters"]["CustomerId"];
-                /** @description The batch's name, chosen by the caller when it was created (free-form, not a GUID). */
-                "devicebatch-id": string;
+                /**
+                 * @description The batch's name, chosen by the caller when it was created (free-form, not a GUID, e.g. `Test batch`);
+                 *     percent-encoded in the path.
+                 */
+                "devicebatch-id": components["parameters"]["DeviceBatchId"];
             };
             cookie?: never;
         };

@@ -25,6 +25,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{customer-id}/deviceBatches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer's device batches (read through the proxy)
+         * @description Partner Center's list of the customer's device batches, as it sent it, read with the proxy's credentials
+         *     after the same caller authentication, rate limit and customer allow-list as a status read. Only the read
+         *     is proxied: creating a batch is App+User in Partner Center, so operators upload with their own sign-in.
+         */
+        get: operations["listDeviceBatches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}/events": {
         parameters: {
             query?: never;
@@ -298,6 +320,46 @@ export interface components {
             statusCode: 429;
             message: string;
         };
+        /** @description A link to a related resource, with the method and headers to call it. */
+        Link: {
+            /** @description Relative to `/v1`, not percent-encoded (the example has a space). */
+            uri?: string;
+            method?: string;
+            headers?: {
+                key?: string;
+                value?: string;
+            }[];
+            body?: string;
+        };
+        /**
+         * @description A named collection of devices. The device count is `devicesCount` on the wire: the REST reference ("Get
+         *     DeviceBatches"), the Java SDK (`@JsonProperty("devicesCount")`) and the list example agree; the
+         *     resources table's `deviceCount` is a documentation error. The list example also shows a `status`
+         *     that no schema declares; it is accepted and ignored.
+         */
+        DeviceBatch: {
+            /** @description The name chosen at creation (free-form, e.g. `Test batch`). */
+            id: string;
+            /** @description The name of the tenant that created the batch. */
+            createdBy?: string;
+            creationDate?: components["schemas"]["PartnerCenterDateTime"];
+            /** Format: int32 */
+            devicesCount?: number;
+            devicesLink?: components["schemas"]["Link"];
+            links?: {
+                [key: string]: components["schemas"]["Link"];
+            };
+            attributes?: components["schemas"]["ResourceAttributes"];
+        };
+        /** @description The customer's device batches (`attributes.objectType` is `Collection`). */
+        DeviceBatchCollection: {
+            totalCount?: number;
+            items: components["schemas"]["DeviceBatch"][];
+            links?: {
+                [key: string]: components["schemas"]["Link"];
+            };
+            attributes?: components["schemas"]["ResourceAttributes"];
+        };
     };
     responses: {
         /** @description The upstream could not be reached or answered with a malformed body. */
@@ -551,6 +613,40 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listDeviceBatches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A GUID-formatted string that identifies the customer (the customer's Microsoft ID, `customer-tenant-id`).
+                 * @example 47021739-3426-40bf-9601-61b4b6d7c793
+                 */
+                "customer-id": components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's device batches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceBatchCollection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     streamBatchJobEvents: {

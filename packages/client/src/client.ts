@@ -2,6 +2,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '@batchwatch/openapi';
 import { createTokenProvider, type TokenSource } from './auth.js';
 import { clouds, scopeFor, type Cloud } from './clouds.js';
+import { deviceBatchOperations, type DeviceBatchOperations } from './device-batches.js';
 import { PartnerCenterError } from './errors.js';
 import { assertGuid } from './ids.js';
 import { isBatchUploadDetails, normalizeBatch, type BatchDetails, type RawBatchUploadDetails } from './normalize.js';
@@ -50,7 +51,8 @@ export interface GetBatchStatusOptions {
   previous?: BatchDetails;
 }
 
-export interface BatchStatusClient {
+/** Also the device-batch operations: uploads, lists and `uploadAndWatch` (see `device-batches.ts`). */
+export interface BatchStatusClient extends DeviceBatchOperations {
   readonly baseUrl: string;
   /**
    * The typed openapi-fetch client underneath, with the same auth, headers, timeouts, deadline and spans. Retries:
@@ -112,13 +114,10 @@ export function createBatchStatusClient(options: BatchStatusClientOptions = {}):
     return readBatch(answer, call.previous);
   }
 
-  return {
-    baseUrl,
-    api: createClient<paths>({ baseUrl, fetch: viaTransport(transport) }),
-    getBatchStatus,
-    watchBatchStatus: (customerId, trackingId, watchOptions) =>
-      watchBatchStatus(getBatchStatus, customerId, trackingId, { ...watchOptions, retry: { ...retry, ...watchOptions?.retry } }),
-  };
+  const api = createClient<paths>({ baseUrl, fetch: viaTransport(transport) });
+  const watch: BatchStatusClient['watchBatchStatus'] = (customerId, trackingId, watchOptions) =>
+    watchBatchStatus(getBatchStatus, customerId, trackingId, { ...watchOptions, retry: { ...retry, ...watchOptions?.retry } });
+  return { baseUrl, api, getBatchStatus, watchBatchStatus: watch, ...deviceBatchOperations(api, watch) };
 }
 
 function resolvePolicy(base: RetryPolicy, override: Partial<RetryPolicy> | false | undefined): RetryPolicy {

@@ -4,6 +4,17 @@
  */
 export { createBatchStatusClient } from './client.js';
 export type { BatchStatusClient, BatchStatusClientOptions, GetBatchStatusOptions } from './client.js';
+export { trackingIdFromLocation } from './device-batches.js';
+export type {
+  DeviceBatchInfo,
+  DeviceBatchOperations,
+  ListedDevice,
+  ListOptions,
+  UploadAndWatchEvent,
+  UploadAndWatchOptions,
+  UploadOptions,
+  UploadReceipt,
+} from './device-batches.js';
 export { watchBatchStatus } from './watch.js';
 export type {
   WatchOptions,

@@ -32,3 +32,11 @@ export type {
   ScenarioDevice,
   ScenarioName,
 } from './types.js';
+export {
+  IDENTITY_TLS,
+  startIdentityProvider,
+  type IdentityProviderOptions,
+  type IdentityRequest,
+  type IdentityUser,
+  type RunningIdentityProvider,
+} from './identity/index.js';

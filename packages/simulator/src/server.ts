@@ -17,7 +17,8 @@ import { createRandom, hashString, idKey, seededGuid } from './ids.js';
 import { createInProcessFetch, IN_PROCESS_URL } from './in-process.js';
 import { batchStatusAt } from './lifecycle.js';
 import { createServerId, faults, responseContext, sendEmpty, sendJson, sendJsonText, type ResponseContext } from './responses.js';
-import { locationOf, matchRoute, routeMethods, statusPath, type Route } from './routes.js';
+import { batchCollection, devicePage, recordDevices } from './device-lists.js';
+import { allowedMethods, locationOf, matchRoute, routeMethods, statusPath, type Route } from './routes.js';
 import { resolveScenario } from './scenarios.js';
 import { BatchStore, type StoredBatch } from './store.js';
 import type { Fault, RequestRecord, ScenarioDefinition, ScenarioName } from './types.js';
@@ -196,11 +197,10 @@ class Simulator {
   }
 
   async #dispatch(req: IncomingMessage, res: ServerResponse, ctx: ResponseContext): Promise<void> {
-    const route = matchRoute(req.url ?? '/');
-    if (route === undefined) return sendJson(res, ctx, 404, faults.notFound());
-    const allowed = routeMethods[route.kind];
     const method = req.method ?? 'GET';
-    if (method !== allowed) return sendJson(res, ctx, 405, faults.methodNotAllowed(method), { Allow: allowed });
+    const route = matchRoute(req.url ?? '/', method);
+    if (route === undefined) return sendJson(res, ctx, 404, faults.notFound());
+    if (method !== routeMethods[route.kind]) return sendJson(res, ctx, 405, faults.methodNotAllowed(method), { Allow: allowedMethods(route) });
     if (!isAuthorized(ctx.record.headers['authorization'], this.token)) {
       return sendJson(res, ctx, 401, faults.tokenMissing(), { 'WWW-Authenticate': `OAuth realm=urn:cpsvc:cpid:${SIMULATOR_PARTNER_ID}` });
     }
@@ -211,7 +211,25 @@ class Simulator {
         return this.#create(route, req, res, ctx);
       case 'add-devices':
         return this.#addDevices(route, req, res, ctx);
+      case 'list-batches':
+        return this.#listBatches(route, res, ctx);
+      case 'list-devices':
+        return this.#listDevices(route, res, ctx);
     }
+  }
+
+  #listBatches(route: Extract<Route, { kind: 'list-batches' }>, res: ServerResponse, ctx: ResponseContext): void {
+    if (!isGuid(route.customerId)) return sendJson(res, ctx, 400, faults.invalidCustomerId());
+    sendJson(res, ctx, 200, batchCollection(this.store.namedOf(route.customerId)));
+  }
+
+  #listDevices(route: Extract<Route, { kind: 'list-devices' }>, res: ServerResponse, ctx: ResponseContext): void {
+    if (!isGuid(route.customerId)) return sendJson(res, ctx, 400, faults.invalidCustomerId());
+    const named = this.store.findNamed(route.customerId, route.batchName);
+    if (named === undefined) return sendJson(res, ctx, 404, faults.notFound());
+    const page = devicePage(named, ctx.record.headers['ms-continuationtoken']);
+    if (page === undefined) return sendJson(res, ctx, 400, faults.invalidInput('the MS-ContinuationToken is not one this device list handed out'));
+    sendJson(res, ctx, 200, page);
   }
 
   async #status(route: Extract<Route, { kind: 'batch-status' }>, res: ServerResponse, ctx: ResponseContext): Promise<void> {
@@ -252,7 +270,9 @@ class Simulator {
     const parsed = parseCreateRequest(body.value);
     if (!parsed.ok) return sendJson(res, ctx, 400, faults.invalidInput(parsed.problem));
     const { batchId, devices } = parsed.value;
-    if (!this.store.addNamed(route.customerId, batchId)) return sendJson(res, ctx, 409, faults.duplicateBatch(batchId));
+    const named = this.store.addNamed(route.customerId, batchId, this.clock.now());
+    if (named === undefined) return sendJson(res, ctx, 409, faults.duplicateBatch(batchId));
+    recordDevices(named, devices, this.clock.now());
     this.#accept(route, res, ctx, uploadScenario(batchId, devices));
   }
 
@@ -265,6 +285,7 @@ class Simulator {
     if (!body.ok) return;
     const parsed = parseDevicesBody(body.value);
     if (!parsed.ok) return sendJson(res, ctx, 400, faults.invalidInput(parsed.problem));
+    recordDevices(named, parsed.value, this.clock.now());
     this.#accept(route, res, ctx, uploadScenario(named.batchId, parsed.value));
   }
 

@@ -1,4 +1,5 @@
 /** The simulator's state: batches by tracking id, and the named device batches that POSTs create. */
+import type { Device } from '@batchwatch/openapi';
 import { idKey } from './ids.js';
 import { planBatch, type BatchPlan } from './lifecycle.js';
 import type { ScenarioDefinition } from './types.js';
@@ -19,10 +20,19 @@ export class StoredBatch {
   }
 }
 
+/** A device as the device list shows it: what was uploaded, plus the id and time Partner Center gives it. */
+export interface ListedDevice extends Device {
+  id: string;
+  uploadedDate: string;
+}
+
 export interface NamedBatch {
   readonly customerId: string;
   /** As first submitted; names are compared case-insensitively (reference §3, batch name reuse). */
   readonly batchId: string;
+  readonly createdAt: number;
+  /** Every device uploaded to the batch, by its creation and by later additions, in upload order. */
+  readonly devices: ListedDevice[];
 }
 
 export class BatchStore {
@@ -51,12 +61,18 @@ export class BatchStore {
     return this.#named.get(namedKey(customerId, batchId));
   }
 
-  /** Returns false when the name is taken for this customer. */
-  addNamed(customerId: string, batchId: string): boolean {
+  /** The new batch, or undefined when the name is taken for this customer. */
+  addNamed(customerId: string, batchId: string, createdAt = 0): NamedBatch | undefined {
     const key = namedKey(customerId, batchId);
-    if (this.#named.has(key)) return false;
-    this.#named.set(key, { customerId, batchId });
-    return true;
+    if (this.#named.has(key)) return undefined;
+    const named: NamedBatch = { customerId, batchId, createdAt, devices: [] };
+    this.#named.set(key, named);
+    return named;
+  }
+
+  /** The customer's named batches, in creation order. */
+  namedOf(customerId: string): NamedBatch[] {
+    return [...this.#named.values()].filter((named) => idKey(named.customerId) === idKey(customerId));
   }
 }
 

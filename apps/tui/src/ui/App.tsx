@@ -1,5 +1,5 @@
 import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { useInput, useStdout, type Key } from 'ink';
+import { Text, useInput, useStdout, type Key } from 'ink';
 import type { Locale, Translate } from '../i18n/index.js';
 import type { WatchSession } from '../session.js';
 import type { WatchState } from '../state/index.js';
@@ -20,6 +20,8 @@ export interface AppProps {
   clock?: () => number;
   /** Keep the live view after the batch finished, for browsing, until the operator leaves (q). */
   stay?: boolean;
+  /** Key `e`: write the failed devices now; resolves with the line to show (where they went). */
+  onExport?: () => Promise<string>;
 }
 
 /** The watch is over and nothing is left to browse: the frame left on screen drops table and help. */
@@ -28,7 +30,8 @@ export function isClosed(state: Pick<WatchState, 'outcome' | 'left'>, stay: bool
   return !stay || state.outcome.kind !== 'finished' || state.left === true;
 }
 
-export function App({ session, t, locale, size: sizeOverride, clock, stay = false }: AppProps) {
+export function App({ session, t, locale, size: sizeOverride, clock, stay = false, onExport }: AppProps) {
+  const [notice, setNotice] = useState('');
   const state = useSyncExternalStore(session.subscribe, session.getState);
   const size = useTerminalSize(sizeOverride);
   const { stdout } = useStdout();
@@ -62,6 +65,9 @@ export function App({ session, t, locale, size: sizeOverride, clock, stay = fals
   function perform(effect: Effect, current: ViewOptions): void {
     if (effect === 'quit') session.interrupt();
     else if (effect === 'refresh') session.refresh();
+    else if (effect === 'export' && onExport) {
+      onExport().then(setNotice, (error: unknown) => setNotice(`export failed: ${(error as Error).message}`));
+    }
     else if (effect === 'copy') {
       const device = state.devices.get(keys[current.scroll.cursor] ?? '');
       const text = device?.serialNumber ?? device?.productKey;
@@ -73,6 +79,7 @@ export function App({ session, t, locale, size: sizeOverride, clock, stay = fals
     <>
       <TransitionLog entries={state.log} t={t} locale={locale} columns={size.columns} />
       <LiveView state={state} keys={keys} view={view} size={size} t={t} locale={locale} now={now} ended={ended} pinned={sizeOverride !== undefined} />
+      {notice && !ended ? <Text wrap="truncate-end">{notice}</Text> : null}
     </>
   );
 }

@@ -60,7 +60,7 @@ export function splitKeys(input: string, key: Key): Array<[string, Key]> {
 }
 
 /** What one key press asks of the world outside the view. */
-export type Effect = 'quit' | 'refresh' | 'copy' | undefined;
+export type Effect = 'quit' | 'refresh' | 'copy' | 'export' | undefined;
 
 export interface KeyContext {
   /** Rows of one page of the table. */
@@ -76,6 +76,7 @@ export function applyKey(view: ViewOptions, input: string, key: Key, context: Ke
   if (input === 'q') return { view, effect: 'quit' };
   if (input === 'r') return { view, effect: 'refresh' };
   if (input === 'y') return { view, effect: 'copy' };
+  if (input === 'e') return { view, effect: 'export' };
   if (input === 'f') return { view: { ...view, failedOnly: !view.failedOnly, scroll: { cursor: 0, top: 0 } } };
   if (input === '/') return { view: { ...view, searching: true } };
   if (key.escape && (view.query || view.failedOnly)) return { view: DEFAULT_VIEW };

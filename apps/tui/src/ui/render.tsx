@@ -21,6 +21,8 @@ export interface InteractiveOptions {
   /** Leave as soon as the batch ends (scripts, the demo) instead of staying until q. */
   exitOnFinish: boolean;
   context?: ErrorContext;
+  /** Key `e`: export the failed devices now (see App). */
+  onExport?: () => Promise<string>;
 }
 
 /** Renders frames at most this often: a 5 s poller needs no more, and 10k-row updates stay cheap. */
@@ -33,7 +35,7 @@ const CLEAR_ALL = '\u001b[2J\u001b[3J\u001b[H';
 
 export async function runInteractive(session: WatchSession, io: InteractiveIO, t: Translate, locale: Locale, options: InteractiveOptions = { exitOnFinish: true }): Promise<Outcome> {
   const stopRepaint = repaintOnNarrowing(io.stdout, () => logPlainText(session.getState().log, t, locale, io.stdout.columns || 80));
-  const instance = render(<App session={session} t={t} locale={locale} stay={!options.exitOnFinish} />, {
+  const instance = render(<App session={session} t={t} locale={locale} stay={!options.exitOnFinish} {...(options.onExport && { onExport: options.onExport })} />, {
     stdout: io.stdout,
     stderr: io.stderr,
     stdin: io.stdin,

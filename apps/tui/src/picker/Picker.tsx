@@ -1,0 +1,62 @@
+/**
+ * The batch picker of `batchwatch list` and `batchwatch watch <customer>`: ↑/↓ (or j/k) to move, Enter to follow
+ * the chosen batch, q or Esc to leave. Batches this machine did not upload have no known tracking id (Partner
+ * Center's list carries none) and say so instead of opening.
+ */
+import { Box, Text, useApp, useInput } from 'ink';
+import { useState } from 'react';
+import type { ListedBatch } from '../commands/list.js';
+
+export interface PickerProps {
+  customerId: string;
+  batches: readonly ListedBatch[];
+  /** Rows shown at once. */
+  height: number;
+  onPick: (batch: ListedBatch | undefined) => void;
+}
+
+const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+
+export function Picker({ customerId, batches, height, onPick }: PickerProps) {
+  const { exit } = useApp();
+  const [index, setIndex] = useState(0);
+  const [note, setNote] = useState('');
+  const choose = (batch: ListedBatch | undefined) => {
+    onPick(batch);
+    exit();
+  };
+  useInput((input, key) => {
+    if (key.escape || input === 'q' || (key.ctrl && input === 'c')) return choose(undefined);
+    if (key.upArrow || input === 'k') setIndex((i) => Math.max(0, i - 1));
+    if (key.downArrow || input === 'j') setIndex((i) => Math.min(batches.length - 1, i + 1));
+    if (key.pageUp) setIndex((i) => Math.max(0, i - height));
+    if (key.pageDown) setIndex((i) => Math.min(batches.length - 1, i + height));
+    if (key.return) {
+      const batch = batches[index];
+      if (batch && batch.trackingIds.length > 0) return choose(batch);
+      setNote('no tracking id known for this batch: it was not uploaded from this machine');
+    }
+  });
+  const first = Math.min(Math.max(0, index - Math.floor(height / 2)), Math.max(0, batches.length - height));
+  const visible = batches.slice(first, first + height);
+  return (
+    <Box flexDirection="column">
+      <Text bold>
+        Device batches of {customerId} ({batches.length}, newest first)
+      </Text>
+      {batches.length === 0 ? <Text>no device batches for this customer</Text> : null}
+      {visible.map((batch, i) => {
+        const selected = first + i === index;
+        const when = batch.creationDate?.slice(0, 16).replace('T', ' ') ?? '-';
+        const uploads = batch.trackingIds.length ? `${batch.trackingIds.length} upload${batch.trackingIds.length === 1 ? '' : 's'} here` : 'not uploaded here';
+        return (
+          <Text key={`${batch.id}#${first + i}`} inverse={selected} dimColor={!selected && batch.trackingIds.length === 0}>
+            {selected ? '▸ ' : '  '}
+            {when}  {String(batch.devicesCount).padStart(5)} devices  {clean(batch.id)}  ({uploads})
+          </Text>
+        );
+      })}
+      <Text dimColor>{note || '↑↓ move · Enter follow · q leave'}</Text>
+    </Box>
+  );
+}
