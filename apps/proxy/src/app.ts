@@ -20,6 +20,7 @@ import { EVENTS_ROUTE, streamEvents } from './routes/events.js';
 import { infraRouter } from './routes/infra.js';
 import { getStatus, STATUS_ROUTE } from './routes/status.js';
 import { SnapshotCache } from './upstream/cache.js';
+import { createFleet, type Fleet, type FleetHub } from './fleet/index.js';
 import { createUpstreamClient } from './upstream/client.js';
 import { PollerHub } from './upstream/pollers.js';
 import { StatusStore } from './upstream/store.js';
@@ -39,7 +40,9 @@ export interface ProxyApp {
   log: Logger;
   metrics: ProxyMetrics;
   store: StatusStore;
-  hub: PollerHub;
+  hub: PollerHub | FleetHub;
+  /** With BATCHWATCH_REDIS_URL: what the replicas share. */
+  fleet: Fleet | undefined;
   readiness: { state: ReadinessState };
   /** Ends every event stream and poller; the app answers 503 on /readyz from then on. */
   close(): Promise<void>;
@@ -51,11 +54,15 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     : createLoggers({ level: config.logLevel, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
   const { log } = loggers;
   const metrics = deps.metrics ?? createMetrics();
-  const client = createUpstreamClient(config.upstream, metrics, deps.credential ? { credential: deps.credential } : {});
+  const fleet = config.fleet ? createFleet(config.fleet, config, metrics.registry, log) : undefined;
+  const client = createUpstreamClient(config.upstream, metrics, {
+    ...(deps.credential ? { credential: deps.credential } : {}),
+    ...(fleet?.gate ? { gate: fleet.gate } : {}),
+  });
   const { timeoutMs, attempts } = config.upstream;
   const budgetMs = timeoutMs * (attempts + 1) + 1_000 * attempts; // attempts, backoff, and a token request
-  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, budgetMs, deps.now);
-  const hub = new PollerHub(store, config, metrics, log);
+  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, budgetMs, deps.now, fleet?.shared);
+  const hub = fleet ? fleet.hub(store, config, metrics) : new PollerHub(store, config, metrics, log);
   for (const key of config.auth.apiKeys) {
     if (!config.auth.keyAcl.has(key.name)) log.warn({ key: key.name }, 'this API key has no BATCHWATCH_CUSTOMER_ACL entry: it can read no customer');
   }
@@ -68,7 +75,8 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     store,
     hub,
     authenticate: createAuthenticator(config.auth),
-    limiter: config.rateLimit.points > 0 ? new RateLimiterMemory({ points: config.rateLimit.points, duration: config.rateLimit.windowS }) : undefined,
+    limiter: fleet ? fleet.limiter : config.rateLimit.points > 0 ? new RateLimiterMemory({ points: config.rateLimit.points, duration: config.rateLimit.windowS }) : undefined,
+    fleetRedis: fleet?.redis,
     readiness: { state: 'ok' },
     openapiJson: JSON.stringify(spec),
     docsHtml: renderDocs(spec),
@@ -97,10 +105,12 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     metrics,
     store,
     hub,
+    fleet,
     readiness: ctx.readiness,
     async close() {
       ctx.readiness.state = 'shutting-down';
       hub.closeAll();
+      await fleet?.close();
     },
   };
 }

@@ -57,7 +57,19 @@ export interface ProxyConfig {
     shutdownDelayMs: number;
     shutdownGraceMs: number;
   };
+  /** Set with BATCHWATCH_REDIS_URL: replicas share one Redis (see fleet/). Unset: one process, as always. */
+  fleet?: FleetConfig;
   logLevel: string;
+}
+
+export interface FleetConfig {
+  redisUrl: string;
+  prefix: string;
+  timeoutMs: number;
+  leaseTtlMs: number;
+  retentionMs: number;
+  /** Fleet-wide upstream calls per window; absent = no budget. */
+  budget?: { calls: number; windowMs: number };
 }
 
 export interface VariableSpec {
@@ -104,6 +116,13 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'BATCHWATCH_MAX_HEADER_SIZE', default: '8192', description: 'Largest request line + headers in bytes (larger: 431).' },
   { name: 'BATCHWATCH_SHUTDOWN_DELAY_MS', default: '0', description: 'On SIGTERM, time between readiness turning 503 and closing the listener.' },
   { name: 'BATCHWATCH_SHUTDOWN_GRACE_MS', default: '10000', description: 'Time in-flight requests get to finish after the listener closes.' },
+  { name: 'BATCHWATCH_REDIS_URL', default: '—', description: 'Redis shared by a fleet of replicas (`redis://` or `rediss://`). Unset: one process, nothing shared.' },
+  { name: 'BATCHWATCH_REDIS_PREFIX', default: 'batchwatch', description: 'Prefix of every Redis key and channel (two fleets on one Redis need different prefixes).' },
+  { name: 'BATCHWATCH_REDIS_TIMEOUT_MS', default: '250', description: 'Longest wait for one Redis command; slower counts as Redis unavailable.' },
+  { name: 'BATCHWATCH_LEASE_TTL_MS', default: '10000', description: 'Lifetime of a batch\'s poller lease; a dead holder is replaced within this plus one poll interval.' },
+  { name: 'BATCHWATCH_REDIS_RETENTION_MS', default: '3600000', description: 'How long a batch\'s events and state stay in Redis after its last event.' },
+  { name: 'BATCHWATCH_UPSTREAM_BUDGET', default: '0', description: 'Upstream calls per minute for the whole fleet (0 = no budget; needs BATCHWATCH_REDIS_URL).' },
+  { name: 'BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS', default: '60000', description: 'The window of BATCHWATCH_UPSTREAM_BUDGET (shorter only for tests and benchmarks).' },
   { name: 'BATCHWATCH_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.' },
 ];
 
@@ -151,11 +170,41 @@ export function loadConfig(env: Env = process.env): ProxyConfig {
     },
     logLevel: read.text('BATCHWATCH_LOG_LEVEL', 'info'),
   };
+  const fleet = readFleet(env, read);
+  if (fleet) config.fleet = fleet;
   if (!LOG_LEVELS.has(config.logLevel)) throw new ConfigError(`BATCHWATCH_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
   if (config.server.requestTimeoutMs < config.server.headersTimeoutMs) {
     throw new ConfigError('BATCHWATCH_REQUEST_TIMEOUT_MS must not be shorter than BATCHWATCH_HEADERS_TIMEOUT_MS');
   }
   return config;
+}
+
+function readFleet(env: Env, read: Reader): FleetConfig | undefined {
+  const url = env.BATCHWATCH_REDIS_URL?.trim();
+  const calls = read.int('BATCHWATCH_UPSTREAM_BUDGET', 0, 0, 1_000_000);
+  if (!url) {
+    if (calls > 0) throw new ConfigError('BATCHWATCH_UPSTREAM_BUDGET is fleet-wide and needs BATCHWATCH_REDIS_URL');
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('BATCHWATCH_REDIS_URL is not a URL (expected redis://host:port or rediss://…)'); // never echoed: it may hold a password
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError('BATCHWATCH_REDIS_URL must start with redis:// or rediss://');
+  const prefix = read.text('BATCHWATCH_REDIS_PREFIX', 'batchwatch');
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(prefix)) throw new ConfigError('BATCHWATCH_REDIS_PREFIX must be 1-64 letters, digits, dots, dashes or underscores');
+  const fleet: FleetConfig = {
+    redisUrl: url,
+    prefix,
+    timeoutMs: read.int('BATCHWATCH_REDIS_TIMEOUT_MS', 250, 10, 60_000),
+    leaseTtlMs: read.int('BATCHWATCH_LEASE_TTL_MS', 10_000, 100, 3_600_000),
+    retentionMs: read.int('BATCHWATCH_REDIS_RETENTION_MS', 3_600_000, 1_000, 30 * 86_400_000),
+  };
+  if (calls > 0 && calls < 10) throw new ConfigError('BATCHWATCH_UPSTREAM_BUDGET must be 0 (none) or at least 10 calls per window');
+  if (calls > 0) fleet.budget = { calls, windowMs: read.int('BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS', 60_000, 1_000, 3_600_000) };
+  return fleet;
 }
 
 function readUpstream(env: Env, read: Reader): ProxyConfig['upstream'] {

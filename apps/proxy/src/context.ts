@@ -7,9 +7,9 @@ import type { Logger } from 'pino';
 import type { Authenticator, Principal } from './auth/index.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
+import type { CallerLimiter, FleetHub, FleetRedis } from './fleet/index.js';
 import type { PollerHub } from './upstream/pollers.js';
 import type { StatusStore } from './upstream/store.js';
-import type { RateLimiterMemory } from 'rate-limiter-flexible';
 
 export type ReadinessState = 'starting' | 'ok' | 'shutting-down';
 
@@ -20,9 +20,11 @@ export interface AppContext {
   accessLog: Logger;
   metrics: ProxyMetrics;
   store: StatusStore;
-  hub: PollerHub;
+  hub: PollerHub | FleetHub;
   authenticate: Authenticator;
-  limiter: RateLimiterMemory | undefined;
+  limiter: CallerLimiter | undefined;
+  /** With BATCHWATCH_REDIS_URL: the fleet's Redis (readiness says `degraded` while it is away). */
+  fleetRedis?: FleetRedis | undefined;
   readiness: { state: ReadinessState };
   /** The bundled OpenAPI document, serialised once. */
   openapiJson: string;

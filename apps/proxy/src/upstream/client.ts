@@ -12,6 +12,8 @@ export interface UpstreamDeps {
   /** Overrides the configured credential (tests, or a custom `TokenCredential`). */
   credential?: TokenSource;
   fetch?: typeof fetch;
+  /** Awaited before each HTTP attempt (the fleet's upstream budget); may wait, rejects only on abort. */
+  gate?: (signal?: AbortSignal | null) => Promise<void>;
 }
 
 export function createUpstreamClient(config: ProxyConfig['upstream'], metrics: ProxyMetrics, deps: UpstreamDeps = {}): BatchStatusClient {
@@ -24,12 +26,13 @@ export function createUpstreamClient(config: ProxyConfig['upstream'], metrics: P
     // A Retry-After is never waited for inside a caller's request: the store backs off and answers from
     // cache (or 429) instead. Network errors, timeouts and 5xx are retried a few times, quickly.
     retry: { attempts: config.attempts, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 0 },
-    fetch: instrumentedFetch(deps.fetch ?? globalThis.fetch, metrics),
+    fetch: instrumentedFetch(deps.fetch ?? globalThis.fetch, metrics, deps.gate),
   });
 }
 
-function instrumentedFetch(fetchImpl: typeof fetch, metrics: ProxyMetrics): typeof fetch {
+function instrumentedFetch(fetchImpl: typeof fetch, metrics: ProxyMetrics, gate: UpstreamDeps['gate']): typeof fetch {
   return async (input, init) => {
+    if (gate) await gate(init?.signal ?? (input instanceof Request ? input.signal : undefined));
     const started = performance.now();
     let status = '0';
     try {
