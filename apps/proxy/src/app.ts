@@ -20,7 +20,7 @@ import { EVENTS_ROUTE, streamEvents } from './routes/events.js';
 import { infraRouter } from './routes/infra.js';
 import { getStatus, STATUS_ROUTE } from './routes/status.js';
 import { SnapshotCache } from './upstream/cache.js';
-import { createFleet, type Fleet, type FleetHub } from './fleet/index.js';
+import type { createFleet, Fleet, FleetHub } from './fleet/index.js';
 import { createUpstreamClient } from './upstream/client.js';
 import { PollerHub } from './upstream/pollers.js';
 import { StatusStore } from './upstream/store.js';
@@ -33,6 +33,11 @@ export interface ProxyDeps {
   credential?: TokenSource;
   metrics?: ProxyMetrics;
   now?: () => number;
+  /**
+   * Builds the fleet when BATCHWATCH_REDIS_URL is set. `startProxy` passes it, importing the fleet (and its
+   * Redis client) only then: a single process never loads it.
+   */
+  createFleet?: typeof createFleet;
 }
 
 export interface ProxyApp {
@@ -54,7 +59,8 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     : createLoggers({ level: config.logLevel, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
   const { log } = loggers;
   const metrics = deps.metrics ?? createMetrics();
-  const fleet = config.fleet ? createFleet(config.fleet, config, metrics.registry, log) : undefined;
+  if (config.fleet && !deps.createFleet) throw new Error('BATCHWATCH_REDIS_URL is set: start the proxy with startProxy(), or pass deps.createFleet');
+  const fleet = config.fleet ? deps.createFleet!(config.fleet, config, metrics.registry, log) : undefined;
   const client = createUpstreamClient(config.upstream, metrics, {
     ...(deps.credential ? { credential: deps.credential } : {}),
     ...(fleet?.gate ? { gate: fleet.gate } : {}),

@@ -21,7 +21,8 @@ export interface RunningProxy {
 }
 
 export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Promise<RunningProxy> {
-  const proxy = createProxyApp(config, deps);
+  const fleetDeps = config.fleet && !deps.createFleet ? { createFleet: (await import('./fleet/index.js')).createFleet } : {};
+  const proxy = createProxyApp(config, { ...deps, ...fleetDeps });
   if (proxy.fleet) await joinFleet(proxy, config);
   const { server: limits } = config;
   const server = createServer(
