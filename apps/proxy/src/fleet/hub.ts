@@ -124,6 +124,7 @@ export class FleetFeed {
   #flushTimer: NodeJS.Immediate | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #tick: NodeJS.Timeout | undefined;
+  #retry: NodeJS.Timeout | undefined;
   /** The latest state: its seq (the id of the last state event), time and snapshot. */
   #latest: { seq: number; at: string; details: BatchDetails; text?: Buffer } | undefined;
   #done: Buffer | undefined;
@@ -153,10 +154,15 @@ export class FleetFeed {
     return this.#subscribers.size;
   }
 
+  /** How often a replica renews its lease, or asks for one (so a lapsed lease is taken within a poll interval). */
+  get #tickMs(): number {
+    return Math.max(10, Math.min(this.hub.options.leaseTtlMs / 3, this.hub.config.poll.intervalMs));
+  }
+
   start(): void {
-    const { config, options, redis } = this.hub;
+    const { config, redis } = this.hub;
     this.#heartbeat = setInterval(() => this.#beat(), config.sse.heartbeatMs).unref();
-    this.#tick = setInterval(() => void this.#claim(), Math.max(10, Math.min(options.leaseTtlMs / 3, config.poll.intervalMs))).unref();
+    this.#tick = setInterval(() => void this.#claim(), this.#tickMs).unref();
     if (!redis.connected) {
       this.goLocal();
       return;
@@ -292,6 +298,11 @@ export class FleetFeed {
         if (this.role === 'holder' && !this.#stopped) this.#startWatch();
       } else if (!answer.held && this.role === 'holder') {
         this.#demote('lease lost');
+      }
+      // Someone else holds it: ask again the moment it would lapse, not a whole tick later.
+      if (!answer.held && answer.retryInMs < this.#tickMs) {
+        clearTimeout(this.#retry);
+        this.#retry = setTimeout(() => void this.#claim(), answer.retryInMs + 1).unref();
       }
     } catch (error) {
       this.hub.redis.failed(error);
@@ -571,6 +582,7 @@ export class FleetFeed {
     this.#stopped = true;
     clearInterval(this.#heartbeat);
     clearInterval(this.#tick);
+    clearTimeout(this.#retry);
     if (this.#flushTimer) clearImmediate(this.#flushTimer);
     this.#stopWatch();
     if (this.role === 'holder') {
