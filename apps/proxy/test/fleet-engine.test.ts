@@ -33,7 +33,7 @@ afterAll(async () => {
 
 /** A replica's connection, with its own key prefix per test so tests never see each other's keys. */
 async function replica(prefix: string, options: { timeoutMs?: number } = {}): Promise<{ fleet: FleetRedis; client: FleetClient }> {
-  const fleet = new FleetRedis({ url: redis.url, prefix, timeoutMs: options.timeoutMs ?? 1_000, log: silent, healthCheckMs: 50 });
+  const fleet = new FleetRedis({ url: redis.url, prefix, timeoutMs: options.timeoutMs ?? 5_000, log: silent, healthCheckMs: 50 });
   defer(() => fleet.close());
   expect(await fleet.ready(5_000)).toBe(true);
   return { fleet, client: defineScripts(fleet.command) };

@@ -95,7 +95,7 @@ function replicaEnv(simUrl: string, redisUrl: string): Record<string, string> {
     BATCHWATCH_REDIS_URL: redisUrl,
     BATCHWATCH_REDIS_PREFIX: 'processes',
     BATCHWATCH_LEASE_TTL_MS: '1000',
-    BATCHWATCH_REDIS_TIMEOUT_MS: '1000',
+    BATCHWATCH_REDIS_TIMEOUT_MS: '3000',
     BATCHWATCH_LOG_LEVEL: 'info',
   };
 }

@@ -23,7 +23,7 @@ afterAll(async () => {
 async function fleet(count: number, env: Record<string, string> = {}, clock: VirtualClock = createVirtualClock(), redisUrl = redis.url) {
   const sim = await simulator({ clock });
   const prefix = `fleet${++fleetCounter}`;
-  const fleetEnv = { BATCHWATCH_REDIS_URL: redisUrl, BATCHWATCH_REDIS_PREFIX: prefix, BATCHWATCH_LEASE_TTL_MS: '500', BATCHWATCH_REDIS_TIMEOUT_MS: '500', ...env };
+  const fleetEnv = { BATCHWATCH_REDIS_URL: redisUrl, BATCHWATCH_REDIS_PREFIX: prefix, BATCHWATCH_LEASE_TTL_MS: '2000', BATCHWATCH_REDIS_TIMEOUT_MS: '3000', ...env };
   const replicas: TestProxy[] = [];
   for (let i = 0; i < count; i++) replicas.push(await proxyFor(sim.url, fleetEnv));
   return { sim, clock, prefix, replicas };

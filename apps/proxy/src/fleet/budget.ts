@@ -106,7 +106,7 @@ export class UpstreamBudget {
         const [granted, waitMs, tokens] = await this.client.fleetBudget(
           this.redis.key('budget', 'bucket'),
           this.redis.key('budget', 'queue'),
-          this.redis.key('budget', 'seen'),
+          this.redis.key('budget', 'asked'),
           this.capacity,
           this.rate,
           this.reserve,

@@ -74,7 +74,9 @@ return 1`;
 /**
  * The fleet's upstream budget: a token bucket refilled at ARGV rate, with a FIFO queue of waiting pollers
  * (fair: the one waiting longest goes first) and a reserve only caller GETs may use.
- * KEYS: bucket hash, poll queue (zset: member → first ask), queue heartbeat (zset: member → last ask).
+ * KEYS: bucket hash, poll queue (zset: member → first ask), last asks (hash: member → time).
+ * Pollers that stopped asking (gone, or their batch ended) are dropped from the head of the queue, so the
+ * queue never waits for them; each call costs O(log n).
  * ARGV: capacity, tokens per ms, reserve, kind ('get'|'poll'), member, forget-after ms.
  * Returns {granted 1/0, wait ms, tokens left ×1000}.
  */
@@ -93,20 +95,21 @@ local wait = 0
 if ARGV[4] == 'get' then
   if tokens >= 1 then granted = 1; tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate) end
 else
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[6]))
-  local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '+inf')
-  for _, m in ipairs(gone) do
-    if not redis.call('ZSCORE', KEYS[3], m) then redis.call('ZREM', KEYS[2], m) end
-  end
   redis.call('ZADD', KEYS[2], 'NX', now, ARGV[5])
-  redis.call('ZADD', KEYS[3], now, ARGV[5])
+  redis.call('HSET', KEYS[3], ARGV[5], now)
+  while true do
+    local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+    if not head or tonumber(redis.call('HGET', KEYS[3], head) or '0') >= now - tonumber(ARGV[6]) then break end
+    redis.call('ZREM', KEYS[2], head)
+    redis.call('HDEL', KEYS[3], head)
+  end
   local rank = redis.call('ZRANK', KEYS[2], ARGV[5])
   local usable = tokens - reserve
   if rank < math.floor(usable) then
     granted = 1
     tokens = tokens - 1
     redis.call('ZREM', KEYS[2], ARGV[5])
-    redis.call('ZREM', KEYS[3], ARGV[5])
+    redis.call('HDEL', KEYS[3], ARGV[5])
   else
     wait = math.ceil((rank + 1 - usable) / rate)
   end
@@ -125,7 +128,7 @@ export interface FleetCommands {
   fleetAppend(lease: string, stream: string, state: string, channel: string, ...args: Array<string | number>): Promise<number>;
   fleetRead(stream: string, state: string, after: string, knownSeq: string, count: number): Promise<ReadReply>;
   fleetRaise(state: string, seq: number, retentionMs: number): Promise<number>;
-  fleetBudget(bucket: string, queue: string, seen: string, ...args: Array<string | number>): Promise<[number, number, number]>;
+  fleetBudget(bucket: string, queue: string, asked: string, ...args: Array<string | number>): Promise<[number, number, number]>;
 }
 
 export type FleetClient = Redis & FleetCommands;
