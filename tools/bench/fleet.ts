@@ -157,7 +157,7 @@ function proxyEnv(upstream: string, extra: Record<string, string> = {}): Record<
 }
 
 async function startFleet(sim: Child, redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Child[]> {
-  const env = proxyEnv(sim.url, { BATCHWATCH_REDIS_URL: redisUrl, BATCHWATCH_REDIS_PREFIX: prefix, BATCHWATCH_LEASE_TTL_MS: String(LEASE_TTL_MS), BATCHWATCH_REDIS_TIMEOUT_MS: '1000', ...extra });
+  const env = proxyEnv(sim.url, { BATCHWATCH_REDIS_URL: redisUrl, BATCHWATCH_REDIS_PREFIX: prefix, BATCHWATCH_LEASE_TTL_MS: String(LEASE_TTL_MS), BATCHWATCH_REDIS_TIMEOUT_MS: '3000', ...extra });
   return Promise.all(Array.from({ length: REPLICAS }, () => spawnRole('proxy', env)));
 }
 
@@ -453,6 +453,10 @@ async function budgetRow(redisUrl: string): Promise<BenchRow> {
       const polls = calls.filter((c) => c.path.includes(trackingId)).map((c) => c.at);
       const points = [started, ...polls, ended];
       for (let i = 1; i < points.length; i++) longest = Math.max(longest, points[i]! - points[i - 1]!);
+    }
+    if (process.env.BENCH_DEBUG) {
+      const counts = trackingIds.map((id) => calls.filter((c) => c.path.includes(id)).length);
+      console.error({ watchers: sockets.length, unpolled: counts.filter((n) => n === 0).length, counts: counts.join(','), perSecond: Array.from({ length: Math.ceil(RUN_MS / 1000) }, (_, s) => times.filter((t) => t >= started + s * 1000 && t < started + (s + 1) * 1000).length).join(',') });
     }
     const burst = Math.max(2, CALLS / 10);
     const refillPerMs = (CALLS - burst) / WINDOW_MS;
