@@ -41,7 +41,7 @@ async function replica(prefix: string, options: { timeoutMs?: number } = {}): Pr
 
 const freshPrefix = () => `t${++prefixCounter}`;
 
-describe('lease', () => {
+describe('lease', { timeout: 60_000 }, () => {
   it('has one holder at a time; a lapsed lease is taken over with a larger token, and the old token is fenced', async () => {
     const prefix = freshPrefix();
     const a = await replica(prefix);
@@ -81,7 +81,7 @@ describe('lease', () => {
   });
 });
 
-describe('event log', () => {
+describe('event log', { timeout: 60_000 }, () => {
   async function setup() {
     const prefix = freshPrefix();
     const { client } = await replica(prefix);
@@ -140,7 +140,7 @@ describe('event log', () => {
   });
 });
 
-describe('shared snapshot cache', () => {
+describe('shared snapshot cache', { timeout: 60_000 }, () => {
   it('gives every replica the same bytes and ETag', async () => {
     const prefix = freshPrefix();
     const a = await replica(prefix);
@@ -167,7 +167,7 @@ describe('shared snapshot cache', () => {
   });
 });
 
-describe('shared rate limits', () => {
+describe('shared rate limits', { timeout: 60_000 }, () => {
   it('count a caller across replicas', async () => {
     const prefix = freshPrefix();
     const a = fleetLimiter((await replica(prefix)).fleet, { points: 3, windowS: 60 });
@@ -180,7 +180,7 @@ describe('shared rate limits', () => {
   });
 });
 
-describe('upstream budget', () => {
+describe('upstream budget', { timeout: 60_000 }, () => {
   function budgetOn(fleet: FleetRedis, client: FleetClient, calls: number) {
     // A one-hour window: refill is negligible during the test, so the counts are exact.
     return new UpstreamBudget(fleet, client, { calls, windowMs: 3_600_000 }, createFleetMetrics(new Registry()));
@@ -227,7 +227,7 @@ describe('upstream budget', () => {
   });
 });
 
-describe('connection state', () => {
+describe('connection state', { timeout: 60_000 }, () => {
   it('turns degraded when Redis goes away and rejoins when it is back', async () => {
     const own = await startRedis();
     defer(() => own.stop());

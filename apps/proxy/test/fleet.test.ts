@@ -44,7 +44,7 @@ async function readiness(proxy: TestProxy): Promise<string> {
 
 const eventsPath = (trackingId: string) => `${statusPath(CUSTOMER, trackingId)}/events`;
 
-describe('a fleet on Redis', () => {
+describe('a fleet on Redis', { timeout: 60_000 }, () => {
   it('shares the snapshot cache: a batch fetched by one replica is a hit on the others, with the same ETag', async () => {
     const { sim, replicas } = await fleet(3);
     const batch = sim.addBatch('clean');
@@ -147,7 +147,7 @@ describe('a fleet on Redis', () => {
   });
 });
 
-describe('Redis faults', () => {
+describe('Redis faults', { timeout: 60_000 }, () => {
   it('Redis unreachable at start: the replica starts in single-process mode (readiness "degraded") and joins when Redis appears', async () => {
     const own = await startRedis();
     await own.stop();

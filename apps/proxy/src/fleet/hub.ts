@@ -449,7 +449,8 @@ export class FleetFeed {
     if (this.#stopped || this.role === 'local') return;
     if (this.role === 'holder') this.hub.fleetMetrics.leases.dec();
     this.role = 'local';
-    this.lease.drop();
+    // The lease token is kept: if Redis is back before it lapses, this replica renews it and polls on for the
+    // fleet at once, instead of everyone waiting for the lapse.
     this.#startWatch();
   }
 
@@ -585,10 +586,8 @@ export class FleetFeed {
     clearTimeout(this.#retry);
     if (this.#flushTimer) clearImmediate(this.#flushTimer);
     this.#stopWatch();
-    if (this.role === 'holder') {
-      this.hub.fleetMetrics.leases.dec();
-      void this.lease.release().catch(() => {});
-    }
+    if (this.role === 'holder') this.hub.fleetMetrics.leases.dec();
+    if (this.lease.held) void this.lease.release().catch(() => {}); // another replica may take over at once
     this.hub.redis.subscriber.unsubscribe(this.log.keys.channel).catch(() => {});
     this.hub.removed(this);
     this.hub.log.debug({ batch: this.key, why, lastSeq: this.lastSeq }, 'feed stopped');
