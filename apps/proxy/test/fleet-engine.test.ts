@@ -26,10 +26,10 @@ let prefixCounter = 0;
 
 beforeAll(async () => {
   redis = await startRedis();
-});
+}, 30_000);
 afterAll(async () => {
   await redis.stop();
-});
+}, 30_000);
 
 /** A replica's connection, with its own key prefix per test so tests never see each other's keys. */
 async function replica(prefix: string, options: { timeoutMs?: number } = {}): Promise<{ fleet: FleetRedis; client: FleetClient }> {

@@ -15,10 +15,10 @@ let fleetCounter = 0;
 
 beforeAll(async () => {
   redis = await startRedis();
-});
+}, 30_000);
 afterAll(async () => {
   await redis.stop();
-});
+}, 30_000);
 
 async function fleet(count: number, env: Record<string, string> = {}, clock: VirtualClock = createVirtualClock(), redisUrl = redis.url) {
   const sim = await simulator({ clock });
