@@ -8,8 +8,8 @@
  *   5. budget 60 calls/min, 200 batches watched: most upstream calls in any window (from the upstream's
  *      request log) and the longest a batch went without a poll                           (goal ≤ 60; ≤ the documented bound)
  *
- * Every server is its own process (this file forked with a role). Row 5 runs the budget's minute 20× faster
- * (BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS = 3 s): the same bucket, in seconds instead of minutes.
+ * Every server is its own process (this file forked with a role). Row 5 runs the budget's minute 10× faster
+ * (BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS = 6 s): the same bucket, in seconds instead of minutes.
  * Run: `npx tsx tools/bench/fleet.ts` (BATCHWATCH_BENCH_ONLY=sse|takeover|cache-hit|budget for one).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -41,7 +41,7 @@ async function child(role: string): Promise<void> {
     const sim = await startSimulator(clock ? { clock } : {});
     process.on('message', (message: Message) => {
       if (message.cmd === 'add') {
-        const ids = Array.from({ length: (message.count as number) ?? 1 }, () => sim.addBatch(message.scenario as 'clean').trackingId);
+        const ids = Array.from({ length: (message.count as number) ?? 1 }, () => sim.addBatch(message.scenario as Parameters<typeof sim.addBatch>[0]).trackingId);
         if (message.finished) clock?.advance(3_600_000);
         reply({ id: message.id, trackingIds: ids });
       } else if (message.cmd === 'advance') {
@@ -79,7 +79,7 @@ async function spawnRole(role: string, env: Record<string, string> = {}, extra: 
   const proc = fork(SELF, [`--role=${role}`], {
     execArgv: ['--conditions=@batchwatch/source', '--import', 'tsx'],
     env: { ...process.env, ...extra, BENCH_ENV: JSON.stringify(env) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     proc.once('message', (message: { url: string }) => resolve(message.url));
@@ -421,11 +421,17 @@ async function cacheHitRow(redisUrl: string): Promise<BenchRow> {
 async function budgetRow(redisUrl: string): Promise<BenchRow> {
   const BATCHES = 200;
   const CALLS = 60;
-  const WINDOW_MS = 3_000; // the budget's "minute", 20× faster
-  const RUN_MS = 30_000;
+  const WINDOW_MS = 6_000; // the budget's "minute", 10× faster
+  const RUN_MS = 45_000;
   const sim = await spawnRole('sim', {}, { BENCH_REAL_CLOCK: '1' });
-  const fleet = await startFleet(sim, redisUrl, 'bench-budget', { BATCHWATCH_UPSTREAM_BUDGET: String(CALLS), BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS: String(WINDOW_MS) });
-  const trackingIds = (await sim.call({ cmd: 'add', scenario: 'slow', count: BATCHES })).trackingIds as string[];
+  const fleet = await startFleet(sim, redisUrl, 'bench-budget', {
+    BATCHWATCH_UPSTREAM_BUDGET: String(CALLS),
+    BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS: String(WINDOW_MS),
+    BATCHWATCH_LEASE_TTL_MS: '10000', // the default: this row is about the budget, not takeovers
+  });
+  // Batches that stay queued for the whole run (one device each): every poll is a plain, quick answer.
+  const long = { name: 'long', queuedMs: 3_600_000, processingMs: 3_600_000, devices: [{ serialNumber: 'SN-LONG-1' }] };
+  const trackingIds = (await sim.call({ cmd: 'add', scenario: long, count: BATCHES })).trackingIds as string[];
   await sim.call({ cmd: 'log' });
   const sockets: Watchers[] = [];
   try {
@@ -447,26 +453,33 @@ async function budgetRow(redisUrl: string): Promise<BenchRow> {
       while (times[i]! - times[j]! >= WINDOW_MS) j++;
       most = Math.max(most, i - j + 1);
     }
-    // Longest gap per batch: from the start to its first poll, between polls, from its last poll to the end.
+    // Longest a batch went without a poll once the fleet was polling: between two polls of it, or from its
+    // last poll to the end. (The first polls of all 200, at start-up, are reported on their own.)
     let longest = 0;
+    let firstPolls = 0;
     for (const trackingId of trackingIds) {
       const polls = calls.filter((c) => c.path.includes(trackingId)).map((c) => c.at);
-      const points = [started, ...polls, ended];
+      firstPolls = Math.max(firstPolls, (polls[0] ?? ended) - started);
+      const points = [...polls, ended];
       for (let i = 1; i < points.length; i++) longest = Math.max(longest, points[i]! - points[i - 1]!);
     }
     if (process.env.BENCH_DEBUG) {
+      for (const r of fleet) {
+        const names = ['batchwatch_proxy_fleet_leases', 'batchwatch_proxy_fleet_lease_acquired_total', 'batchwatch_proxy_upstream_budget_calls_total\\{kind="poll"\\}', 'batchwatch_proxy_upstream_budget_stretched_total', 'batchwatch_proxy_pollers', 'batchwatch_proxy_sse_subscribers', 'batchwatch_proxy_fleet_fenced_writes_total'];
+        console.error(r.url, (await Promise.all(names.map((n) => metric(r.url, n)))).join(' '));
+      }
       const counts = trackingIds.map((id) => calls.filter((c) => c.path.includes(id)).length);
       console.error({ watchers: sockets.length, unpolled: counts.filter((n) => n === 0).length, counts: counts.join(','), perSecond: Array.from({ length: Math.ceil(RUN_MS / 1000) }, (_, s) => times.filter((t) => t >= started + s * 1000 && t < started + (s + 1) * 1000).length).join(',') });
     }
     const burst = Math.max(2, CALLS / 10);
-    const refillPerMs = (CALLS - burst) / WINDOW_MS;
+    const refillPerMs = (CALLS * 0.95 - burst) / WINDOW_MS; // as the README documents
     const bound = POLL_INTERVAL_MS + Math.ceil(BATCHES / refillPerMs);
     const sum = async (name: string) => (await Promise.all(fleet.map((r) => metric(r.url, name)))).reduce((a, b) => a + b, 0);
     const stretched = await sum('batchwatch_proxy_upstream_budget_stretched_total');
     const degraded = await sum('batchwatch_proxy_fleet_degraded_total');
     return {
-      benchmark: `fleet: budget ${CALLS} calls/min (minute run 20× faster: ${WINDOW_MS / 1000} s), ${BATCHES} batches watched across ${REPLICAS} replicas for ${RUN_MS / 1000} s (${stretched} stretched polls, ${degraded} Redis losses)`,
-      value: `most in any window ${most} of ${calls.length} calls; longest without a poll ${(longest / 1000).toFixed(1)} s`,
+      benchmark: `fleet: budget ${CALLS} calls/min (its minute run ${60_000 / WINDOW_MS}× faster: ${WINDOW_MS / 1000} s), ${BATCHES} batches watched across ${REPLICAS} replicas for ${RUN_MS / 1000} s (${stretched} stretched polls, ${degraded} Redis losses)`,
+      value: `most in any window ${most} of ${calls.length} calls; longest without a poll ${(longest / 1000).toFixed(1)} s (first polls of all ${BATCHES} within ${(firstPolls / 1000).toFixed(1)} s of start)`,
       baseline: `budget ${CALLS}; documented bound ${(bound / 1000).toFixed(1)} s`,
       ratio: longest / bound,
       goal: `≤ ${CALLS} per window; gap ≤ 1× bound`,

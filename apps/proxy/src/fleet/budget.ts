@@ -3,7 +3,8 @@
  * for the whole fleet: a token bucket in Redis that every HTTP attempt to Partner Center draws from.
  *
  * - Never over budget in ANY window: the bucket holds at most 10 % of the budget (the burst; at least 2
- *   calls) and refills at the rest per window, so burst + refill over one window = the budget.
+ *   calls) and refills at 95 % of the budget minus the burst per window, so burst + refill over one window
+ *   is 95 % of the budget — the rest is a margin for calls that arrive upstream later than they were granted.
  * - Caller GETs first: the last 20 % of the burst is a reserve that only GETs may take; a GET that finds the
  *   bucket empty is refused at once (the store serves a stale snapshot, or 429 with Retry-After).
  * - Pollers wait instead of failing, in a fair FIFO queue (the batch waiting longest goes next): with B
@@ -43,13 +44,14 @@ export interface Grant {
 export interface CallContext {
   kind: CallKind;
   key: string;
-  /** A token already taken for the first attempt (GETs ask before calling, to fail fast). */
+  /** The first attempt's token is taken already (before the call and its timeouts started). */
   prepaid: boolean;
 }
 
 export const upstreamCall = new AsyncLocalStorage<CallContext>();
 
 const BURST_SHARE = 0.1;
+const USABLE_SHARE = 0.95;
 const RESERVE_SHARE = 0.2;
 
 export class UpstreamBudget {
@@ -66,7 +68,7 @@ export class UpstreamBudget {
     private readonly metrics: BudgetMetrics,
   ) {
     this.capacity = Math.max(2, options.calls * BURST_SHARE);
-    this.rate = (options.calls - this.capacity) / options.windowMs;
+    this.rate = (options.calls * USABLE_SHARE - this.capacity) / options.windowMs;
     this.reserve = this.capacity * RESERVE_SHARE;
     this.#local = new LocalBucket(this.capacity, this.rate, this.reserve);
   }

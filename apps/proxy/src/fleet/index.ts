@@ -60,7 +60,10 @@ export function createFleet(config: FleetConfig, proxy: Pick<ProxyConfig, 'cache
         if (!grant.granted) metrics.budgetRefused.inc();
         return grant;
       },
-      runAs: <T>(kind: 'get' | 'poll', key: string, prepaid: boolean, call: () => Promise<T>) => upstreamCall.run({ kind, key, prepaid }, call),
+      async runAs<T>(kind: 'get' | 'poll', key: string, signal: AbortSignal, call: () => Promise<T>): Promise<T> {
+        if (kind === 'poll') await budget.wait('poll', key, signal); // a GET has taken its token already
+        return upstreamCall.run({ kind, key, prepaid: true }, call);
+      },
     }),
   };
   return {

@@ -4,6 +4,7 @@
  * The caller's right to the customer has been checked before any of this runs.
  */
 import { PartnerCenterError, type BatchDetails, type BatchStatusClient, type GetBatchStatusOptions } from '@batchwatch/client';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { DEFAULT_THROTTLE_MS, mapError, ProxyError } from '../faults.js';
 import type { ProxyMetrics } from '../metrics.js';
@@ -20,8 +21,11 @@ export interface SharedTier {
   throttle(key: string, ms: number): Promise<void>;
   /** A caller GET's first attempt, now or never; undefined = granted (or no budget). */
   takeBudget?(key: string): Promise<{ granted: boolean; waitMs: number }>;
-  /** Runs an upstream call as `kind` (the fetch gate charges the budget per attempt). */
-  runAs?<T>(kind: 'get' | 'poll', key: string, prepaid: boolean, call: () => Promise<T>): Promise<T>;
+  /**
+   * Runs an upstream call as `kind`: a poll first waits for its token (its interval stretches; outside the
+   * call's timeouts), a GET has taken its own; retried attempts are charged by the fetch gate.
+   */
+  runAs?<T>(kind: 'get' | 'poll', key: string, signal: AbortSignal, call: () => Promise<T>): Promise<T>;
 }
 
 export type CacheResult = 'hit' | 'miss' | 'coalesced' | 'stale';
@@ -52,7 +56,9 @@ export class StatusStore {
     private readonly budgetMs: number,
     private readonly now: () => number = Date.now,
     private readonly shared?: SharedTier,
-  ) {}
+  ) {
+    setMaxListeners(0, this.#closing.signal); // every poll waiting for the fleet's budget listens to it
+  }
 
   /**
    * A status for a GET: fresh from cache (synchronously: a hit makes no promise), or fetched (shared), or
@@ -146,8 +152,7 @@ export class StatusStore {
       return running;
     }
     const fetch = () => this.#fetch(key, customerId, trackingId, ids, retry);
-    // A GET took its first token before calling (see #lookupUpstream); a poll waits for each of its own.
-    const run = this.shared?.runAs ? this.shared.runAs(kind, key, kind === 'get', fetch) : fetch();
+    const run = this.shared?.runAs ? this.shared.runAs(kind, key, this.#closing.signal, fetch) : fetch();
     const call = run.finally(() => this.#inflight.delete(key));
     this.#inflight.set(key, call);
     return call;
