@@ -4,11 +4,14 @@
 import type { ServerResponse } from 'node:http';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
+import type { AccessWriter } from './logger.js';
 import type { Authenticator, Principal } from './auth/index.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { CallerLimiter, FleetHub, FleetRedis } from './fleet/index.js';
-import type { PollerHub } from './upstream/pollers.js';
+import type { MetricsHandler } from './metrics-endpoint.js';
+import type { PollerHub } from './live/hub.js';
+import type { StreamQuota } from './live/quota.js';
 import type { StatusStore } from './upstream/store.js';
 
 export type ReadinessState = 'starting' | 'ok' | 'shutting-down';
@@ -16,19 +19,21 @@ export type ReadinessState = 'starting' | 'ok' | 'shutting-down';
 export interface AppContext {
   config: ProxyConfig;
   log: Logger;
-  /** The hot path's access log (see logger.ts). */
-  accessLog: Logger;
+  /** The hot path's access line (see logger.ts). */
+  accessLog: AccessWriter;
   metrics: ProxyMetrics;
   store: StatusStore;
   hub: PollerHub | FleetHub;
+  /** Caps on open event streams. */
+  streams: StreamQuota;
   authenticate: Authenticator;
   limiter: CallerLimiter | undefined;
   /** With BATCHWATCH_REDIS_URL: the fleet's Redis (readiness says `degraded` while it is away). */
   fleetRedis?: FleetRedis | undefined;
   readiness: { state: ReadinessState };
+  serveMetrics: MetricsHandler;
   /** The bundled OpenAPI document, serialised once. */
   openapiJson: string;
-  docsHtml: string;
 }
 
 export interface RequestLocals {

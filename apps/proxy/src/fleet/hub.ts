@@ -13,15 +13,15 @@
  *   rejoins; the next holder diffs against the snapshot Redis holds (see README "failure modes").
  */
 import { diffBatch, isTerminal, normalizeBatch, watchBatchStatus, type BatchDetails, type BatchUploadDetails, type WatchEvent } from '@batchwatch/client';
-import type { BatchEvent } from '@batchwatch/openapi';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config.js';
 import { mapError, ProxyError } from '../faults.js';
 import type { ProxyMetrics } from '../metrics.js';
-import { formatEvent, type SseStream } from '../sse.js';
+import type { SubscribeRequest } from '../live/hub.js';
+import type { SseStream } from '../live/stream.js';
+import { formatEvent, HEARTBEAT, type StateEvent } from '../live/wire.js';
 import { batchKey } from '../upstream/cache.js';
 import type { StatusStore } from '../upstream/store.js';
-import type { SubscribeRequest } from '../upstream/pollers.js';
 import { BatchLog, noticeId, stateEventId, type LogEntry } from './batch-log.js';
 import { Lease } from './lease.js';
 import type { FleetMetrics } from './metrics.js';
@@ -34,8 +34,6 @@ export interface FleetHubOptions {
   retentionMs: number;
 }
 
-type StateEvent = Exclude<BatchEvent, { type: 'retrying' }>;
-
 interface Waiter {
   stream: SseStream;
   lastEventId: number | undefined;
@@ -43,7 +41,6 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
-const HEARTBEAT = Buffer.from(': heartbeat\n\n');
 const shuttingDown = () => new ProxyError(503, 'ServiceUnavailable', 'the proxy is shutting down', { retryAfterMs: 1_000 });
 
 export class FleetHub {
