@@ -74,7 +74,7 @@ return 1`;
 /**
  * The fleet's upstream budget: a token bucket refilled at ARGV rate, with a FIFO queue of waiting pollers
  * (fair: the one waiting longest goes first) and a reserve only caller GETs may use.
- * KEYS: bucket hash, poll queue (zset: member → first ask), last asks (hash: member → time).
+ * KEYS: bucket hash, poll queue (zset: member → ticket, in order of first ask), last asks (hash: member → time).
  * Pollers that stopped asking (gone, or their batch ended) are dropped from the head of the queue, so the
  * queue never waits for them; each call costs O(log n).
  * ARGV: capacity, tokens per ms, reserve, kind ('get'|'poll'), member, forget-after ms.
@@ -95,7 +95,9 @@ local wait = 0
 if ARGV[4] == 'get' then
   if tokens >= 1 then granted = 1; tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate) end
 else
-  redis.call('ZADD', KEYS[2], 'NX', now, ARGV[5])
+  if not redis.call('ZSCORE', KEYS[2], ARGV[5]) then
+    redis.call('ZADD', KEYS[2], redis.call('HINCRBY', KEYS[1], 'ticket', 1), ARGV[5])
+  end
   redis.call('HSET', KEYS[3], ARGV[5], now)
   while true do
     local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
@@ -115,7 +117,7 @@ else
   end
 end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate) * 2)
+redis.call('PEXPIRE', KEYS[1], math.max(math.ceil(capacity / rate), tonumber(ARGV[6])) * 2) -- the ticket outlives the queue
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[6]) * 2)
 redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[6]) * 2)
 return {granted, wait, math.floor(tokens * 1000)}`;
