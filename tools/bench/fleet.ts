@@ -164,6 +164,10 @@ async function startFleet(sim: Child, redisUrl: string, prefix: string, extra: R
 const eventsPath = (trackingId: string) => `/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}/events`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(what)), ms).unref())]);
+}
+
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const match = new RegExp(`^${name} (\\d+(?:\\.\\d+)?)$`, 'm').exec(text);
@@ -193,15 +197,18 @@ async function openWatchers(url: string, count: number): Promise<Watchers> {
           sockets.push(socket);
           let head = '';
           let ready = false;
+          let tail = Buffer.alloc(0); // the end of the previous chunk: a marker may be split between two
           socket.on('data', (chunk: Buffer) => {
             const at = Date.now();
+            const seen = tail.length ? Buffer.concat([tail, chunk]) : chunk;
+            tail = chunk.subarray(Math.max(0, chunk.length - 64));
             if (!ready) {
               head += chunk.toString('latin1');
               if (!head.startsWith('HTTP/1.1 200')) return reject(new Error(`watcher ${index}: ${head.split('\r\n', 1)[0]}`));
               ready = head.includes('event: snapshot');
               if (ready) resolve();
             }
-            if (marker && chunk.indexOf(marker) >= 0) onHit?.(index, at);
+            if (marker && seen.indexOf(marker) >= 0) onHit?.(index, at);
           });
           socket.on('error', reject);
         }),
@@ -264,7 +271,7 @@ async function sseRows(redisUrl: string): Promise<BenchRow[]> {
     const at = eventAt(`${fleet[0]!.url}${eventsPath(trackingId!)}`, 'batch-status');
     await sleep(100);
     await sim.call({ cmd: 'advance', ms: 2_500 });
-    const perReplica = await arrivals;
+    const perReplica = await withTimeout(arrivals, 60_000, 'the transition never reached every watcher');
     if (process.env.BENCH_DEBUG) console.error(perReplica.map((times) => [Math.min(...times), Math.max(...times)]), await at);
     const last = Math.max(...perReplica.flat());
     const fanOutMs = last - (await at);
@@ -344,9 +351,12 @@ async function takeoverRow(redisUrl: string): Promise<BenchRow> {
   let alive = fleet;
   const followers = Array.from({ length: 30 }, (_, i) => follower(() => alive.map((r) => r.url), i % REPLICAS, eventsPath(trackingId!)));
   try {
-    while (followers.some((f) => f.ids.length === 0)) await sleep(20);
+    const until = async (check: () => boolean, what: string) => {
+      for (const deadline = Date.now() + 60_000; !check(); await sleep(20)) if (Date.now() > deadline) throw new Error(`${what} never happened`);
+    };
+    await until(() => followers.every((f) => f.ids.length > 0), 'every client connected');
     await sim.call({ cmd: 'advance', ms: 2_500 }); // queued → processing, seen by all
-    while (followers.some((f) => f.transitions.length < 1)) await sleep(20);
+    await until(() => followers.every((f) => f.transitions.length > 0), 'processing seen by all');
     const leases = await Promise.all(fleet.map((r) => metric(r.url, 'batchwatch_proxy_fleet_leases')));
     const holder = fleet[leases.indexOf(1)]!;
     const killedAt = Date.now();
