@@ -148,6 +148,7 @@ function proxyEnv(upstream: string, extra: Record<string, string> = {}): Record<
     BATCHWATCH_API_KEYS: `bench=${API_KEY}`,
     BATCHWATCH_CUSTOMER_ACL: 'bench=*',
     BATCHWATCH_RATE_LIMIT: '100000000',
+    BATCHWATCH_SSE_MAX_STREAMS_PER_CALLER: '100000', // one bench caller holds every stream
     BATCHWATCH_LOG_LEVEL: 'warn',
     BATCHWATCH_SHUTDOWN_GRACE_MS: '1000',
     BATCHWATCH_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
@@ -231,14 +232,21 @@ async function openWatchers(url: string, count: number): Promise<Watchers> {
   };
 }
 
-/** The `at` (when the holder observed it) of the first event of `type` on one extra stream. */
-function eventAt(url: string, type: string): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * One extra stream: `opened` resolves once it has its snapshot, `at` with the `at` (when the holder observed
+ * it) of the first event of `type`.
+ */
+function eventAt(url: string, type: string): { opened: Promise<void>; at: Promise<number> } {
+  let opened!: () => void;
+  const ready = new Promise<void>((resolve) => (opened = resolve));
+  const at = new Promise<number>((resolve, reject) => {
     const req = httpRequest(url, { agent: false, headers: { Authorization: `Bearer ${API_KEY}` } }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`probe stream: HTTP ${res.statusCode}`));
       res.setEncoding('utf8');
       let buffer = '';
       res.on('data', (chunk: string) => {
         buffer += chunk;
+        if (buffer.includes('event: snapshot')) opened();
         const match = new RegExp(`event: ${type}\\ndata: (.*)\\n`).exec(buffer);
         if (match) {
           resolve(Date.parse((JSON.parse(match[1]!) as { at: string }).at));
@@ -249,6 +257,7 @@ function eventAt(url: string, type: string): Promise<number> {
     req.on('error', reject);
     req.end();
   });
+  return { opened: ready, at };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -268,9 +277,10 @@ async function sseRows(redisUrl: string): Promise<BenchRow[]> {
     const perInterval = calls / intervals;
 
     const arrivals = Promise.all(watchers.map((w) => w.arm('event: batch-status')));
-    const at = eventAt(`${fleet[0]!.url}${eventsPath(trackingId!)}`, 'batch-status');
-    await sleep(100);
+    const probe = eventAt(`${fleet[0]!.url}${eventsPath(trackingId!)}`, 'batch-status');
+    await withTimeout(probe.opened, 60_000, 'the probe stream never opened');
     await sim.call({ cmd: 'advance', ms: 2_500 });
+    const at = withTimeout(probe.at, 60_000, 'the probe never saw the transition');
     const perReplica = await withTimeout(arrivals, 60_000, 'the transition never reached every watcher');
     if (process.env.BENCH_DEBUG) console.error(perReplica.map((times) => [Math.min(...times), Math.max(...times)]), await at);
     const last = Math.max(...perReplica.flat());
