@@ -8,6 +8,7 @@ import { formatTable, type BenchRow } from './report.js';
 const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
   client: () => import('./client.js'),
   proxy: () => import('./proxy.js'),
+  fleet: () => import('./fleet.js'),
   tui: () => import('./tui.js'),
   'tui-keys': () => import('./tui-keys.js'),
 };

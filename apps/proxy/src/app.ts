@@ -22,6 +22,7 @@ import { EVENTS_ROUTE, streamEvents } from './routes/events.js';
 import { infraRouter } from './routes/infra.js';
 import { getStatus, STATUS_ROUTE } from './routes/status.js';
 import { SnapshotCache } from './upstream/cache.js';
+import type { createFleet, Fleet, FleetHub } from './fleet/index.js';
 import { createUpstreamClient, RETRY_AFTER_IN_CALL_MS } from './upstream/client.js';
 import { PollerHub } from './live/hub.js';
 import { StreamQuota } from './live/quota.js';
@@ -35,6 +36,11 @@ export interface ProxyDeps {
   credential?: TokenSource;
   metrics?: ProxyMetrics;
   now?: () => number;
+  /**
+   * Builds the fleet when BATCHWATCH_REDIS_URL is set. `startProxy` passes it, importing the fleet (and its
+   * Redis client) only then: a single process never loads it.
+   */
+  createFleet?: typeof createFleet;
 }
 
 export interface ProxyApp {
@@ -42,7 +48,9 @@ export interface ProxyApp {
   log: Logger;
   metrics: ProxyMetrics;
   store: StatusStore;
-  hub: PollerHub;
+  hub: PollerHub | FleetHub;
+  /** With BATCHWATCH_REDIS_URL: what the replicas share. */
+  fleet: Fleet | undefined;
   readiness: { state: ReadinessState };
   serveMetrics: MetricsHandler;
   /** Ends every event stream and poller; the app answers 503 on /readyz from then on. */
@@ -55,11 +63,16 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     : createLoggers({ level: config.logLevel, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
   const { log } = loggers;
   const metrics = deps.metrics ?? createMetrics();
-  const client = createUpstreamClient(config.upstream, metrics, deps.credential ? { credential: deps.credential } : {});
+  if (config.fleet && !deps.createFleet) throw new Error('BATCHWATCH_REDIS_URL is set: start the proxy with startProxy(), or pass deps.createFleet');
+  const fleet = config.fleet ? deps.createFleet!(config.fleet, config, metrics.registry, log) : undefined;
+  const client = createUpstreamClient(config.upstream, metrics, {
+    ...(deps.credential ? { credential: deps.credential } : {}),
+    ...(fleet?.gate ? { gate: fleet.gate } : {}),
+  });
   const { timeoutMs, attempts, maxBackoffMs } = config.upstream;
   const budgetMs = timeoutMs * (attempts + 1) + RETRY_AFTER_IN_CALL_MS * attempts; // attempts, back-off, and a token request
-  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, { budgetMs, maxBackoffMs }, deps.now);
-  const hub = new PollerHub(store, config, metrics, log);
+  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, { budgetMs, maxBackoffMs }, deps.now, fleet?.shared);
+  const hub = fleet ? fleet.hub(store, config, metrics) : new PollerHub(store, config, metrics, log);
   for (const key of config.auth.apiKeys) {
     if (!config.auth.keyAcl.has(key.name)) log.warn({ key: key.name }, 'this API key has no BATCHWATCH_CUSTOMER_ACL entry: it can read no customer');
   }
@@ -73,7 +86,8 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     hub,
     streams: new StreamQuota(config.sse, metrics),
     authenticate: createAuthenticator(config.auth),
-    limiter: config.rateLimit.points > 0 ? new RateLimiterMemory({ points: config.rateLimit.points, duration: config.rateLimit.windowS }) : undefined,
+    limiter: fleet ? fleet.limiter : config.rateLimit.points > 0 ? new RateLimiterMemory({ points: config.rateLimit.points, duration: config.rateLimit.windowS }) : undefined,
+    fleetRedis: fleet?.redis,
     readiness: { state: 'ok' },
     serveMetrics: metricsHandler(metrics, config.metrics.key),
     openapiJson: JSON.stringify(spec),
@@ -103,11 +117,13 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     metrics,
     store,
     hub,
+    fleet,
     readiness: ctx.readiness,
     serveMetrics: ctx.serveMetrics,
     async close() {
       ctx.readiness.state = 'shutting-down';
       hub.closeAll();
+      await fleet?.close();
     },
   };
 }

@@ -52,7 +52,19 @@ export interface ProxyConfig {
     shutdownGraceMs: number;
   };
   metrics: { port: number | undefined; key: ApiKey | undefined };
+  /** Set with BATCHWATCH_REDIS_URL: replicas share one Redis (see fleet/). Unset: one process, as always. */
+  fleet?: FleetConfig;
   logLevel: string;
+}
+
+export interface FleetConfig {
+  redisUrl: string;
+  prefix: string;
+  timeoutMs: number;
+  leaseTtlMs: number;
+  retentionMs: number;
+  /** Fleet-wide upstream calls per window; absent = no budget. */
+  budget?: { calls: number; windowMs: number };
 }
 
 interface IntSetting {
@@ -123,6 +135,13 @@ export const SETTINGS = {
   BATCHWATCH_SHUTDOWN_GRACE_MS: int(10_000, 0, MAX_TIMER_MS, 'Time in-flight requests get to finish after the listener closes.'),
   BATCHWATCH_METRICS_PORT: text(undefined, 'Serve /metrics on this port (same host) instead of the API port.'),
   BATCHWATCH_METRICS_KEY: text(undefined, 'Require `Authorization: Bearer <this>` (16+ characters) for /metrics.'),
+  BATCHWATCH_REDIS_URL: text(undefined, 'Redis shared by a fleet of replicas (`redis://` or `rediss://`). Unset: one process, nothing shared.'),
+  BATCHWATCH_REDIS_PREFIX: text('batchwatch', 'Prefix of every Redis key and channel (two fleets on one Redis need different prefixes).'),
+  BATCHWATCH_REDIS_TIMEOUT_MS: int(250, 10, 60_000, 'Longest wait for one Redis command; slower counts as Redis unavailable.'),
+  BATCHWATCH_LEASE_TTL_MS: int(10_000, 100, 3_600_000, "Lifetime of a batch's poller lease; a dead holder is replaced within this plus one poll interval."),
+  BATCHWATCH_REDIS_RETENTION_MS: int(3_600_000, 1_000, 30 * 86_400_000, "How long a batch's events and state stay in Redis after its last event."),
+  BATCHWATCH_UPSTREAM_BUDGET: int(0, 0, 1_000_000, 'Upstream calls per minute for the whole fleet (0 = no budget, else at least 10; needs BATCHWATCH_REDIS_URL).'),
+  BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS: int(60_000, 1_000, 3_600_000, 'The window of BATCHWATCH_UPSTREAM_BUDGET (shorter only for tests and benchmarks).'),
   BATCHWATCH_LOG_LEVEL: text('info', 'pino level: fatal, error, warn, info, debug, trace, silent.'),
 } as const satisfies Record<string, Setting>;
 
@@ -193,6 +212,8 @@ export function loadConfig(env: Env = process.env): ProxyConfig {
     metrics: readMetrics(read),
     logLevel: read.text('BATCHWATCH_LOG_LEVEL')!,
   };
+  const fleet = readFleet(read);
+  if (fleet) config.fleet = fleet;
   if (!LOG_LEVELS.has(config.logLevel)) throw new ConfigError(`BATCHWATCH_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
   if (config.server.requestTimeoutMs < config.server.headersTimeoutMs) {
     throw new ConfigError('BATCHWATCH_REQUEST_TIMEOUT_MS must not be shorter than BATCHWATCH_HEADERS_TIMEOUT_MS');
@@ -325,6 +346,34 @@ function readJwt(read: Reader): JwtConfig | undefined {
     jwksCooldownMs: read.int('BATCHWATCH_JWKS_COOLDOWN_MS'),
     jwksMaxAgeMs: read.int('BATCHWATCH_JWKS_MAX_AGE_MS'),
   };
+}
+
+function readFleet(read: Reader): FleetConfig | undefined {
+  const url = read.secret('BATCHWATCH_REDIS_URL'); // may hold a password: never quoted back
+  const calls = read.int('BATCHWATCH_UPSTREAM_BUDGET');
+  if (!url) {
+    if (calls > 0) throw new ConfigError('BATCHWATCH_UPSTREAM_BUDGET is fleet-wide and needs BATCHWATCH_REDIS_URL');
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('BATCHWATCH_REDIS_URL is not a URL (expected redis://host:port or rediss://…)');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError('BATCHWATCH_REDIS_URL must start with redis:// or rediss://');
+  const prefix = read.text('BATCHWATCH_REDIS_PREFIX')!;
+  if (!KEY_NAME.test(prefix)) throw new ConfigError('BATCHWATCH_REDIS_PREFIX must be 1-64 letters, digits, dots, dashes or underscores');
+  const fleet: FleetConfig = {
+    redisUrl: url,
+    prefix,
+    timeoutMs: read.int('BATCHWATCH_REDIS_TIMEOUT_MS'),
+    leaseTtlMs: read.int('BATCHWATCH_LEASE_TTL_MS'),
+    retentionMs: read.int('BATCHWATCH_REDIS_RETENTION_MS'),
+  };
+  if (calls > 0 && calls < 10) throw new ConfigError('BATCHWATCH_UPSTREAM_BUDGET must be 0 (none) or at least 10 calls per window');
+  if (calls > 0) fleet.budget = { calls, windowMs: read.int('BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS') };
+  return fleet;
 }
 
 function readMetrics(read: Reader): ProxyConfig['metrics'] {

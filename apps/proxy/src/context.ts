@@ -8,11 +8,11 @@ import type { AccessWriter } from './logger.js';
 import type { Authenticator, Principal } from './auth/index.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
+import type { CallerLimiter, FleetHub, FleetRedis } from './fleet/index.js';
 import type { MetricsHandler } from './metrics-endpoint.js';
 import type { PollerHub } from './live/hub.js';
 import type { StreamQuota } from './live/quota.js';
 import type { StatusStore } from './upstream/store.js';
-import type { RateLimiterMemory } from 'rate-limiter-flexible';
 
 export type ReadinessState = 'starting' | 'ok' | 'shutting-down';
 
@@ -23,11 +23,13 @@ export interface AppContext {
   accessLog: AccessWriter;
   metrics: ProxyMetrics;
   store: StatusStore;
-  hub: PollerHub;
+  hub: PollerHub | FleetHub;
   /** Caps on open event streams. */
   streams: StreamQuota;
   authenticate: Authenticator;
-  limiter: RateLimiterMemory | undefined;
+  limiter: CallerLimiter | undefined;
+  /** With BATCHWATCH_REDIS_URL: the fleet's Redis (readiness says `degraded` while it is away). */
+  fleetRedis?: FleetRedis | undefined;
   readiness: { state: ReadinessState };
   serveMetrics: MetricsHandler;
   /** The bundled OpenAPI document, serialised once. */

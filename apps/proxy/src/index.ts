@@ -6,6 +6,8 @@ export { createProxyApp } from './app.js';
 export { MAX_URL_LENGTH, staticHelmetHeaders } from './front-door.js';
 export type { ProxyApp, ProxyDeps } from './app.js';
 export { startProxy } from './server.js';
+export { createFleet } from './fleet/index.js';
+export type { Fleet } from './fleet/index.js';
 export type { RunningProxy } from './server.js';
 export { loadConfig, ConfigError, VARIABLES, helpText, isLoopback } from './config.js';
 export type { ProxyConfig, ApiKey, CustomerAccess, JwtConfig, VariableSpec } from './config.js';

@@ -25,7 +25,9 @@ export interface RunningProxy {
 }
 
 export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Promise<RunningProxy> {
-  const proxy = createProxyApp(config, deps);
+  const fleetDeps = config.fleet && !deps.createFleet ? { createFleet: (await import('./fleet/index.js')).createFleet } : {};
+  const proxy = createProxyApp(config, { ...deps, ...fleetDeps });
+  if (proxy.fleet) await joinFleet(proxy, config);
   const { server: limits } = config;
   const server = createServer(
     {
@@ -110,6 +112,23 @@ function answerClientError(proxy: ProxyApp, error: NodeJS.ErrnoException, socket
       `Content-Length: ${Buffer.byteLength(body)}\r\nMS-RequestId: ${requestId}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
   );
 }
+
+/**
+ * Waits briefly for Redis so a healthy fleet starts connected. Unreachable: the documented choice is to start
+ * anyway, in single-process mode (readiness `degraded`), and join the fleet as soon as Redis answers.
+ */
+async function joinFleet(proxy: ProxyApp, config: ProxyConfig): Promise<void> {
+  const { redis } = proxy.fleet!;
+  if (await redis.ready(START_WAIT_MS)) return;
+  const { host, port } = new URL(config.fleet!.redisUrl); // no credentials in the log
+  proxy.log.warn(
+    { redis: `${host}${port ? `:${port}` : ''}` },
+    `Redis unreachable at start: serving in single-process mode (readiness "degraded"); this replica joins the fleet when Redis answers`,
+  );
+}
+
+/** How long a starting replica waits for Redis before it starts degraded. */
+const START_WAIT_MS = 2_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());

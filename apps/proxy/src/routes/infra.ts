@@ -16,7 +16,9 @@ export function infraRouter(ctx: AppContext): Router {
   router.get('/readyz', named('/readyz'), (_req, res) => {
     const { state } = ctx.readiness;
     res.setHeader('Cache-Control', 'no-store');
-    res.status(state === 'ok' ? 200 : 503).json({ status: state });
+    // Without Redis a replica still serves (single-process mode): ready, but saying so.
+    const degraded = state === 'ok' && ctx.fleetRedis && !ctx.fleetRedis.connected;
+    res.status(state === 'ok' ? 200 : 503).json({ status: degraded ? 'degraded' : state });
   });
   // On its own port when BATCHWATCH_METRICS_PORT is set (see server.ts); here otherwise.
   if (ctx.config.metrics.port === undefined) router.get('/metrics', named('/metrics'), (req, res) => ctx.serveMetrics(req, res));

@@ -15,6 +15,8 @@ export interface UpstreamDeps {
   /** Overrides the configured credential (tests, or a custom `TokenCredential`). */
   credential?: TokenSource;
   fetch?: typeof fetch;
+  /** Awaited before each HTTP attempt (the fleet's upstream budget); may wait, rejects only on abort. */
+  gate?: (signal?: AbortSignal | null) => Promise<void>;
 }
 
 export function createUpstreamClient(config: ProxyConfig['upstream'], metrics: ProxyMetrics, deps: UpstreamDeps = {}): BatchStatusClient {
@@ -29,7 +31,7 @@ export function createUpstreamClient(config: ProxyConfig['upstream'], metrics: P
     // back-off (a 503 with `Retry-After: 1`) is waited for like one. A longer one is never waited for inside a
     // caller's request: the store backs off and answers from cache (or 429) instead.
     retry: { attempts: config.attempts, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: RETRY_AFTER_IN_CALL_MS },
-    fetch: instrumentedFetch(deps.fetch ?? globalThis.fetch, metrics, config.maxBytes),
+    fetch: instrumentedFetch(deps.fetch ?? globalThis.fetch, metrics, config.maxBytes, deps.gate),
   });
 }
 
@@ -58,8 +60,9 @@ function remembered(credential: TokenSource | undefined): TokenSource | undefine
   };
 }
 
-function instrumentedFetch(fetchImpl: typeof fetch, metrics: ProxyMetrics, maxBytes: number): typeof fetch {
+function instrumentedFetch(fetchImpl: typeof fetch, metrics: ProxyMetrics, maxBytes: number, gate: UpstreamDeps['gate']): typeof fetch {
   return async (input, init) => {
+    if (gate) await gate(init?.signal ?? (input instanceof Request ? input.signal : undefined));
     const started = performance.now();
     let status = '0';
     try {

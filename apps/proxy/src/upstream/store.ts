@@ -4,11 +4,30 @@
  * The caller's right to the customer has been checked before any of this runs.
  */
 import { PartnerCenterError, type BatchDetails, type BatchStatusClient, type GetBatchStatusOptions } from '@batchwatch/client';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { DEFAULT_THROTTLE_MS, ProxyError } from '../faults.js';
 import { redact } from '../redact.js';
 import type { ProxyMetrics } from '../metrics.js';
 import { batchKey, SnapshotCache, toSnapshot, type Freshness, type Snapshot } from './cache.js';
+
+/**
+ * A tier behind the in-memory cache that other replicas share (the fleet's Redis, see fleet/): snapshots and
+ * 429 back-off windows, plus the upstream budget. Every method fails soft — a miss, 0, a no-op.
+ */
+export interface SharedTier {
+  load(key: string): Promise<Snapshot | undefined>;
+  save(key: string, snapshot: Snapshot): Promise<void>;
+  throttledFor(key: string): Promise<number>;
+  throttle(key: string, ms: number): Promise<void>;
+  /** A caller GET's first attempt, now or never; undefined = granted (or no budget). */
+  takeBudget?(key: string): Promise<{ granted: boolean; waitMs: number }>;
+  /**
+   * Runs an upstream call as `kind`: a poll first waits for its token (its interval stretches; outside the
+   * call's timeouts), a GET has taken its own; retried attempts are charged by the fetch gate.
+   */
+  runAs?<T>(kind: 'get' | 'poll', key: string, signal: AbortSignal, call: () => Promise<T>): Promise<T>;
+}
 
 export type CacheResult = 'hit' | 'miss' | 'coalesced' | 'stale';
 
@@ -41,7 +60,10 @@ export class StatusStore {
       maxBackoffMs: number;
     },
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly shared?: SharedTier,
+  ) {
+    setMaxListeners(0, this.#closing.signal); // every poll waiting for the fleet's budget listens to it
+  }
 
   /**
    * A status for a GET: fresh from cache (synchronously: a hit makes no promise), or fetched (shared), or
@@ -52,19 +74,38 @@ export class StatusStore {
     const cached = this.cache.get(key);
     const freshness = cached && this.freshness(cached);
     if (cached && freshness === 'fresh') return this.#count({ snapshot: cached, cache: 'hit' });
+    if (this.shared) return this.#lookupShared(key, customerId, trackingId, ids, cached);
     return this.#lookupUpstream(key, customerId, trackingId, ids, freshness === 'stale' ? cached : undefined);
   }
 
+  /** Not fresh in this replica's memory: maybe another replica fetched it (then it is a hit here too). */
+  async #lookupShared(key: string, customerId: string, trackingId: string, ids: CallIds, cached: Snapshot | undefined): Promise<Lookup> {
+    const shared = await this.shared!.load(key);
+    const best = shared && (!cached || shared.fetchedAt > cached.fetchedAt) ? shared : cached;
+    if (best && best === shared) this.cache.set(key, best);
+    const freshness = best && this.freshness(best);
+    if (best && freshness === 'fresh') return this.#count({ snapshot: best, cache: 'hit' });
+    return this.#lookupUpstream(key, customerId, trackingId, ids, freshness === 'stale' ? best : undefined);
+  }
+
   async #lookupUpstream(key: string, customerId: string, trackingId: string, ids: CallIds, usable: Snapshot | undefined): Promise<Lookup> {
-    const throttledMs = this.throttledFor(key);
+    const throttledMs = Math.max(this.throttledFor(key), this.shared ? await this.shared.throttledFor(key) : 0);
     if (throttledMs > 0) {
       if (usable) return this.#count({ snapshot: usable, cache: 'stale', staleReason: 'upstream-throttled' });
       this.metrics.cacheLookups.inc({ result: 'throttled' });
       throw new ProxyError(429, 'UpstreamThrottled', 'Partner Center is throttling requests; retry later', { retryAfterMs: throttledMs });
     }
+    const joined = this.#inflight.has(key);
+    if (!joined && this.shared?.takeBudget) {
+      const grant = await this.shared.takeBudget(key);
+      if (!grant.granted) {
+        if (usable) return this.#count({ snapshot: usable, cache: 'stale', staleReason: 'upstream-budget' });
+        this.metrics.cacheLookups.inc({ result: 'throttled' });
+        throw new ProxyError(429, 'UpstreamThrottled', "the fleet's Partner Center budget is spent for now; retry later", { retryAfterMs: grant.waitMs });
+      }
+    }
     try {
-      const joined = this.#inflight.has(key);
-      const snapshot = await this.#shared(key, customerId, trackingId, ids);
+      const snapshot = await this.#shared(key, customerId, trackingId, ids, undefined, 'get');
       return this.#count({ snapshot, cache: joined ? 'coalesced' : 'miss' });
     } catch (error) {
       if (usable && isServableStale(error)) {
@@ -81,12 +122,12 @@ export class StatusStore {
    */
   readonly fetchForWatch = async (customerId: string, trackingId: string, options: GetBatchStatusOptions = {}): Promise<BatchDetails> => {
     const key = batchKey(customerId, trackingId);
-    const throttledMs = this.throttledFor(key);
+    const throttledMs = Math.max(this.throttledFor(key), this.shared ? await this.shared.throttledFor(key) : 0);
     if (throttledMs > 0) {
       throw new PartnerCenterError({ kind: 'http', status: 429, description: 'throttled: the proxy is backing off', retryAfterMs: throttledMs });
     }
     const ids: CallIds = options.correlationId ? { correlationId: options.correlationId } : {};
-    const shared = this.#shared(key, customerId, trackingId, ids, options.retry);
+    const shared = this.#shared(key, customerId, trackingId, ids, options.retry, 'poll');
     return (await abortable(shared, options.signal)).details;
   };
 
@@ -109,13 +150,15 @@ export class StatusStore {
     this.#closing.abort(new ProxyError(503, 'ServiceUnavailable', 'the proxy is shutting down', { retryAfterMs: 1_000 }));
   }
 
-  #shared(key: string, customerId: string, trackingId: string, ids: CallIds, retry?: GetBatchStatusOptions['retry']): Promise<Snapshot> {
+  #shared(key: string, customerId: string, trackingId: string, ids: CallIds, retry: GetBatchStatusOptions['retry'] | undefined, kind: 'get' | 'poll'): Promise<Snapshot> {
     const running = this.#inflight.get(key);
     if (running) {
       this.metrics.coalesced.inc();
       return running;
     }
-    const call = this.#fetch(key, customerId, trackingId, ids, retry).finally(() => this.#inflight.delete(key));
+    const fetch = () => this.#fetch(key, customerId, trackingId, ids, retry);
+    const run = this.shared?.runAs ? this.shared.runAs(kind, key, this.#closing.signal, fetch) : fetch();
+    const call = run.finally(() => this.#inflight.delete(key));
     this.#inflight.set(key, call);
     return call;
   }
@@ -136,6 +179,7 @@ export class StatusStore {
       });
       const snapshot = toSnapshot(details, this.now(), this.cache.get(key));
       this.cache.set(key, snapshot);
+      void this.shared?.save(key, snapshot);
       this.log.debug({ upstream: { customerId, trackingId, status: details.rawStatus, ms: elapsed(started), ...ids } }, 'upstream status');
       return snapshot;
     } catch (thrown) {
@@ -152,6 +196,7 @@ export class StatusStore {
     if (error.status !== 429) return;
     const now = this.now();
     this.#throttledUntil.set(key, now + (error.retryAfterMs ?? DEFAULT_THROTTLE_MS));
+    void this.shared?.throttle(key, error.retryAfterMs ?? DEFAULT_THROTTLE_MS);
     // Bounded like the cache: forget windows that have passed once there are many.
     if (this.#throttledUntil.size > 1_000) for (const [k, until] of this.#throttledUntil) if (until <= now) this.#throttledUntil.delete(k);
   }
