@@ -112,7 +112,7 @@ describe('the operator in a real terminal (tmux)', () => {
 
     const picker = start(['list', 'contoso', '--token', 'simulator-token'], config);
     await until(() => picker.screen().includes('Device batches of'), 'the picker', picker.screen);
-    const rows = picker.screen().split('\n').filter((line) => / devices  /.test(line));
+    const rows = picker.screen().split('\n').filter((line) => / devices {2}/.test(line));
     expect(rows.map((row) => /devices {2}(.+?) {2}\(/.exec(row)?.[1])).toEqual(expect.arrayContaining(['older batch', 'newer batch']));
     const target = rows.findIndex((row) => row.includes('older batch'));
     for (let i = 0; i < target; i++) picker.keys('Down');

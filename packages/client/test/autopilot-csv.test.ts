@@ -7,7 +7,7 @@ import {
   splitForUpload,
   toDevice,
   type AutopilotRow,
-} from '@batchwatch/client/autopilot-csv';
+} from '../src/autopilot-csv/index.js';
 import { normalizeDevice } from '../src/normalize.js';
 
 const HASH_A = Buffer.from('hardware hash of device A, 4K in real life').toString('base64');

@@ -11,6 +11,7 @@ import { ExitCode } from '../exit-codes.js';
 import { operatorCredential } from '../signin/signin.js';
 import { customerAliases, parse, UsageError, type CommandIO } from './index.js';
 import { signInStoreFor } from './signin.js';
+import { safeText } from '../output/safe.js';
 
 export interface ListedBatch {
   id: string;
@@ -71,9 +72,7 @@ function join(batch: DeviceBatchInfo, uploads: readonly UploadRecord[], customer
 }
 
 /** Untrusted names from the service: control characters never reach the terminal. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
+const printable = safeText;
 
 export function plainTable(batches: readonly ListedBatch[]): string {
   if (batches.length === 0) return 'no device batches for this customer\n';

@@ -6,6 +6,7 @@
 import { Box, Text, useApp, useInput } from 'ink';
 import { useState } from 'react';
 import type { ListedBatch } from '../commands/list.js';
+import { safeText } from '../output/safe.js';
 
 export interface PickerProps {
   customerId: string;
@@ -15,7 +16,7 @@ export interface PickerProps {
   onPick: (batch: ListedBatch | undefined) => void;
 }
 
-const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+const clean = safeText; // untrusted names: control characters never reach the terminal
 
 export function Picker({ customerId, batches, height, onPick }: PickerProps) {
   const { exit } = useApp();

@@ -34,11 +34,13 @@ const NO_CODE = '(none)';
 
 /** Control characters out; a leading `= + - @` made inert, so a spreadsheet never runs text from the service. */
 function inert(text: string | undefined): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
   const clean = (text ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
   return /^[=+\-@]/.test(clean) ? `'${clean}` : clean;
 }
 
 function plain(text: string | undefined): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
   return (text ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
 }
 
