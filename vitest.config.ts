@@ -9,6 +9,7 @@ const workspaces = {
   '@batchwatch/simulator': 'packages/simulator',
   '@batchwatch/proxy': 'apps/proxy',
   '@batchwatch/tui': 'apps/tui',
+  '@batchwatch/deploy': 'deploy',
 };
 
 export default defineConfig({

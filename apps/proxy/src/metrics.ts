@@ -23,7 +23,7 @@ export interface ProxyMetrics {
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ProxyMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'batchwatch_proxy_' });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry }); // standard names: what stock Node.js dashboards query
   const registers = [registry];
   return {
     registry,

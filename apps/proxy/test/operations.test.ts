@@ -98,7 +98,9 @@ describe('/metrics', () => {
     expect(text).toMatch(/^batchwatch_proxy_sse_subscribers 1$/m);
     expect(text).toMatch(/^batchwatch_proxy_pollers 1$/m);
     expect(text).toMatch(/^batchwatch_proxy_sse_events_total\{type="snapshot"\} 1$/m);
-    expect(text).toContain('batchwatch_proxy_process_cpu_seconds_total');
+    // prom-client's process metrics under their standard names, as stock Node.js dashboards query them.
+    expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
     // No label carries an id.
     for (const line of text.split('\n').filter((l) => !l.startsWith('#'))) expect(line).not.toMatch(GUID);
     reader.close();

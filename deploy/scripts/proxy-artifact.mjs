@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * `npm run deploy:proxy [-- OUT_DIR]` (default dist/proxy): the deployable proxy as a folder that runs with
+ * nothing but `node` — one esbuild bundle of the proxy and every dependency, straight from the TypeScript
+ * sources (no prior build), plus the OpenAPI documents it reads at start. No node_modules and no dependencies
+ * in its package.json, so nothing is ever resolved from a registry when it is deployed (the workspace
+ * packages `@batchwatch/*` cannot be confused with a public package of the same name). The Dockerfile's build
+ * stage runs this same script.
+ */
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const proxyDir = join(root, 'apps/proxy');
+const openapiDir = join(root, 'openapi');
+
+/** The OpenAPI documents sit one level above the bundle, where `@batchwatch/openapi` looks for them. */
+const CONTRACT_FILES = ['partner-center.yaml', 'proxy.yaml'];
+const BUNDLE = 'bin/batchwatch-proxy.mjs';
+
+export async function buildProxyArtifact(outDir) {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const proxyPackage = readJson(join(proxyDir, 'package.json'));
+  const result = await build({
+    entryPoints: [join(proxyDir, 'src/cli.ts')],
+    outfile: join(outDir, BUNDLE),
+    bundle: true,
+    platform: 'node',
+    target: 'node20.19',
+    format: 'esm',
+    // Workspace packages are bundled from their sources, like the tests run them.
+    conditions: ['@batchwatch/source'],
+    // CommonJS dependencies call require() on Node built-ins; an ES module has none of its own.
+    banner: { js: "import { createRequire as __bwCreateRequire } from 'node:module'; const require = __bwCreateRequire(import.meta.url);" },
+    legalComments: 'external',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  for (const file of CONTRACT_FILES) cpSync(join(openapiDir, file), join(outDir, file));
+  const bundled = bundledPackages(result.metafile);
+  writeJson(join(outDir, 'package.json'), {
+    name: 'batchwatch-proxy',
+    version: proxyPackage.version,
+    description: proxyPackage.description,
+    license: proxyPackage.license,
+    private: true,
+    type: 'module',
+    engines: { node: '>=20.19' },
+    bin: { 'batchwatch-proxy': BUNDLE },
+    scripts: { start: `node ${BUNDLE}` },
+  });
+  // What is inside, with exact versions (for a software bill of materials and vulnerability scans).
+  writeJson(join(outDir, 'bundled-packages.json'), bundled);
+  return { outDir, bundle: join(outDir, BUNDLE), packages: bundled };
+}
+
+/** `{ name: version }` of every npm package with code in the bundle. */
+function bundledPackages(metafile) {
+  const packages = {};
+  for (const input of Object.keys(metafile.inputs)) {
+    const parts = input.split(/[\\/]/);
+    const at = parts.lastIndexOf('node_modules');
+    if (at < 0) continue;
+    const nameParts = parts[at + 1]?.startsWith('@') ? parts.slice(at + 1, at + 3) : parts.slice(at + 1, at + 2);
+    const name = nameParts.join('/');
+    if (packages[name]) continue;
+    const manifest = join(root, ...parts.slice(0, at + 1), ...nameParts, 'package.json');
+    packages[name] = readJson(manifest).version;
+  }
+  return Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
+const writeJson = (file, value) => writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const outDir = resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[2] ?? join(root, 'dist/proxy'));
+  const { packages } = await buildProxyArtifact(outDir);
+  const shown = relative(process.cwd(), outDir) || '.';
+  process.stdout.write(`proxy artifact in ${shown.startsWith('..') ? outDir : shown}${sep} (${Object.keys(packages).length} packages bundled); start it with: node ${BUNDLE}\n`);
+}
