@@ -1,0 +1,112 @@
+/**
+ * Caller API keys that can rotate without a restart: `name=key` entries (commas or lines; `#` comments in a
+ * file), where a name may appear several times: during a rotation the old and the new key of a caller are
+ * both valid, under one name and so one ACL entry. Each key has an id (the first 8 hex digits of its SHA-256:
+ * stable, and useless for guessing the key) that logs name instead of the key.
+ *
+ * From a file (BATCHWATCH_API_KEYS_FILE), the ring re-reads it whenever its directory changes: Kubernetes
+ * updates a mounted Secret by swapping a symlink in that directory, editors by renaming. A file that no longer
+ * parses keeps the previous keys and logs why.
+ */
+import { watch, readFileSync, type FSWatcher } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { basename, dirname } from 'node:path';
+import { ConfigError, sha256 } from '../config.js';
+
+export interface RingKey {
+  name: string;
+  /** 8 hex digits of the key's SHA-256, for logs. */
+  id: string;
+  digest: Buffer;
+}
+
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function parseKeyEntries(text: string, source: string): RingKey[] {
+  const keys: RingKey[] = [];
+  const entries = text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/(^|\s)#.*$/, ''))
+    .flatMap((line) => line.split(','))
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    const name = entry.slice(0, at).trim();
+    const key = entry.slice(at + 1).trim();
+    if (at <= 0 || !KEY_NAME.test(name)) throw new ConfigError(`${source}: expected name=key entries, got one named ${JSON.stringify(name || '(nothing)')}`);
+    if (key.length < 16 || /\s/.test(key)) throw new ConfigError(`${source}: a key of "${name}" is shorter than 16 characters or has spaces`);
+    const digest = sha256(key);
+    const id = digest.toString('hex').slice(0, 8);
+    if (keys.some((other) => other.digest.equals(digest))) throw new ConfigError(`${source}: the key ${id} appears twice`);
+    keys.push({ name, id, digest });
+  }
+  return keys;
+}
+
+export interface KeyRingEvents {
+  reload: [{ added: string[]; removed: string[] }];
+  error: [Error];
+}
+
+/** The current keys; `close()` stops watching. Emits `reload` after a change was applied, `error` when refused. */
+export class KeyRing extends EventEmitter<KeyRingEvents> {
+  #keys: readonly RingKey[];
+  #watcher: FSWatcher | undefined;
+  #text: string | undefined;
+
+  constructor(keys: readonly RingKey[]) {
+    super();
+    this.#keys = keys;
+  }
+
+  get keys(): readonly RingKey[] {
+    return this.#keys;
+  }
+
+  /** Reads the file now (a problem is a ConfigError: start-up fails) and re-reads it on every change. */
+  static fromFile(path: string, variable = 'BATCHWATCH_API_KEYS_FILE'): KeyRing {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`${variable}: cannot read ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const ring = new KeyRing(parseKeyEntries(text, variable));
+    ring.#text = text;
+    const name = basename(path);
+    ring.#watcher = watch(dirname(path), { persistent: false }, (_event, changed) => {
+      // Kubernetes swaps `..data`; other tools replace the file itself. Anything else in the folder is ignored.
+      if (changed === null || changed === name || changed.startsWith('..')) ring.#reload(path, variable);
+    });
+    ring.#watcher.on('error', (error) => ring.emit('error', error));
+    return ring;
+  }
+
+  #reload(path: string, variable: string): void {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      // Mid-swap the file can be missing for an instant; the next event brings it back.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.emit('error', error as Error);
+      return;
+    }
+    if (text === this.#text) return;
+    try {
+      const keys = parseKeyEntries(text, variable);
+      const before = new Set(this.#keys.map((key) => `${key.name}/${key.id}`));
+      const after = new Set(keys.map((key) => `${key.name}/${key.id}`));
+      this.#keys = keys;
+      this.#text = text;
+      this.emit('reload', { added: [...after].filter((k) => !before.has(k)), removed: [...before].filter((k) => !after.has(k)) });
+    } catch (error) {
+      this.#text = text; // the same broken text is reported once
+      this.emit('error', error as Error);
+    }
+  }
+
+  close(): void {
+    this.#watcher?.close();
+  }
+}
