@@ -73,7 +73,7 @@ describe('Partner Center credential selection (DefaultAzureCredential order, dec
       }
     });
     const source = credentialFor(selectCredential({ BATCHWATCH_AZURE_CREDENTIAL: 'managed-identity' }));
-    if (typeof source === 'string') throw new Error('expected a TokenCredential');
+    if (typeof source !== 'object') throw new Error('expected a TokenCredential');
     const token = await source.getToken('https://api.partnercenter.microsoft.com/.default');
     expect(token?.token).toBe('mi-token');
     expect(seen).toHaveLength(1);
