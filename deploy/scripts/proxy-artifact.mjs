@@ -7,23 +7,30 @@
  * packages `@batchwatch/*` cannot be confused with a public package of the same name). The Dockerfile's build
  * stage runs this same script.
  */
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const proxyDir = join(root, 'apps/proxy');
 const openapiDir = join(root, 'openapi');
 
-/** The OpenAPI documents sit one level above the bundle, where `@batchwatch/openapi` looks for them. */
+/** The OpenAPI documents sit one level above the bundle, where `@batchwatch/openapi`'s `specFiles` point. */
 const CONTRACT_FILES = ['partner-center.yaml', 'proxy.yaml'];
+/** Folders of files the proxy reads from beside its own code (`<module>/../src/<name>`). */
+const OWN_ASSET_DIRS = ['src/docs-assets'];
 const BUNDLE = 'bin/batchwatch-proxy.mjs';
+const ASSET_HELPER = '__batchwatchAsset';
 
 export async function buildProxyArtifact(outDir) {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const proxyPackage = readJson(join(proxyDir, 'package.json'));
+  buildContractFiles();
+  const assets = new Map();
   const result = await build({
     entryPoints: [join(proxyDir, 'src/cli.ts')],
     outfile: join(outDir, BUNDLE),
@@ -33,13 +40,24 @@ export async function buildProxyArtifact(outDir) {
     format: 'esm',
     // Workspace packages are bundled from their sources, like the tests run them.
     conditions: ['@batchwatch/source'],
-    // CommonJS dependencies call require() on Node built-ins; an ES module has none of its own.
-    banner: { js: "import { createRequire as __bwCreateRequire } from 'node:module'; const require = __bwCreateRequire(import.meta.url);" },
+    // CommonJS dependencies call require() on Node built-ins; an ES module has none of its own. Files the
+    // sources locate with require.resolve() are copied into assets/ and found there.
+    banner: {
+      js: [
+        "import { createRequire as __bwCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __bwFileURLToPath } from 'node:url';",
+        'const require = __bwCreateRequire(import.meta.url);',
+        `const ${ASSET_HELPER} = (specifier) => __bwFileURLToPath(new URL('../assets/' + specifier, import.meta.url));`,
+      ].join('\n'),
+    },
+    plugins: [resolvedFilesAsAssets(assets)],
     legalComments: 'external',
     metafile: true,
     logLevel: 'warning',
   });
   for (const file of CONTRACT_FILES) cpSync(join(openapiDir, file), join(outDir, file));
+  for (const dir of OWN_ASSET_DIRS) if (existsSync(join(proxyDir, dir))) cpSync(join(proxyDir, dir), join(outDir, dir), { recursive: true });
+  for (const [specifier, file] of assets) copyAsset(specifier, file, join(outDir, 'assets'));
   const bundled = bundledPackages(result.metafile);
   writeJson(join(outDir, 'package.json'), {
     name: 'batchwatch-proxy',
@@ -55,6 +73,46 @@ export async function buildProxyArtifact(outDir) {
   // What is inside, with exact versions (for a software bill of materials and vulnerability scans).
   writeJson(join(outDir, 'bundled-packages.json'), bundled);
   return { outDir, bundle: join(outDir, BUNDLE), packages: bundled };
+}
+
+/** The contract package's generated files the proxy reads (its one-document bundle), made fresh. */
+function buildContractFiles() {
+  if (!readJson(join(openapiDir, 'package.json')).scripts?.bundle) return;
+  execFileSync('npm', ['run', '--silent', 'bundle', '-w', '@batchwatch/openapi'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/**
+ * `require.resolve('pkg/file')` in the workspace sources becomes `__batchwatchAsset('pkg/file')`, and the file
+ * (resolved now, from the module that asked) is recorded to be copied into the artifact's assets/. A package's
+ * `package.json` brings its whole folder (the sources look for files beside it), source maps left out.
+ */
+function resolvedFilesAsAssets(assets) {
+  return {
+    name: 'resolved-files-as-assets',
+    setup(build) {
+      build.onLoad({ filter: /[\\/](apps|packages|openapi)[\\/].*[\\/]src[\\/].*\.ts$/ }, (args) => {
+        if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes('require.resolve(')) return undefined;
+        const resolveFrom = createRequire(args.path);
+        const contents = source.replace(/require\.resolve\((['"])([^'"]+)\1\)/g, (_call, _quote, specifier) => {
+          assets.set(specifier, resolveFrom.resolve(specifier));
+          return `${ASSET_HELPER}(${JSON.stringify(specifier)})`;
+        });
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
+
+function copyAsset(specifier, file, assetsDir) {
+  const target = join(assetsDir, specifier);
+  if (specifier.endsWith('/package.json')) {
+    cpSync(dirname(file), dirname(target), { recursive: true, filter: (path) => !path.endsWith('.map') && !path.includes(`${sep}node_modules${sep}`) });
+  } else {
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(file, target);
+  }
 }
 
 /** `{ name: version }` of every npm package with code in the bundle. */
