@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '@batchwatch/simulator';
-import { builtArtifact, defer, dockerfileBuildCommand, readText, startArtifact } from './support.js';
+import { builtArtifact, defer, dockerfileBuildCommand, readText, run, startArtifact } from './support.js';
 
 const CUSTOMER = '47021739-3426-40bf-9601-61b4b6d7c793';
 const BUILD_TIMEOUT = 240_000;
@@ -68,6 +68,17 @@ describe('the deployable artifact (npm run deploy:proxy)', () => {
       expect(Object.keys(bundled).filter((name) => name.startsWith('@batchwatch/'))).toEqual([]);
       const bundle = readFileSync(join(dir, 'bin/batchwatch-proxy.mjs'), 'utf8');
       expect(bundle).not.toMatch(/(?:from|import\(|require\()\s*["']@batchwatch\//);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it(
+    'prints the proxy version with --version (read from the artifact’s own package.json)',
+    async () => {
+      const dir = await builtArtifact();
+      const { version } = JSON.parse(readText('apps/proxy/package.json')) as { version: string };
+      const { stdout } = await run(process.execPath, ['bin/batchwatch-proxy.mjs', '--version'], { cwd: dir, env: {} });
+      expect(stdout).toBe(`batchwatch-proxy ${version}\n`);
     },
     BUILD_TIMEOUT,
   );

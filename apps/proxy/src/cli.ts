@@ -4,10 +4,15 @@
  */
 import { ConfigError, helpText, loadConfig, type ProxyConfig } from './config.js';
 import { startProxy } from './server.js';
+import { VERSION } from './version.js';
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`batchwatch-proxy ${VERSION}\n`);
     return;
   }
   const unknown = argv.find((arg) => arg !== '--');
