@@ -2,18 +2,16 @@
  * OpenTelemetry tracing, configured by the standard OTEL_* variables and off unless they ask for it
  * (OTEL_TRACES_EXPORTER, or an OTLP endpoint; OTEL_SDK_DISABLED=true wins). When on: W3C `traceparent` is
  * accepted from callers, every request is a server span, the client's Partner Center spans sit beneath it, the
- * upstream call carries `traceparent`, and log lines name `trace_id`/`span_id`.
+ * upstream call carries `traceparent`, and log lines name `trace_id`/`span_id`. This module needs only the
+ * API (a no-op until an SDK is registered); the SDK is in tracing-sdk.ts, loaded only when tracing is on.
  */
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError } from './config.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 const EXPORTERS = ['otlp', 'console'] as const;
-type ExporterName = (typeof EXPORTERS)[number];
+export type ExporterName = (typeof EXPORTERS)[number];
 
 /** The exporters OTEL_* asks for, or undefined when tracing stays off. */
 export function tracingExporters(env: Env): ExporterName[] | undefined {
@@ -27,27 +25,6 @@ export function tracingExporters(env: Env): ExporterName[] | undefined {
   if (bad !== undefined) throw new ConfigError(`OTEL_TRACES_EXPORTER: "${bad}" is not supported (otlp, console or none)`);
   if (named.length > 0) return named as ExporterName[];
   return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ? ['otlp'] : undefined;
-}
-
-export interface Tracing {
-  exporters: string[];
-  /** Flushes what is buffered; call on shutdown. */
-  shutdown(): Promise<void>;
-}
-
-/**
- * Registers the global tracer provider, context manager (AsyncLocalStorage) and W3C propagators. One per
- * process. `processors` replaces the exporters (tests read spans from memory).
- */
-export function startTracing(exporters: ExporterName[], version: string, processors?: SpanProcessor[]): Tracing {
-  const resource = defaultResource()
-    .merge(resourceFromAttributes({ 'service.name': 'batchwatch-proxy', 'service.version': version }))
-    .merge(detectResources({ detectors: [envDetector] })); // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES win
-  const spanProcessors =
-    processors ?? exporters.map((name) => new BatchSpanProcessor(name === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter()));
-  const provider = new NodeTracerProvider({ resource, spanProcessors });
-  provider.register();
-  return { exporters, shutdown: () => provider.shutdown() };
 }
 
 const tracer = () => trace.getTracer('@batchwatch/proxy');

@@ -2,7 +2,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { injectTraceHeaders, startTracing, traceFields, traceRequest, tracingExporters } from '../src/tracing.js';
+import { injectTraceHeaders, traceFields, traceRequest, tracingExporters } from '../src/tracing.js';
+import { startTracing } from '../src/tracing-sdk.js';
 import { defer } from './helpers.js';
 
 const exporter = new InMemorySpanExporter();
