@@ -25,8 +25,8 @@ describe('a production install of the proxy workspace', () => {
         cpSync(join(ROOT, file), target, { recursive: true });
         expect(existsSync(dirname(target))).toBe(true);
       }
-      // --offline: from the npm cache the repository's own install filled; no registry is asked.
-      const { stdout } = await run('npm', ['ci', '--omit=dev', '-w', '@batchwatch/proxy', '--offline', '--no-audit', '--no-fund'], { cwd: dir });
+      // --prefer-offline: from the npm cache the repository's own install filled; the registry only for what is missing.
+      const { stdout } = await run('npm', ['ci', '--omit=dev', '-w', '@batchwatch/proxy', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir });
       expect(stdout).toContain('nx is not installed (a production install?): skipping the workspace build');
       expect(stdout).toContain('npm run deploy:proxy');
       expect(existsSync(join(dir, 'node_modules/express/package.json'))).toBe(true);
