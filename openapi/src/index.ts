@@ -32,10 +32,31 @@ export function isGuid(value: unknown): value is string {
   return typeof value === 'string' && GUID_PATTERN.test(value);
 }
 
-/** Absolute paths of the OpenAPI documents shipped with this package (for validators and servers). */
-export const specFiles = {
-  partnerCenter: fileURLToPath(new URL('../partner-center.yaml', import.meta.url)),
-  proxy: fileURLToPath(new URL('../proxy.yaml', import.meta.url)),
-} as const;
+/**
+ * The batch statuses after which nothing changes ("Batch is complete", "Batch is complete with an error"),
+ * checked against the generated enum.
+ */
+export const terminalBatchStatusValues = ['finished', 'finished_with_errors'] as const satisfies readonly BatchUploadStatus[];
+export type TerminalBatchStatus = (typeof terminalBatchStatusValues)[number];
+
+/**
+ * Absolute paths of the OpenAPI documents shipped with this package (for validators and servers). Resolved when
+ * read, not when imported: importing has no side effect, so a CommonJS bundle (which has no `import.meta.url`)
+ * loads this package fine, and only reading a path needs the package's files on disk.
+ */
+export const specFiles: { readonly partnerCenter: string; readonly proxy: string } = {
+  get partnerCenter() {
+    return specFile('partner-center.yaml');
+  },
+  get proxy() {
+    return specFile('proxy.yaml');
+  },
+};
+
+function specFile(name: string): string {
+  const base: string | undefined = import.meta.url;
+  if (!base) throw new Error(`specFiles: ${name} is found next to the installed @batchwatch/openapi, which a bundle does not have`);
+  return fileURLToPath(new URL(`../${name}`, base));
+}
 
 export { autopilotErrorNames, AUTOPILOT_808_ALIAS, type AutopilotErrorCode } from './autopilot-errors.js';

@@ -77,19 +77,23 @@ export interface components {
         /**
          * @description A date-time "in UTC date-time format". The offset is often omitted (`2017-07-25T10:00:00`, read as UTC);
          *     fractions of up to 7 digits and explicit offsets also occur (`2017-08-09T14:43:26.0092288-07:00`).
-         *     `0001-01-01T00:00:00` (.NET `DateTime.MinValue`) means no value.
+         *     `0001-01-01T00:00:00` (.NET `DateTime.MinValue`, what the non-nullable SDK models send for a time not yet
+         *     known) means no value.
          * @example 2017-07-25T10:00:00
          */
         PartnerCenterDateTime: string;
         /**
          * @description The status of the batch job: `unknown` (should never happen), `queued`, `processing`, `finished`
-         *     (complete; devices may still have failed) and `finished_with_errors`.
+         *     (complete; devices may still have failed) and `finished_with_errors`. The order is the SDK enum's: the
+         *     REST reference lists the values as int32, and a status sent as an integer (0–4) is the value at that
+         *     position. Readers map a status outside the enum to `unknown`, as the .NET SDK does, and still take a
+         *     `completedTime` as the end of the batch.
          * @enum {string}
          */
         BatchUploadStatus: "unknown" | "queued" | "processing" | "finished" | "finished_with_errors";
         /**
-         * @description The status of one device's upload. The SDKs type it as the batch status; the resources table also lists
-         *     `in-progress`, which means the same as `processing`.
+         * @description The status of one device's upload. The SDKs type it as the batch status (and may send it as the same
+         *     integers); the resources table also lists `in-progress`, which means the same as `processing`.
          * @enum {string}
          */
         DeviceUploadStatus: "unknown" | "queued" | "processing" | "in-progress" | "finished" | "finished_with_errors";
@@ -170,7 +174,10 @@ export interface components {
         /** @description Accepted for processing. The body is empty. */
         BatchAccepted: {
             headers: {
-                /** @description Relative path of the batch status, without `/v1`: `/customers/{customer-id}/batchJobStatus/{trackingId}`. */
+                /**
+                 * @description Relative path of the batch status, without `/v1`: `/customers/{customer-id}/batchJobStatus/{trackingId}`.
+                 *     Matched without regard to case, as Partner Center matches paths (`/customers/…/batchjobstatus/…`).
+                 */
                 Location: string;
                 "MS-RequestId": components["headers"]["MsRequestId"];
                 "MS-CorrelationId": components["headers"]["MsCorrelationId"];
@@ -328,6 +335,20 @@ export interface components {
         XLocale: string;
         /** @description The name of the calling application. */
         MsPartnerCenterApplication: string;
+        /**
+         * @description The API version requested: `v1`. Partner Center's REST headers page marks this header **Required**
+         *     ("usually `api-version: v1`"); send it on every request. It is declared optional here only because
+         *     clients add it to every request themselves (the batchwatch client does), so a typed call need not pass
+         *     it, and because Partner Center answers requests without it (neither SDK sends it).
+         */
+        MsContractVersion: "v1";
+        /**
+         * @description The client library and its version, as the .NET SDK sends `Partner Center .NET SDK`;
+         *     batchwatch sends `batchwatch/<version>`.
+         */
+        MsPartnerCenterClient: string;
+        /** @description Product tokens of the caller (RFC 9110), e.g. `batchwatch-client/0.1.0 node/20.19.0`. */
+        UserAgent: string;
     };
     requestBodies: never;
     headers: {
@@ -358,6 +379,20 @@ export interface operations {
                 "X-Locale"?: components["parameters"]["XLocale"];
                 /** @description The name of the calling application. */
                 "MS-PartnerCenter-Application"?: components["parameters"]["MsPartnerCenterApplication"];
+                /**
+                 * @description The API version requested: `v1`. Partner Center's REST headers page marks this header **Required**
+                 *     ("usually `api-version: v1`"); send it on every request. It is declared optional here only because
+                 *     clients add it to every request themselves (the batchwatch client does), so a typed call need not pass
+                 *     it, and because Partner Center answers requests without it (neither SDK sends it).
+                 */
+                "MS-Contract-Version"?: components["parameters"]["MsContractVersion"];
+                /**
+                 * @description The client library and its version, as the .NET SDK sends `Partner Center .NET SDK`;
+                 *     batchwatch sends `batchwatch/<version>`.
+                 */
+                "MS-PartnerCenter-Client"?: components["parameters"]["MsPartnerCenterClient"];
+                /** @description Product tokens of the caller (RFC 9110), e.g. `batchwatch-client/0.1.0 node/20.19.0`. */
+                "User-Agent"?: components["parameters"]["UserAgent"];
             };
             path: {
                 /**
@@ -410,6 +445,20 @@ export interface operations {
                 "X-Locale"?: components["parameters"]["XLocale"];
                 /** @description The name of the calling application. */
                 "MS-PartnerCenter-Application"?: components["parameters"]["MsPartnerCenterApplication"];
+                /**
+                 * @description The API version requested: `v1`. Partner Center's REST headers page marks this header **Required**
+                 *     ("usually `api-version: v1`"); send it on every request. It is declared optional here only because
+                 *     clients add it to every request themselves (the batchwatch client does), so a typed call need not pass
+                 *     it, and because Partner Center answers requests without it (neither SDK sends it).
+                 */
+                "MS-Contract-Version"?: components["parameters"]["MsContractVersion"];
+                /**
+                 * @description The client library and its version, as the .NET SDK sends `Partner Center .NET SDK`;
+                 *     batchwatch sends `batchwatch/<version>`.
+                 */
+                "MS-PartnerCenter-Client"?: components["parameters"]["MsPartnerCenterClient"];
+                /** @description Product tokens of the caller (RFC 9110), e.g. `batchwatch-client/0.1.0 node/20.19.0`. */
+                "User-Agent"?: components["parameters"]["UserAgent"];
             };
             path: {
                 /**
@@ -448,6 +497,20 @@ export interface operations {
                 "X-Locale"?: components["parameters"]["XLocale"];
                 /** @description The name of the calling application. */
                 "MS-PartnerCenter-Application"?: components["parameters"]["MsPartnerCenterApplication"];
+                /**
+                 * @description The API version requested: `v1`. Partner Center's REST headers page marks this header **Required**
+                 *     ("usually `api-version: v1`"); send it on every request. It is declared optional here only because
+                 *     clients add it to every request themselves (the batchwatch client does), so a typed call need not pass
+                 *     it, and because Partner Center answers requests without it (neither SDK sends it).
+                 */
+                "MS-Contract-Version"?: components["parameters"]["MsContractVersion"];
+                /**
+                 * @description The client library and its version, as the .NET SDK sends `Partner Center .NET SDK`;
+                 *     batchwatch sends `batchwatch/<version>`.
+                 */
+                "MS-PartnerCenter-Client"?: components["parameters"]["MsPartnerCenterClient"];
+                /** @description Product tokens of the caller (RFC 9110), e.g. `batchwatch-client/0.1.0 node/20.19.0`. */
+                "User-Agent"?: components["parameters"]["UserAgent"];
             };
             path: {
                 /**

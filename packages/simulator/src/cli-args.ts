@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { isGuid } from '@batchwatch/openapi';
 import { isScenarioName, loadScenarioFile, scenarioNames, scenarios } from './scenarios.js';
 import type { ScenarioDefinition } from './types.js';
+import { parseVariantFlags, variantFlags, type WireVariants } from './variants.js';
 
 export const DEFAULT_CLI_PORT = 8790;
 
@@ -18,6 +19,7 @@ export interface CliConfig {
   speed: number;
   scenarios: ScenarioDefinition[];
   customerId: string | undefined;
+  variants: WireVariants;
 }
 
 export type CliCommand =
@@ -38,6 +40,9 @@ Options:
   --scenario <s>        Built-in scenario name or a .json/.yaml scenario file; repeatable
                                                                    [env BATCHWATCH_SIMULATOR_SCENARIO, comma-separated, default demo]
   --customer-id <guid>  Customer of the seeded batches             [env BATCHWATCH_SIMULATOR_CUSTOMER_ID]
+  --variant <v>         A real-world wire variant; repeatable      [env BATCHWATCH_SIMULATOR_VARIANTS, comma-separated]
+                        ${Object.keys(variantFlags).join(', ')}
+                        (unknown-status=<status>, duplicate-devices=<n>)
   -h, --help            Show this help
   -v, --version         Show the version
 
@@ -52,6 +57,7 @@ const options = {
   speed: { type: 'string' },
   scenario: { type: 'string', multiple: true },
   'customer-id': { type: 'string' },
+  variant: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -82,10 +88,23 @@ function loadScenario(ref: string): ScenarioDefinition {
   }
 }
 
-function scenarioRefs(flags: readonly string[] | undefined, env: string | undefined): string[] {
+/** A repeatable flag, or else the comma-separated variable. */
+function listOf(flags: readonly string[] | undefined, env: string | undefined): string[] {
   if (flags !== undefined && flags.length > 0) return [...flags];
-  const fromEnv = (env ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  return fromEnv.length > 0 ? fromEnv : ['demo'];
+  return (env ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function scenarioRefs(flags: readonly string[] | undefined, env: string | undefined): string[] {
+  const refs = listOf(flags, env);
+  return refs.length > 0 ? refs : ['demo'];
+}
+
+function parseVariants(flags: readonly string[]): WireVariants {
+  try {
+    return parseVariantFlags(flags);
+  } catch (error) {
+    throw new UsageError(`--variant: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function buildConfig(values: Record<string, string | string[] | boolean | undefined>, env: NodeJS.ProcessEnv): CliConfig {
@@ -105,6 +124,7 @@ function buildConfig(values: Record<string, string | string[] | boolean | undefi
     speed: speed === undefined ? 1 : parseSpeed(speed),
     scenarios: refs.map(loadScenario),
     customerId,
+    variants: parseVariants(listOf(values['variant'] as string[] | undefined, env['BATCHWATCH_SIMULATOR_VARIANTS'])),
   };
 }
 

@@ -9,11 +9,11 @@ function version(): string {
 }
 
 async function run(config: CliConfig): Promise<void> {
-  const { host, port, token, speed, customerId } = config;
+  const { host, port, token, speed, customerId, variants } = config;
   const scenarios = config.scenarios.map((scenario) => ({ scenario, ...(customerId !== undefined && { customerId }) }));
   let simulator: RunningSimulator;
   try {
-    simulator = await startSimulator({ host, port, token, speed, scenarios });
+    simulator = await startSimulator({ host, port, token, speed, scenarios, variants });
   } catch (error) {
     process.stderr.write(`batchwatch-simulator: cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : error}\n`);
     process.exitCode = 1;

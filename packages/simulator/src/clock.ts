@@ -5,6 +5,8 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /** Called by the simulator after it answers each batch-status GET: lets a clock move on its own per poll. */
+  onPoll?(): void;
 }
 
 export interface VirtualClock extends Clock {
@@ -33,12 +35,25 @@ export function createVirtualClock(startMs: number = DEFAULT_VIRTUAL_START): Vir
   };
 }
 
+/**
+ * A virtual clock that moves `stepMs` forward after every batch-status GET the simulator answers (faults
+ * included), as if each poll came `stepMs` after the previous one. A test that polls (a `watch()`) reaches the
+ * end of any lifecycle without advancing time itself; `advance` and `set` still work. The default 5 s is the
+ * Partner Center PowerShell module's polling cadence.
+ */
+export function createPerPollClock(stepMs = 5_000, startMs: number = DEFAULT_VIRTUAL_START): VirtualClock & { readonly stepMs: number } {
+  if (!Number.isFinite(stepMs) || stepMs < 0) throw new RangeError(`stepMs must be a finite number >= 0, got ${stepMs}`);
+  const clock = createVirtualClock(startMs);
+  return { ...clock, stepMs, onPoll: () => clock.advance(stepMs) };
+}
+
 /** Real time sped up (or slowed down) by `speed`, starting from the real current time. */
-export function createScaledClock(speed: number): Clock {
+export function createScaledClock(speed: number, startMs?: number): Clock {
   if (!Number.isFinite(speed) || speed <= 0) throw new RangeError(`speed must be a finite number > 0, got ${speed}`);
-  if (speed === 1) return realClock;
+  if (speed === 1 && startMs === undefined) return realClock;
   const origin = Date.now();
-  return { now: () => origin + Math.floor((Date.now() - origin) * speed) };
+  const start = startMs === undefined ? origin : requireFinite(startMs, 'startMs');
+  return { now: () => start + Math.floor((Date.now() - origin) * speed) };
 }
 
 function requireFinite(value: number, name: string): number {

@@ -6,13 +6,11 @@
  * appears (status `processing`) at 0.6·P·i/N and reaches its outcome 0.2·P–0.4·P later (seeded jitter), so all
  * devices are done by P, when the batch turns terminal and gains `completedTime`.
  */
-import type { BatchUploadDetails, DeviceUploadDetails } from '@batchwatch/openapi';
+import type { BatchUploadDetails, DeviceUploadDetails, TerminalBatchStatus } from '@batchwatch/openapi';
 import { describeAutopilotError } from './autopilot-errors.js';
 import { scenarioDevices } from './devices.js';
 import { createRandom, hashString, seededGuid } from './ids.js';
 import type { ScenarioDefinition, ScenarioDevice } from './types.js';
-
-export type TerminalStatus = 'finished' | 'finished_with_errors';
 
 export interface PlannedDevice {
   /** Offsets from the start of processing, in ms. */
@@ -27,7 +25,7 @@ export interface PlannedDevice {
 export interface ScenarioPlan {
   readonly queuedMs: number;
   readonly processingMs: number;
-  readonly terminalStatus: TerminalStatus;
+  readonly terminalStatus: TerminalBatchStatus;
   /** Ordered by `appearAt`. */
   readonly devices: readonly PlannedDevice[];
 }

@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { ApiFault, ThrottledResponse } from '@batchwatch/openapi';
 import type { Clock } from './clock.js';
 import type { RequestRecord } from './types.js';
+import { applyFaultVariants, type WireVariants } from './variants.js';
 
 export const FAULT_SOURCE = 'PartnerApiServiceControllers';
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -19,6 +20,7 @@ export interface ResponseContext {
   readonly record: RequestRecord;
   /** `Date` is the simulator's clock, consistent with the batch timestamps it serves. */
   readonly clock: Clock;
+  readonly variants: WireVariants;
 }
 
 const CV_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -36,13 +38,20 @@ export function createServerId(): string {
 }
 
 /** Reads `MS-RequestId` / `MS-CorrelationId`, echoed as sent; generated when absent (reference §4). */
-export function responseContext(headers: Record<string, string>, serverId: string, record: RequestRecord, clock: Clock): ResponseContext {
+export function responseContext(
+  headers: Record<string, string>,
+  serverId: string,
+  record: RequestRecord,
+  clock: Clock,
+  variants: WireVariants,
+): ResponseContext {
   return {
     requestId: headers['ms-requestid'] || randomUUID(),
     correlationId: headers['ms-correlationid'] || randomUUID(),
     serverId,
     record,
     clock,
+    variants,
   };
 }
 
@@ -69,8 +78,9 @@ export function sendJsonText(res: ServerResponse, ctx: ResponseContext, status: 
   send(res, ctx, status, { 'Content-Type': JSON_CONTENT_TYPE, ...headers }, text);
 }
 
+/** A JSON body; an error body (an ApiFault) takes the simulator's fault-code variant. */
 export function sendJson(res: ServerResponse, ctx: ResponseContext, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  sendJsonText(res, ctx, status, JSON.stringify(body), headers);
+  sendJsonText(res, ctx, status, JSON.stringify(status >= 400 ? applyFaultVariants(body, ctx.variants) : body), headers);
 }
 
 /** The documented 202: no body, `Content-Length: 0`, no `Content-Type`. */

@@ -2,16 +2,19 @@
  * The HTTP server: node:http only, one request pipeline.
  *   route (404) → method (405) → bearer token (401) → endpoint.
  * Batch-status GETs then take an injected fault, validate ids (400), find the batch (404), apply the
- * scenario's fault pattern and answer with the lifecycle's `BatchUploadDetails` at the current clock time.
+ * scenario's fault pattern and answer with the lifecycle's `BatchUploadDetails` at the current clock time (in the
+ * configured wire variants), then tell the clock a poll happened. Uploads replay a repeated MS-RequestId.
+ * The same server answers on a port (`startSimulator`) or in process over in-memory sockets (`createSimulator`).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readJsonBody, type BodyResult } from './body.js';
-import { createScaledClock, realClock, type Clock } from './clock.js';
+import { createPerPollClock, createScaledClock, realClock, type Clock } from './clock.js';
 import { FaultQueue, patternFault, sendFault, type InjectOptions } from './faults.js';
 import { isGuid } from '@batchwatch/openapi';
-import { createRandom, hashString, seededGuid } from './ids.js';
+import { createRandom, hashString, idKey, seededGuid } from './ids.js';
+import { createInProcessFetch, IN_PROCESS_URL } from './in-process.js';
 import { batchStatusAt } from './lifecycle.js';
 import { createServerId, faults, responseContext, sendEmpty, sendJson, sendJsonText, type ResponseContext } from './responses.js';
 import { locationOf, matchRoute, routeMethods, statusPath, type Route } from './routes.js';
@@ -19,6 +22,7 @@ import { resolveScenario } from './scenarios.js';
 import { BatchStore, type StoredBatch } from './store.js';
 import type { Fault, RequestRecord, ScenarioDefinition, ScenarioName } from './types.js';
 import { parseCreateRequest, parseDevicesBody, uploadScenario } from './uploads.js';
+import { applyStatusVariants, validateVariants, type WireVariants } from './variants.js';
 
 export const DEFAULT_TOKEN = 'simulator-token';
 /** The customer of the documented request example. */
@@ -39,7 +43,12 @@ export interface SimulatorOptions {
   speed?: number;
   /** Batches to seed at start; their lifecycles start at the clock's current time. */
   scenarios?: Array<{ scenario: ScenarioName | ScenarioDefinition; customerId?: string; trackingId?: string }>;
+  /** Real-world variants of the wire format, for every batch; default none (the contract's exact form). */
+  variants?: WireVariants;
 }
+
+/** The options of an in-process simulator: no host or port, and the per-poll clock by default. */
+export type InProcessSimulatorOptions = Omit<SimulatorOptions, 'host' | 'port'>;
 
 export interface SeededBatch {
   customerId: string;
@@ -50,8 +59,12 @@ export interface SeededBatch {
 }
 
 export interface RunningSimulator {
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  /** `http://127.0.0.1:PORT`, no trailing slash; `http://partner-center.simulator.invalid` in process. */
   url: string;
+  /** A `fetch` that reaches this simulator in process, without the network, whatever the URL's host. */
+  fetch: typeof fetch;
+  /** The accepted bearer token (`null`: any). */
+  token: string | null;
   clock: Clock;
   /** Adds a batch whose lifecycle starts at `clock.now()`. Ids default to the documented customer and a seeded GUID. */
   addBatch(scenario: ScenarioName | ScenarioDefinition, ids?: { customerId?: string; trackingId?: string }): SeededBatch;
@@ -100,12 +113,15 @@ class Simulator {
   readonly server: Server;
   readonly #serverId = createServerId();
   readonly #sleeps = new Map<NodeJS.Timeout, (completed: boolean) => void>();
+  /** The Location of each accepted POST by its MS-RequestId, so a retry is answered as the original was. */
+  readonly #accepted = new Map<string, string>();
   #closing: Promise<void> | undefined;
   #seeded = 0;
 
   constructor(
     readonly clock: Clock,
     readonly token: string | null,
+    readonly variants: WireVariants,
   ) {
     this.server = createServer((req, res) => this.#handle(req, res));
   }
@@ -172,7 +188,7 @@ class Simulator {
     const headers = lowerCaseHeaders(req.headers);
     const record: RequestRecord = { method: req.method ?? 'GET', path: req.url ?? '/', headers, status: 0, at: this.clock.now() };
     this.requests.push(record);
-    const ctx = responseContext(headers, this.#serverId, record, this.clock);
+    const ctx = responseContext(headers, this.#serverId, record, this.clock, this.variants);
     this.#dispatch(req, res, ctx).catch(() => {
       if (res.headersSent) res.destroy();
       else sendJson(res, ctx, 500, faults.unexpected());
@@ -199,6 +215,14 @@ class Simulator {
   }
 
   async #status(route: Extract<Route, { kind: 'batch-status' }>, res: ServerResponse, ctx: ResponseContext): Promise<void> {
+    try {
+      await this.#answerStatus(route, res, ctx);
+    } finally {
+      this.clock.onPoll?.();
+    }
+  }
+
+  async #answerStatus(route: Extract<Route, { kind: 'batch-status' }>, res: ServerResponse, ctx: ResponseContext): Promise<void> {
     const { customerId, trackingId } = route;
     const injected = this.faultQueue.take(trackingId);
     const statusBody = () => this.#statusBody(customerId, trackingId);
@@ -217,29 +241,31 @@ class Simulator {
   /** The status JSON at the current clock time (computed when answering, i.e. after any delay). */
   #statusBody(customerId: string, trackingId: string): string {
     const batch = this.store.find(customerId, trackingId);
-    return JSON.stringify(batch === undefined ? faults.notFound() : batchStatusAt(batch.plan, this.clock.now()));
+    return JSON.stringify(batch === undefined ? faults.notFound() : applyStatusVariants(batchStatusAt(batch.plan, this.clock.now()), this.variants));
   }
 
   async #create(route: Extract<Route, { kind: 'create-batch' }>, req: IncomingMessage, res: ServerResponse, ctx: ResponseContext): Promise<void> {
     if (!isGuid(route.customerId)) return sendJson(res, ctx, 400, faults.invalidCustomerId());
+    if (this.#replayed(route, req, res, ctx)) return;
     const body = await this.#readBody(req, res, ctx);
     if (!body.ok) return;
     const parsed = parseCreateRequest(body.value);
     if (!parsed.ok) return sendJson(res, ctx, 400, faults.invalidInput(parsed.problem));
     const { batchId, devices } = parsed.value;
     if (!this.store.addNamed(route.customerId, batchId)) return sendJson(res, ctx, 409, faults.duplicateBatch(batchId));
-    this.#accept(res, ctx, route.customerId, uploadScenario(batchId, devices));
+    this.#accept(route, res, ctx, uploadScenario(batchId, devices));
   }
 
   async #addDevices(route: Extract<Route, { kind: 'add-devices' }>, req: IncomingMessage, res: ServerResponse, ctx: ResponseContext): Promise<void> {
     if (!isGuid(route.customerId)) return sendJson(res, ctx, 400, faults.invalidCustomerId());
     const named = this.store.findNamed(route.customerId, route.batchName);
     if (named === undefined) return sendJson(res, ctx, 404, faults.notFound());
+    if (this.#replayed(route, req, res, ctx)) return;
     const body = await this.#readBody(req, res, ctx);
     if (!body.ok) return;
     const parsed = parseDevicesBody(body.value);
     if (!parsed.ok) return sendJson(res, ctx, 400, faults.invalidInput(parsed.problem));
-    this.#accept(res, ctx, route.customerId, uploadScenario(named.batchId, parsed.value));
+    this.#accept(route, res, ctx, uploadScenario(named.batchId, parsed.value));
   }
 
   /** The JSON body; a bad or oversized one is answered here (400 / 413). */
@@ -253,20 +279,66 @@ class Simulator {
   }
 
   /** 202 with the documented relative `Location` (no `/v1`) and an empty body. */
-  #accept(res: ServerResponse, ctx: ResponseContext, customerId: string, scenario: ScenarioDefinition): void {
+  #accept(route: UploadRoute, res: ServerResponse, ctx: ResponseContext, scenario: ScenarioDefinition): void {
     const trackingId = randomUUID();
-    this.#register(this.store.add(customerId, trackingId, scenario, this.clock.now()));
-    sendEmpty(res, ctx, 202, { Location: locationOf(customerId, trackingId) });
+    this.#register(this.store.add(route.customerId, trackingId, scenario, this.clock.now()));
+    const location = locationOf(route.customerId, trackingId);
+    const key = replayKey(route, ctx);
+    if (key !== undefined) this.#accepted.set(key, location);
+    sendEmpty(res, ctx, 202, { Location: location });
   }
+
+  /**
+   * A POST repeating the `MS-RequestId` of an accepted one is a retry (reference §11): it gets the original 202
+   * and `Location`, and creates nothing. The body is not read again.
+   */
+  #replayed(route: UploadRoute, req: IncomingMessage, res: ServerResponse, ctx: ResponseContext): boolean {
+    const key = replayKey(route, ctx);
+    const location = key === undefined ? undefined : this.#accepted.get(key);
+    if (location === undefined) return false;
+    req.resume();
+    sendEmpty(res, ctx, 202, { Location: location });
+    return true;
+  }
+}
+
+type UploadRoute = Extract<Route, { kind: 'create-batch' | 'add-devices' }>;
+
+/** The same request id on the same endpoint (ids and batch names compared without regard to case). */
+function replayKey(route: UploadRoute, ctx: ResponseContext): string | undefined {
+  const requestId = ctx.record.headers['ms-requestid'];
+  if (!requestId) return undefined;
+  const batchName = route.kind === 'add-devices' ? route.batchName.toLowerCase() : '';
+  return [route.kind, idKey(route.customerId), batchName, idKey(requestId)].join('|');
+}
+
+function createSimulatorCore(options: SimulatorOptions, clock: Clock): Simulator {
+  const simulator = new Simulator(clock, options.token === undefined ? DEFAULT_TOKEN : options.token, validateVariants(options.variants));
+  for (const { scenario, ...ids } of options.scenarios ?? []) simulator.addBatch(scenario, ids);
+  return simulator;
 }
 
 /** Starts a simulator and seeds `options.scenarios`. Close it with `close()` or `await using`. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const simulator = new Simulator(resolveClock(options), options.token === undefined ? DEFAULT_TOKEN : options.token);
-  for (const { scenario, ...ids } of options.scenarios ?? []) simulator.addBatch(scenario, ids);
-  const url = await simulator.listen(options.host ?? '127.0.0.1', options.port ?? 0);
+  const simulator = createSimulatorCore(options, resolveClock(options));
+  return handle(simulator, await simulator.listen(options.host ?? '127.0.0.1', options.port ?? 0));
+}
+
+/**
+ * A simulator in process, without a port: hand its `fetch` to the code under test (for example
+ * `createBatchStatusClient({ baseUrl: sim.url, token: sim.token, fetch: sim.fetch })`). Its clock moves 5 s per
+ * status poll by default (`createPerPollClock()`), so a test that watches a batch reaches the end on its own.
+ */
+export function createSimulator(options: InProcessSimulatorOptions = {}): RunningSimulator {
+  const clock = options.clock === undefined && options.speed === undefined ? createPerPollClock() : resolveClock(options);
+  return handle(createSimulatorCore(options, clock), IN_PROCESS_URL);
+}
+
+function handle(simulator: Simulator, url: string): RunningSimulator {
   return {
     url,
+    fetch: createInProcessFetch(simulator.server),
+    token: simulator.token,
     clock: simulator.clock,
     addBatch: (scenario, ids) => simulator.addBatch(scenario, ids),
     injectFault: (fault, injectOptions) => simulator.faultQueue.inject(fault, injectOptions),

@@ -1,3 +1,5 @@
+import type { TerminalBatchStatus } from '@batchwatch/openapi';
+
 /**
  * The simulator's public data types. Scenario definitions are plain JSON values so that they can live in
  * scenario files (JSON or YAML) as well as in code.
@@ -68,7 +70,7 @@ export interface ScenarioDefinition {
   processingMs: number;
   devices: ScenarioDevice[] | DeviceGenerator;
   /** Batch status at the end when any device failed. Default `'finished'`, as in Microsoft's documented example. */
-  terminalStatusWhenErrors?: 'finished' | 'finished_with_errors';
+  terminalStatusWhenErrors?: TerminalBatchStatus;
   faults?: FaultPattern[];
 }
 

@@ -2,6 +2,7 @@
  * Validation of scenario definitions and faults. Scenario files are written by hand, so every problem is
  * reported with its location (`devices.failures.806`) and what was expected, all at once.
  */
+import { terminalBatchStatusValues } from '@batchwatch/openapi';
 import { describeAutopilotError } from './autopilot-errors.js';
 import type { Fault, ScenarioDefinition } from './types.js';
 
@@ -175,8 +176,8 @@ function checkScenario(value: Json, p: Problems): void {
   checkDuration(value['processingMs'], 'processingMs', p);
   checkDevices(value['devices'], p);
   const terminal = value['terminalStatusWhenErrors'];
-  if (terminal !== undefined && terminal !== 'finished' && terminal !== 'finished_with_errors') {
-    p.add('terminalStatusWhenErrors', 'must be "finished" or "finished_with_errors"', terminal);
+  if (terminal !== undefined && !(terminalBatchStatusValues as readonly unknown[]).includes(terminal)) {
+    p.add('terminalStatusWhenErrors', `must be ${terminalBatchStatusValues.map((s) => JSON.stringify(s)).join(' or ')}`, terminal);
   }
   const faults = value['faults'];
   if (faults === undefined) return;

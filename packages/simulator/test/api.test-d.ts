@@ -3,7 +3,9 @@ import { expectTypeOf, test } from 'vitest';
 import type { BatchUploadDetails } from '@batchwatch/openapi';
 import {
   batchStatusAt,
+  createPerPollClock,
   createScaledClock,
+  createSimulator,
   createVirtualClock,
   loadScenarioFile,
   scenarios,
@@ -55,4 +57,15 @@ test('scenario definitions are plain JSON values', () => {
   // @ts-expect-error an outcome is 'success' or an error code object
   const bad: ScenarioDefinition = { name: 'x', queuedMs: 0, processingMs: 0, devices: [{ outcome: 'fail' }] };
   expectTypeOf(bad).toEqualTypeOf<ScenarioDefinition>();
+});
+
+test('in process: a fetch to hand to the code under test, and variants that are checked', () => {
+  expectTypeOf(createSimulator).returns.toEqualTypeOf<RunningSimulator>();
+  expectTypeOf<RunningSimulator['fetch']>().toEqualTypeOf<typeof fetch>();
+  expectTypeOf(createPerPollClock).returns.toMatchTypeOf<VirtualClock>();
+  // @ts-expect-error no host or port in process
+  createSimulator({ port: 0 });
+  // @ts-expect-error a variant that does not exist
+  createSimulator({ variants: { integerStatus: true } });
+  createSimulator({ variants: { unknownStatus: 5, duplicateDevices: 1 } });
 });

@@ -33,13 +33,29 @@ describe('parseCli', () => {
       speed: 1,
       scenarios: [scenarios.demo],
       customerId: undefined,
+      variants: {},
     });
     expect(DEFAULT_CLI_PORT).toBe(8790);
   });
 
+  it('--variant repeats, BATCHWATCH_SIMULATOR_VARIANTS is comma-separated, and flags win', () => {
+    expect(config(['--variant', 'integer-statuses', '--variant', 'unknown-status=cancelled', '--variant', 'duplicate-devices=2']).variants).toEqual({
+      integerStatuses: true,
+      unknownStatus: 'cancelled',
+      duplicateDevices: 2,
+    });
+    const env = { BATCHWATCH_SIMULATOR_VARIANTS: 'sentinel-dates, numeric-fault-codes,in-progress-devices' };
+    expect(config([], env).variants).toEqual({ sentinelDates: true, numericFaultCodes: true, inProgressDevices: true });
+    expect(config(['--variant', 'unknown-status=5'], env).variants).toEqual({ unknownStatus: 5 });
+    expect(errorOf(['--variant', 'integer'])).toMatch(/--variant: unknown variant "integer" \(sentinel-dates, /);
+    expect(errorOf(['--variant', 'unknown-status'])).toMatch(/needs a value: unknown-status=<value>/);
+    expect(errorOf(['--variant', 'sentinel-dates=yes'])).toMatch(/sentinel-dates takes no value/);
+    expect(errorOf(['--variant', 'duplicate-devices=two'])).toMatch(/duplicateDevices must be an integer >= 0/);
+  });
+
   it('reads every flag; --scenario repeats; --token * accepts any token', () => {
     const c = config(['--port', '0', '--host', '0.0.0.0', '--token', '*', '--speed', '2.5', '--scenario', 'clean', '--scenario', 'flaky', '--customer-id', OTHER_CUSTOMER]);
-    expect(c).toEqual({ host: '0.0.0.0', port: 0, token: null, speed: 2.5, scenarios: [scenarios.clean, scenarios.flaky], customerId: OTHER_CUSTOMER });
+    expect(c).toEqual({ host: '0.0.0.0', port: 0, token: null, speed: 2.5, scenarios: [scenarios.clean, scenarios.flaky], customerId: OTHER_CUSTOMER, variants: {} });
   });
 
   it('falls back to BATCHWATCH_SIMULATOR_* variables, and flags win over them', () => {
@@ -51,7 +67,7 @@ describe('parseCli', () => {
       BATCHWATCH_SIMULATOR_SCENARIO: 'clean, large',
       BATCHWATCH_SIMULATOR_CUSTOMER_ID: DOC_CUSTOMER,
     };
-    expect(config([], env)).toEqual({ host: '::1', port: 9000, token: 'env-token', speed: 10, scenarios: [scenarios.clean, scenarios.large], customerId: DOC_CUSTOMER });
+    expect(config([], env)).toEqual({ host: '::1', port: 9000, token: 'env-token', speed: 10, scenarios: [scenarios.clean, scenarios.large], customerId: DOC_CUSTOMER, variants: {} });
     expect(config(['--port', '1234', '--scenario', 'slow'], env)).toMatchObject({ port: 1234, scenarios: [scenarios.slow] });
   });
 

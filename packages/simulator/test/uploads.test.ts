@@ -151,6 +151,43 @@ describe('POST /v1/customers/{customer-id}/deviceBatches/{devicebatch-id}/device
   });
 });
 
+describe('a repeated MS-RequestId (a retry, reference §11)', () => {
+  const requestId = 'a6b0f0de-3c1e-4f7a-9d2b-5e8c7f1a2b3c';
+
+  it('replays the original 202 and Location of a batch creation, and creates nothing', async () => {
+    const sim = await startTestSimulator();
+    const body = { batchId: 'retried batch', devices: [{ serialNumber: 'A1' }] };
+    const first = await post(sim, BATCHES, body, { 'MS-RequestId': requestId });
+    expect(first.status).toBe(202);
+    const retry = await post(sim, BATCHES, body, { 'MS-RequestId': requestId.toUpperCase() });
+    expect([retry.status, retry.text, retry.headers['location']]).toEqual([202, '', first.headers['location']]);
+    expect(retry.headers['ms-requestid']).toBe(requestId.toUpperCase());
+    expect(sim.batches).toHaveLength(1);
+    // A new request id is a new request: the name is taken.
+    expect((await post(sim, BATCHES, body, { 'MS-RequestId': 'b6b0f0de-3c1e-4f7a-9d2b-5e8c7f1a2b3c' })).status).toBe(409);
+    expect((await post(sim, BATCHES, body)).status).toBe(409);
+  });
+
+  it('replays an upload to an existing batch, per batch: the same id on another batch is another request', async () => {
+    const sim = await startTestSimulator();
+    for (const batchId of ['one', 'two']) expect((await post(sim, BATCHES, { batchId, devices: [{ serialNumber: batchId }] })).status).toBe(202);
+    const add = (name: string) => post(sim, `${BATCHES}/${name}/devices`, [{ serialNumber: 'B2' }], { 'MS-RequestId': requestId });
+    const first = await add('one');
+    const retry = await add('ONE');
+    expect(retry.headers['location']).toBe(first.headers['location']);
+    const other = await add('two');
+    expect(other.status).toBe(202);
+    expect(other.headers['location']).not.toBe(first.headers['location']);
+    expect(sim.batches).toHaveLength(4);
+  });
+
+  it('only an accepted POST is replayed: a rejected one answers again on its merits', async () => {
+    const sim = await startTestSimulator();
+    expect((await post(sim, BATCHES, { batchId: '' }, { 'MS-RequestId': requestId })).status).toBe(400);
+    expect((await post(sim, BATCHES, { batchId: 'now valid', devices: [{ serialNumber: 'C3' }] }, { 'MS-RequestId': requestId })).status).toBe(202);
+  });
+});
+
 describe('outcomeForUploadedDevice', () => {
   it('derives failures from ERRnnn markers and missing identifiers, ignoring unknown codes', () => {
     expect(outcomeForUploadedDevice({ serialNumber: 'ABC' })).toBe('success');
