@@ -20,7 +20,9 @@ function nxBin() {
 
 const nx = nxBin();
 if (!nx) {
-  process.stdout.write('prepare: nx is not installed (a production install?): skipping the workspace build. The deployable proxy is built by `npm run deploy:proxy`.\n');
+  process.stdout.write(
+    'prepare: nx is not installed (a production install?): skipping the workspace build. The deployable proxy is built by `npm run deploy:proxy`.\n',
+  );
 } else {
   const { status } = spawnSync(process.execPath, [nx, 'run-many', '-t', 'build', '--output-style=static'], { stdio: 'inherit' });
   process.exitCode = status ?? 1;

@@ -47,7 +47,10 @@ async function startOnce(cwd, script) {
       void exited.then((code) => reject(new Error(`exited ${code}`)));
     });
     for (;;) {
-      const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await sleep(5);
     }
@@ -76,12 +79,11 @@ try {
   const empty = join(dir, 'run');
   cpSync(built, empty, { recursive: true });
   const rows = [await measure('artifact (bundle, empty dir)', empty, 'bin/batchwatch-proxy.mjs', sizeOf(empty))];
-  rows.push(
-    await measure('workspace build (tsc + node_modules)', join(root, 'apps/proxy'), 'bin/batchwatch-proxy.js', sizeOf(join(root, 'node_modules'))),
-  );
+  rows.push(await measure('workspace build (tsc + node_modules)', join(root, 'apps/proxy'), 'bin/batchwatch-proxy.js', sizeOf(join(root, 'node_modules'))));
   process.stdout.write(`node ${process.version}, ${RUNS} runs each, median; idle RSS after ${IDLE_MS} ms\n\n`);
   process.stdout.write('| | size on disk | start to /healthz 200 | idle RSS |\n| --- | ---: | ---: | ---: |\n');
-  for (const row of rows) process.stdout.write(`| ${row.label} | ${row.sizeMiB.toFixed(1)} MiB | ${row.startMs.toFixed(0)} ms | ${row.rssMiB.toFixed(1)} MiB |\n`);
+  for (const row of rows)
+    process.stdout.write(`| ${row.label} | ${row.sizeMiB.toFixed(1)} MiB | ${row.startMs.toFixed(0)} ms | ${row.rssMiB.toFixed(1)} MiB |\n`);
   process.stdout.write('\n(the workspace row counts the whole root node_modules, dev tools included)\n');
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -138,5 +138,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const outDir = resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[2] ?? join(root, 'dist/proxy'));
   const { packages } = await buildProxyArtifact(outDir);
   const shown = relative(process.cwd(), outDir) || '.';
-  process.stdout.write(`proxy artifact in ${shown.startsWith('..') ? outDir : shown}${sep} (${Object.keys(packages).length} packages bundled); start it with: node ${BUNDLE}\n`);
+  process.stdout.write(
+    `proxy artifact in ${shown.startsWith('..') ? outDir : shown}${sep} (${Object.keys(packages).length} packages bundled); start it with: node ${BUNDLE}\n`,
+  );
 }

@@ -45,9 +45,12 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     );
   });
 
-  it.each(manifests.map(({ file, manifest }) => [`${file} (${kindOf(manifest)})`, manifest] as const))('%s is valid against the Kubernetes schema', (_name, manifest) => {
-    expect(schemaErrors(manifest)).toEqual([]);
-  });
+  it.each(manifests.map(({ file, manifest }) => [`${file} (${kindOf(manifest)})`, manifest] as const))(
+    '%s is valid against the Kubernetes schema',
+    (_name, manifest) => {
+      expect(schemaErrors(manifest)).toEqual([]);
+    },
+  );
 
   it('use no field the Kubernetes API does not define', () => {
     expect(unknownFieldErrors(manifests.map(({ manifest }) => manifest))).toEqual(manifests.map(() => []));

@@ -41,7 +41,9 @@ async function exportedMetrics(): Promise<Map<string, Set<string>>> {
   expect((await fetch(`${proxy.url}${batch.statusPath}`)).status).toBe(401);
   const text = await (await fetch(`${proxy.url}/metrics`)).text();
 
-  const labelsOf = new Map(proxy.proxy.metrics.registry.getMetricsAsArray().map((metric) => [metric.name, (metric as unknown as { labelNames: string[] }).labelNames ?? []]));
+  const labelsOf = new Map(
+    proxy.proxy.metrics.registry.getMetricsAsArray().map((metric) => [metric.name, (metric as unknown as { labelNames: string[] }).labelNames ?? []]),
+  );
   const exported = new Map<string, Set<string>>();
   for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
     const labels = new Set([...(labelsOf.get(name!) ?? []), 'job', 'instance']);
@@ -88,19 +90,39 @@ describe('alert rules (deploy/prometheus)', () => {
     const { stdout } = await run('promtool', ['test', 'rules', 'batchwatch-proxy.rules.test.yaml'], { cwd: prometheus });
     expect(stdout).toContain('SUCCESS');
     const tested = new Set([...readFileSync(join(prometheus, 'batchwatch-proxy.rules.test.yaml'), 'utf8').matchAll(/alertname: (\w+)/g)].map((m) => m[1]));
-    expect([...tested].sort()).toEqual(alerts().map((rule) => rule.alert).sort());
+    expect([...tested].sort()).toEqual(
+      alerts()
+        .map((rule) => rule.alert)
+        .sort(),
+    );
   }, 60_000);
 
   it('cover upstream 429 and 5xx, stale share, the 5xx SLO burn, auth-failure spikes and event-loop lag', () => {
-    const exprs = alerts().map((rule) => rule.expr).join('\n');
-    for (const needle of ['status="429"', 'status=~"5..|0"', 'result="stale"', 'batchwatch_proxy:http_error_ratio:rate1h', 'batchwatch_proxy_auth_failures_total', 'nodejs_eventloop_lag_p99_seconds']) {
+    const exprs = alerts()
+      .map((rule) => rule.expr)
+      .join('\n');
+    for (const needle of [
+      'status="429"',
+      'status=~"5..|0"',
+      'result="stale"',
+      'batchwatch_proxy:http_error_ratio:rate1h',
+      'batchwatch_proxy_auth_failures_total',
+      'nodejs_eventloop_lag_p99_seconds',
+    ]) {
       expect(exprs).toContain(needle);
     }
   });
 
   it('each have a severity, a summary, a description and a runbook_url to a section of docs/runbook.md', () => {
     const runbook = readText('docs/runbook.md');
-    const anchors = new Set([...runbook.matchAll(/^## (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+    const anchors = new Set(
+      [...runbook.matchAll(/^## (.+)$/gm)].map((m) =>
+        m[1]!
+          .toLowerCase()
+          .replace(/[^\w\- ]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
     for (const rule of alerts()) {
       expect(['critical', 'warning'], rule.alert).toContain(rule.labels?.severity);
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
@@ -109,28 +131,33 @@ describe('alert rules (deploy/prometheus)', () => {
       expect(url.pathname, rule.alert).toMatch(/\/docs\/runbook\.md$/);
       expect(anchors, rule.alert).toContain(url.hash.slice(1));
       // Symptom, check, action: every section says all three.
-      const section = runbook.split(/^## /m).find((part) => part.toLowerCase().replace(/[^\w\n]/g, '').startsWith(url.hash.slice(1)));
+      const section = runbook.split(/^## /m).find((part) =>
+        part
+          .toLowerCase()
+          .replace(/[^\w\n]/g, '')
+          .startsWith(url.hash.slice(1)),
+      );
       for (const step of ['**Symptom.**', '**Check.**', '**Action.**']) expect(section, `${rule.alert} ${step}`).toContain(step);
     }
   });
 });
 
 describe('the dashboard and the rules use only what the proxy exports', () => {
-  it(
-    'every metric and label matcher of the Grafana dashboard and the alert rules exists on a running proxy',
-    async () => {
-      const exported = await exportedMetrics();
-      const recorded = new Set(rules().flatMap((rule) => (rule.record ? [rule.record] : [])));
-      const exprs = [...rules().map((rule) => rule.expr), ...dashboardExpressions(dashboard())];
-      expect(exprs.length).toBeGreaterThan(30);
-      expect(exprs.flatMap((expr) => unknownSelections(expr, exported, recorded))).toEqual([]);
-      // The check can fail: a metric the proxy does not export, a misspelled label, broken syntax.
-      expect(unknownSelections('rate(batchwatch_proxy_nonexistent_total[5m])', exported, recorded)).toEqual(['batchwatch_proxy_nonexistent_total is not exported by the proxy']);
-      expect(unknownSelections('batchwatch_proxy_upstream_requests_total{statuscode="429"}', exported, recorded)).toEqual(['batchwatch_proxy_upstream_requests_total has no label statuscode']);
-      expect(unknownSelections('sum(rate(up[5m])', exported, recorded)[0]).toMatch(/syntax error/);
-    },
-    60_000,
-  );
+  it('every metric and label matcher of the Grafana dashboard and the alert rules exists on a running proxy', async () => {
+    const exported = await exportedMetrics();
+    const recorded = new Set(rules().flatMap((rule) => (rule.record ? [rule.record] : [])));
+    const exprs = [...rules().map((rule) => rule.expr), ...dashboardExpressions(dashboard())];
+    expect(exprs.length).toBeGreaterThan(30);
+    expect(exprs.flatMap((expr) => unknownSelections(expr, exported, recorded))).toEqual([]);
+    // The check can fail: a metric the proxy does not export, a misspelled label, broken syntax.
+    expect(unknownSelections('rate(batchwatch_proxy_nonexistent_total[5m])', exported, recorded)).toEqual([
+      'batchwatch_proxy_nonexistent_total is not exported by the proxy',
+    ]);
+    expect(unknownSelections('batchwatch_proxy_upstream_requests_total{statuscode="429"}', exported, recorded)).toEqual([
+      'batchwatch_proxy_upstream_requests_total has no label statuscode',
+    ]);
+    expect(unknownSelections('sum(rate(up[5m])', exported, recorded)[0]).toMatch(/syntax error/);
+  }, 60_000);
 
   it('has a panel per row topic (RED per route, upstream, cache, live events and fleet, callers, process), each with a query', () => {
     const board = dashboard();

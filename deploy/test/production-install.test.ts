@@ -16,22 +16,18 @@ function manifests(): string[] {
 }
 
 describe('a production install of the proxy workspace', () => {
-  it(
-    '`npm ci --omit=dev -w @batchwatch/proxy` succeeds without the dev tools (the root prepare no longer dies with exit 127)',
-    async () => {
-      const dir = tempDir('prod-install');
-      for (const file of manifests()) {
-        const target = join(dir, file);
-        cpSync(join(ROOT, file), target, { recursive: true });
-        expect(existsSync(dirname(target))).toBe(true);
-      }
-      // --prefer-offline: from the npm cache the repository's own install filled; the registry only for what is missing.
-      const { stdout } = await run('npm', ['ci', '--omit=dev', '-w', '@batchwatch/proxy', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir });
-      expect(stdout).toContain('nx is not installed (a production install?): skipping the workspace build');
-      expect(stdout).toContain('npm run deploy:proxy');
-      expect(existsSync(join(dir, 'node_modules/express/package.json'))).toBe(true);
-      expect(existsSync(join(dir, 'node_modules/nx'))).toBe(false);
-    },
-    300_000,
-  );
+  it('`npm ci --omit=dev -w @batchwatch/proxy` succeeds without the dev tools (the root prepare no longer dies with exit 127)', async () => {
+    const dir = tempDir('prod-install');
+    for (const file of manifests()) {
+      const target = join(dir, file);
+      cpSync(join(ROOT, file), target, { recursive: true });
+      expect(existsSync(dirname(target))).toBe(true);
+    }
+    // --prefer-offline: from the npm cache the repository's own install filled; the registry only for what is missing.
+    const { stdout } = await run('npm', ['ci', '--omit=dev', '-w', '@batchwatch/proxy', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir });
+    expect(stdout).toContain('nx is not installed (a production install?): skipping the workspace build');
+    expect(stdout).toContain('npm run deploy:proxy');
+    expect(existsSync(join(dir, 'node_modules/express/package.json'))).toBe(true);
+    expect(existsSync(join(dir, 'node_modules/nx'))).toBe(false);
+  }, 300_000);
 });

@@ -65,7 +65,11 @@ export function builtArtifact(): Promise<string> {
   return (artifact ??= (async () => {
     const { args, outDir } = dockerfileBuildCommand();
     const built = join(tempDir('artifact-build'), 'out');
-    await run('npm', args.map((arg) => (arg === outDir ? built : arg)), { cwd: ROOT });
+    await run(
+      'npm',
+      args.map((arg) => (arg === outDir ? built : arg)),
+      { cwd: ROOT },
+    );
     const empty = tempDir('artifact-run');
     cpSync(built, empty, { recursive: true });
     return empty;

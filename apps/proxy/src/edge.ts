@@ -52,7 +52,9 @@ export function parseCorsOrigins(text: string | undefined): string[] {
       parsed = undefined;
     }
     if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin || origin.includes('*')) {
-      throw new ConfigError(`BATCHWATCH_CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path, no trailing slash, no wildcard)`);
+      throw new ConfigError(
+        `BATCHWATCH_CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path, no trailing slash, no wildcard)`,
+      );
     }
   }
   return origins;
@@ -80,6 +82,7 @@ export function corsFor(origins: readonly string[]): RequestHandler {
 export function listenHost(text: string): string {
   const bracketed = /^\[(.*)\]$/.exec(text);
   const host = bracketed ? bracketed[1]! : text;
-  if (bracketed ? isIP(host) === 6 : isIP(host) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/.test(host)) return host;
+  if (bracketed ? isIP(host) === 6 : isIP(host) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/.test(host))
+    return host;
   throw new ConfigError(`BATCHWATCH_HOST must be an IP address (IPv6 with or without [brackets]) or a host name, got ${JSON.stringify(text)}`);
 }

@@ -28,4 +28,3 @@ export function startTracing(exporters: ExporterName[], version: string, process
   provider.register();
   return { exporters, shutdown: () => provider.shutdown() };
 }
-

@@ -30,10 +30,20 @@ describe('Partner Center credential selection (DefaultAzureCredential order, dec
       kind: 'client-certificate',
       certificatePath: cert,
     });
-    expect(selectCredential({ ...ids, AZURE_FEDERATED_TOKEN_FILE: federated })).toEqual({ kind: 'workload-identity', tenantId: TENANT, clientId: CLIENT, tokenFilePath: federated });
+    expect(selectCredential({ ...ids, AZURE_FEDERATED_TOKEN_FILE: federated })).toEqual({
+      kind: 'workload-identity',
+      tenantId: TENANT,
+      clientId: CLIENT,
+      tokenFilePath: federated,
+    });
     expect(selectCredential({ BATCHWATCH_AZURE_CREDENTIAL: 'managed-identity' })).toEqual({ kind: 'managed-identity' });
-    expect(selectCredential({ BATCHWATCH_AZURE_CREDENTIAL: 'managed-identity', AZURE_CLIENT_ID: CLIENT })).toEqual({ kind: 'managed-identity', clientId: CLIENT });
-    expect(selectCredential({ ...ids, AZURE_CLIENT_SECRET: 's', AZURE_FEDERATED_TOKEN_FILE: federated, BATCHWATCH_AZURE_CREDENTIAL: 'workload-identity' })).toMatchObject({
+    expect(selectCredential({ BATCHWATCH_AZURE_CREDENTIAL: 'managed-identity', AZURE_CLIENT_ID: CLIENT })).toEqual({
+      kind: 'managed-identity',
+      clientId: CLIENT,
+    });
+    expect(
+      selectCredential({ ...ids, AZURE_CLIENT_SECRET: 's', AZURE_FEDERATED_TOKEN_FILE: federated, BATCHWATCH_AZURE_CREDENTIAL: 'workload-identity' }),
+    ).toMatchObject({
       kind: 'workload-identity',
     });
   });
@@ -41,7 +51,10 @@ describe('Partner Center credential selection (DefaultAzureCredential order, dec
   it.each([
     [{}, /no Partner Center credentials/],
     [{ AZURE_CLIENT_SECRET: 's', AZURE_CLIENT_ID: CLIENT }, /client-secret credential needs AZURE_TENANT_ID/],
-    [{ AZURE_FEDERATED_TOKEN_FILE: '/nonexistent/token', AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT }, /AZURE_FEDERATED_TOKEN_FILE: cannot read "\/nonexistent\/token"/],
+    [
+      { AZURE_FEDERATED_TOKEN_FILE: '/nonexistent/token', AZURE_CLIENT_ID: CLIENT, AZURE_TENANT_ID: TENANT },
+      /AZURE_FEDERATED_TOKEN_FILE: cannot read "\/nonexistent\/token"/,
+    ],
     [{ BATCHWATCH_UPSTREAM_TOKEN: 't', AZURE_CLIENT_SECRET: 's' }, /not both/],
     [{ BATCHWATCH_AZURE_CREDENTIAL: 'default' }, /must be one of auto, client-secret/],
   ])('refuses %j', (env, message) => {
@@ -50,7 +63,9 @@ describe('Partner Center credential selection (DefaultAzureCredential order, dec
   });
 
   it('describes the choice for the start-up log without any secret', () => {
-    const described = JSON.stringify(describeCredential(selectCredential({ AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 'very-secret-value' })));
+    const described = JSON.stringify(
+      describeCredential(selectCredential({ AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 'very-secret-value' })),
+    );
     expect(described).toBe(JSON.stringify({ kind: 'client-secret', tenantId: TENANT, clientId: CLIENT }));
   });
 
@@ -59,7 +74,14 @@ describe('Partner Center credential selection (DefaultAzureCredential order, dec
     const endpoint = createServer((req, res) => {
       seen.push({ url: req.url!, header: req.headers['x-identity-header'] as string | undefined });
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ access_token: 'mi-token', expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: 'https://api.partnercenter.microsoft.com', token_type: 'Bearer' }));
+      res.end(
+        JSON.stringify({
+          access_token: 'mi-token',
+          expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+          resource: 'https://api.partnercenter.microsoft.com',
+          token_type: 'Bearer',
+        }),
+      );
     });
     await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
     defer(() => new Promise((resolve) => endpoint.close(resolve)));

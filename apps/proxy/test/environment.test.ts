@@ -18,7 +18,9 @@ function secretFile(contents: string): string {
 describe('*_FILE twins of secret variables', () => {
   it('read the value from the file, without its trailing line break', () => {
     const path = secretFile('s3cret-token\n');
-    expect(withSecretFiles({ BATCHWATCH_UPSTREAM_TOKEN_FILE: path }, ['BATCHWATCH_UPSTREAM_TOKEN'])).toMatchObject({ BATCHWATCH_UPSTREAM_TOKEN: 's3cret-token' });
+    expect(withSecretFiles({ BATCHWATCH_UPSTREAM_TOKEN_FILE: path }, ['BATCHWATCH_UPSTREAM_TOKEN'])).toMatchObject({
+      BATCHWATCH_UPSTREAM_TOKEN: 's3cret-token',
+    });
   });
 
   it('are refused together with the variable itself, and when unreadable', () => {

@@ -46,13 +46,18 @@ describe('a traced request', () => {
     });
     let logged: Record<string, string> = {};
     const front = await listen((req, res) =>
-      traceRequest(req, res, () => '/v1/customers/:customerId/batchJobStatus/:trackingId', async () => {
-        logged = traceFields();
-        const headers = new Headers();
-        injectTraceHeaders(headers);
-        await (await fetch(upstream, { headers })).text();
-        res.end('done');
-      }),
+      traceRequest(
+        req,
+        res,
+        () => '/v1/customers/:customerId/batchJobStatus/:trackingId',
+        async () => {
+          logged = traceFields();
+          const headers = new Headers();
+          injectTraceHeaders(headers);
+          await (await fetch(upstream, { headers })).text();
+          res.end('done');
+        },
+      ),
     );
     const res = await fetch(`${front}/v1/customers/x/batchJobStatus/y`, { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` } });
     expect(await res.text()).toBe('done');

@@ -13,7 +13,10 @@ describe('the version', () => {
   });
 
   it('is printed by --version (exit 0, nothing else started)', () => {
-    const result = spawnSync(process.execPath, ['--conditions=@batchwatch/source', '--import', 'tsx', cli, '--version'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const result = spawnSync(process.execPath, ['--conditions=@batchwatch/source', '--import', 'tsx', cli, '--version'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(`batchwatch-proxy ${version}\n`);
     expect(result.status).toBe(0);

@@ -63,12 +63,20 @@ export function selectCredential(env: Env): CredentialChoice {
     case 'client-secret':
       return { kind, tenantId, clientId, clientSecret: need('AZURE_CLIENT_SECRET', 'the client secret') };
     case 'client-certificate': {
-      const certificatePath = readable(need('AZURE_CLIENT_CERTIFICATE_PATH', 'a PEM file with the private key and certificate'), 'AZURE_CLIENT_CERTIFICATE_PATH');
+      const certificatePath = readable(
+        need('AZURE_CLIENT_CERTIFICATE_PATH', 'a PEM file with the private key and certificate'),
+        'AZURE_CLIENT_CERTIFICATE_PATH',
+      );
       const certificatePassword = get('AZURE_CLIENT_CERTIFICATE_PASSWORD');
       return certificatePassword ? { kind, tenantId, clientId, certificatePath, certificatePassword } : { kind, tenantId, clientId, certificatePath };
     }
     default:
-      return { kind: 'workload-identity', tenantId, clientId, tokenFilePath: readable(need('AZURE_FEDERATED_TOKEN_FILE', 'the projected service-account token'), 'AZURE_FEDERATED_TOKEN_FILE') };
+      return {
+        kind: 'workload-identity',
+        tenantId,
+        clientId,
+        tokenFilePath: readable(need('AZURE_FEDERATED_TOKEN_FILE', 'the projected service-account token'), 'AZURE_FEDERATED_TOKEN_FILE'),
+      };
   }
 }
 
