@@ -1,6 +1,8 @@
 /**
  * Proxy benchmarks, each a ratio against a baseline measured in the same run, on loopback:
- *   1. cache-hit req/s vs a bare Express app returning the same body            (goal ≥ 0.9×)
+ *   1. cache-hit req/s vs a bare Express app returning the same body, access logs on, on Node 20 AND on
+ *      Node 24 (the deployment runtime, from the npm package `node@24` via npx)  (goal ≥ 0.9× on each)
+ *   1b. 1,000 connections × 20 s on a cached batch: errors, timeouts, p99          (goal 0 errors)
  *   2. uncached pass-through req/s vs http-proxy-middleware on the same upstream (goal ≥ 1.3×)
  *   3. upstream calls per poll interval with 1000 SSE watchers of one batch       (goal 1)
  *   4. time for one transition to reach 1000 SSE subscribers                      (goal < 100 ms)
@@ -8,7 +10,8 @@
  * Every server runs in its own child process (this file, forked with a role) so that the load generator
  * never shares an event loop with what it measures. Run: `npx tsx tools/bench/proxy.ts`.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
@@ -59,6 +62,8 @@ async function child(role: string): Promise<void> {
   if (role === 'proxy') {
     const { loadConfig, startProxy } = await import('@batchwatch/proxy');
     const running = await startProxy(loadConfig(env));
+    // A clean exit, so that a CPU profile (BATCHWATCH_BENCH_PROF) is written.
+    process.once('SIGTERM', () => void running.close().then(() => process.exit(0)));
     reply({ url: running.url });
     return;
   }
@@ -100,9 +105,35 @@ interface Child {
   stop(): Promise<void>;
 }
 
-async function spawnRole(role: string, env: Record<string, string> = {}): Promise<Child> {
+/** A Node binary to run the servers on, and its name for the table. */
+interface Runtime {
+  name: string;
+  execPath: string;
+}
+
+/**
+ * Node 20 is this process; Node 24 comes from the npm package `node@24` (a real binary) through npx, which
+ * caches it after the first run. Undefined when it cannot be had (no registry).
+ */
+function runtimes(): Runtime[] {
+  const list: Runtime[] = [{ name: `Node ${process.version}`, execPath: process.execPath }];
+  try {
+    const execPath = execFileSync('npx', ['--yes', '-p', 'node@24', 'node', '-p', 'process.execPath'], { encoding: 'utf8', timeout: 300_000 }).trim();
+    const version = execFileSync(execPath, ['--version'], { encoding: 'utf8' }).trim();
+    list.push({ name: `Node ${version}`, execPath });
+  } catch (error) {
+    console.error(`bench: Node 24 is not available (${(error as Error).message.split('\n')[0]}); its rows are reported as not run`);
+    list.push({ name: 'Node 24 (not available)', execPath: '' });
+  }
+  return list;
+}
+
+async function spawnRole(role: string, env: Record<string, string> = {}, runtime?: Runtime): Promise<Child> {
+  // BATCHWATCH_BENCH_PROF=dir: the proxy writes a CPU profile there (node --cpu-prof) for finding per-request work.
+  const profile = role === 'proxy' && process.env.BATCHWATCH_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATCHWATCH_BENCH_PROF}`] : [];
   const proc = fork(SELF, [`--role=${role}`], {
-    execArgv: ['--conditions=@batchwatch/source', '--import', 'tsx'],
+    ...(runtime ? { execPath: runtime.execPath } : {}),
+    execArgv: [...profile, '--conditions=@batchwatch/source', '--import', 'tsx'],
     env: { ...process.env, BENCH_ENV: JSON.stringify(env) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -148,15 +179,18 @@ function proxyEnv(upstream: string, extra: Record<string, string> = {}): Record<
     BATCHWATCH_RATE_LIMIT: '100000000',
     BATCHWATCH_LOG_LEVEL: 'info',
     BATCHWATCH_SHUTDOWN_GRACE_MS: '1000',
+    // For experiments: BATCHWATCH_LISTEN_BACKLOG=511 (Node's default) reproduces the dropped handshakes.
+    ...(process.env.BATCHWATCH_LISTEN_BACKLOG ? { BATCHWATCH_LISTEN_BACKLOG: process.env.BATCHWATCH_LISTEN_BACKLOG } : {}),
     ...extra,
   };
 }
 
 type Autocannon = (options: Record<string, unknown>) => Promise<{
   requests: { average: number };
-  latency: { p50: number; p99: number };
+  latency: { p50: number; p99: number; max: number };
   non2xx: number;
   errors: number;
+  timeouts: number;
 }>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
@@ -202,18 +236,21 @@ function median(values: number[]): number {
 
 const perSecond = (n: number) => `${Math.round(n).toLocaleString('en-US')} req/s`;
 
-async function cacheHit(sim: Child): Promise<BenchRow> {
+async function cacheHit(sim: Child, runtime: Runtime): Promise<BenchRow> {
+  if (!runtime.execPath) {
+    return { benchmark: `cache-hit GET vs bare Express returning it, ${runtime.name}`, value: 'not run', baseline: '—', ratio: null, goal: '≥ 0.9×', met: false };
+  }
   const { trackingId } = (await sim.call({ cmd: 'add', scenario: 'demo', finished: true })) as { trackingId: string };
   const path = `/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}`;
   const auth = { Authorization: `Bearer ${API_KEY}` };
-  const proxy = await spawnRole('proxy', proxyEnv(sim.url, { BATCHWATCH_CACHE_TERMINAL_TTL_MS: '3600000' }));
+  const proxy = await spawnRole('proxy', proxyEnv(sim.url, { BATCHWATCH_CACHE_TERMINAL_TTL_MS: '3600000' }), runtime);
   try {
     const body = await (await fetch(`${proxy.url}${path}`, { headers: auth })).text();
-    const bare = await spawnRole('bare', { BODY: body });
+    const bare = await spawnRole('bare', { BODY: body }, runtime);
     try {
       const { baseline, measured, ratio } = await compare({ url: `${bare.url}${path}`, headers: {} }, { url: `${proxy.url}${path}`, headers: auth });
       return {
-        benchmark: `cache-hit GET (${body.length.toLocaleString('en-US')}-byte body) vs bare Express returning it`,
+        benchmark: `cache-hit GET (${body.length.toLocaleString('en-US')}-byte body, access log on) vs bare Express returning it, ${runtime.name}`,
         value: perSecond(measured),
         baseline: perSecond(baseline),
         ratio,
@@ -225,6 +262,91 @@ async function cacheHit(sim: Child): Promise<BenchRow> {
     }
   } finally {
     await proxy.stop();
+  }
+}
+
+const FLOOD_CONNECTIONS = 1_000;
+const FLOOD_S = 20;
+
+/**
+ * 1,000 connections for 20 s on one cached batch: every request must be answered (no error, no timeout, no
+ * non-2xx). A client timeout is 10 s (autocannon's default), so a connection whose handshake the listener
+ * dropped — Node's default backlog of 511 overflows when a thousand clients connect at once — shows up here.
+ */
+async function flood(sim: Child, runtime: Runtime): Promise<BenchRow> {
+  const { trackingId } = (await sim.call({ cmd: 'add', scenario: 'demo', finished: true })) as { trackingId: string };
+  const path = `/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}`;
+  const headers = { Authorization: `Bearer ${API_KEY}` };
+  const proxy = await spawnRole('proxy', proxyEnv(sim.url, { BATCHWATCH_CACHE_TERMINAL_TTL_MS: '3600000' }), runtime);
+  let body: string;
+  let measured: FloodResult;
+  try {
+    body = await (await fetch(`${proxy.url}${path}`, { headers })).text(); // cached from here on
+    measured = await floodOnce(`${proxy.url}${path}`, headers);
+  } finally {
+    await proxy.stop();
+  }
+  // The same flood on bare Express tells the proxy's failures from the machine's (a starved load generator
+  // times out requests whose answers are already in its socket buffers).
+  const bare = await spawnRole('bare', { BODY: body }, runtime);
+  let baseline: FloodResult;
+  try {
+    baseline = await floodOnce(`${bare.url}${path}`, {});
+  } finally {
+    await bare.stop();
+  }
+  return {
+    benchmark: `${FLOOD_CONNECTIONS.toLocaleString('en-US')} connections × ${FLOOD_S} s on a cached batch, ${runtime.name}`,
+    value: describeFlood(measured),
+    baseline: `bare Express: ${describeFlood(baseline)}`,
+    ratio: null,
+    goal: '0 errors',
+    met: measured.failures === 0,
+  };
+}
+
+interface FloodResult {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  failures: number;
+  /** Handshakes the kernel dropped because the listen queue was full. */
+  drops: number;
+}
+
+async function floodOnce(url: string, headers: Record<string, string>): Promise<FloodResult> {
+  const before = listenQueueDrops();
+  const result = await autocannon({ url, headers, connections: FLOOD_CONNECTIONS, pipelining: 1, duration: FLOOD_S });
+  const { errors, timeouts, non2xx } = result;
+  return {
+    perSecond: result.requests.average,
+    ...result.latency,
+    errors,
+    timeouts,
+    non2xx,
+    failures: errors + timeouts + non2xx,
+    drops: listenQueueDrops() - before,
+  };
+}
+
+const describeFlood = (r: FloodResult): string =>
+  `${perSecond(r.perSecond)}, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; ${r.errors} errors (${r.timeouts} timeouts), ${r.non2xx} non-2xx; ` +
+  `${r.drops} handshakes dropped by a full listen queue`;
+
+/** The kernel's count of connections dropped because a listen queue was full (Linux; 0 elsewhere). */
+function listenQueueDrops(): number {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const at = lines.findIndex((line) => line.startsWith('TcpExt:'));
+    const names = lines[at]!.split(/\s+/);
+    const values = lines[at + 1]!.split(/\s+/);
+    return Number(values[names.indexOf('ListenOverflows')] ?? 0);
+  } catch {
+    return 0;
   }
 }
 
@@ -311,7 +433,11 @@ async function sseBenches(sim: Child): Promise<BenchRow[]> {
   const { trackingId } = (await sim.call({ cmd: 'add', scenario: 'clean' })) as { trackingId: string };
   const proxy = await spawnRole(
     'proxy',
-    proxyEnv(sim.url, { BATCHWATCH_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS), BATCHWATCH_POLL_MAX_INTERVAL_MS: String(POLL_INTERVAL_MS) }),
+    proxyEnv(sim.url, {
+      BATCHWATCH_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
+      BATCHWATCH_POLL_MAX_INTERVAL_MS: String(POLL_INTERVAL_MS),
+      BATCHWATCH_SSE_MAX_STREAMS_PER_CALLER: String(WATCHERS * 2), // every watcher here is the same caller
+    }),
   );
   const watchers = await openWatchers(`${proxy.url}/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}/events`, WATCHERS);
   try {
@@ -374,13 +500,15 @@ async function waitForEventAt(url: string, type: string): Promise<number> {
   });
 }
 
-/** All four rows; `BATCHWATCH_BENCH_ONLY=cache-hit|pass-through|sse` runs a subset (for iterating on one). */
+/** Every row; `BATCHWATCH_BENCH_ONLY=cache-hit|flood|pass-through|sse` runs a subset (for iterating on one). */
 export async function run(): Promise<BenchRow[]> {
   const only = process.env.BATCHWATCH_BENCH_ONLY;
   const sim = await spawnRole('sim');
   try {
     const rows: BenchRow[] = [];
-    if (!only || only === 'cache-hit') rows.push(await cacheHit(sim));
+    const [node20, node24] = !only || only === 'cache-hit' || only === 'flood' ? runtimes() : [];
+    if (!only || only === 'cache-hit') for (const runtime of [node20!, node24!]) rows.push(await cacheHit(sim, runtime));
+    if (!only || only === 'flood') rows.push(await flood(sim, node24!.execPath ? node24! : node20!));
     if (!only || only === 'pass-through') rows.push(await passThrough(sim));
     if (!only || only === 'sse') rows.push(...(await sseBenches(sim)));
     return rows;

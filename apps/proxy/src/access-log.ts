@@ -9,8 +9,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { AccessFields, AccessWriter } from './logger.js';
 import { pinoHttp } from 'pino-http';
 import type { RequestLocals } from './context.js';
+import { ProxyError } from './faults.js';
 import { matchStatusPath } from './routes/paths.js';
 
 const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
@@ -22,8 +24,9 @@ export function hotPath(req: IncomingMessage): [string, string] | undefined {
 
 const localsOf = (res: ServerResponse): RequestLocals => (res as unknown as { locals: RequestLocals }).locals;
 
-/** 5xx or a thrown error → error, 4xx → warn, else info. */
+/** 4xx and the proxy's deliberate 503s (shutting down, over a cap) → warn; other 5xx or a thrown error → error; else info. */
 function levelFor(res: ServerResponse, error: unknown): 'info' | 'warn' | 'error' {
+  if (error instanceof ProxyError && error.status === 503) return 'warn';
   if (error || res.statusCode >= 500) return 'error';
   return res.statusCode >= 400 ? 'warn' : 'info';
 }
@@ -33,7 +36,7 @@ function fields(req: IncomingMessage, res: ServerResponse, responseTime: number)
   const l = localsOf(res);
   return {
     method: req.method,
-    url: req.url,
+    url: withoutQuery(req.url),
     statusCode: res.statusCode,
     responseTime,
     remoteAddress: req.socket.remoteAddress,
@@ -42,6 +45,12 @@ function fields(req: IncomingMessage, res: ServerResponse, responseTime: number)
     caller: l.principal?.id,
     cache: l.cache,
   };
+}
+
+/** Query strings can carry credentials (`?access_token=…`); none of the routes reads one, so logs never show it. */
+export function withoutQuery(url: string | undefined): string | undefined {
+  const at = url?.indexOf('?') ?? -1;
+  return at < 0 ? url : `${url!.slice(0, at)}?[redacted]`;
 }
 
 /** pino-http, for every request that is not on the hot path. */
@@ -60,14 +69,14 @@ export function createHttpLogger(log: Logger): RequestHandler {
 
 /**
  * The line pino-http writes (see createHttpLogger), for a hot-path request that has been answered.
- * Successful requests go to the non-redacting `fast` logger (every field is built right here); failures carry
- * an error object and go to `log`.
+ * Successful requests (and 4xx) go to the access writer (every field is built right here); failures carry an
+ * error object and go to `log`.
  */
-export function logRequest(loggers: { log: Logger; fast: Logger }, req: IncomingMessage, res: ServerResponse, elapsedMs: number): void {
+export function logRequest(loggers: { log: Logger; fast: AccessWriter }, req: IncomingMessage, res: ServerResponse, elapsedMs: number): void {
   const error = (res as unknown as { err?: unknown }).err;
-  const failed = error !== undefined || res.statusCode >= 500;
-  const line = fields(req, res, Math.round(elapsedMs));
+  const level = levelFor(res, error);
+  const line = fields(req, res, Math.round(elapsedMs)) as unknown as AccessFields;
   line.reqId = localsOf(res).requestId;
-  if (failed) line.err = error ?? new Error(`failed with status code ${res.statusCode}`);
-  (failed ? loggers.log : loggers.fast)[levelFor(res, error)](line, failed ? 'request errored' : 'request completed');
+  if (level !== 'error' && error === undefined) return loggers.fast(level, line);
+  loggers.log[level]({ ...line, err: error ?? new Error(`failed with status code ${res.statusCode}`) }, 'request errored');
 }

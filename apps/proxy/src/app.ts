@@ -13,15 +13,17 @@ import type { ProxyConfig } from './config.js';
 import { applyDeferredHeaders, completed, frontDoor } from './front-door.js';
 import { locals, type AppContext, type ReadinessState } from './context.js';
 import { apiFault, mapError, type MappedFault } from './faults.js';
-import { createLoggers } from './logger.js';
+import { createLoggers, loggerAccessWriter } from './logger.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
-import { loadBundledSpec, renderDocs } from './openapi.js';
+import { metricsHandler, type MetricsHandler } from './metrics-endpoint.js';
+import { loadBundledSpec } from './docs.js';
 import { EVENTS_ROUTE, streamEvents } from './routes/events.js';
 import { infraRouter } from './routes/infra.js';
 import { getStatus, STATUS_ROUTE } from './routes/status.js';
 import { SnapshotCache } from './upstream/cache.js';
-import { createUpstreamClient } from './upstream/client.js';
-import { PollerHub } from './upstream/pollers.js';
+import { createUpstreamClient, RETRY_AFTER_IN_CALL_MS } from './upstream/client.js';
+import { PollerHub } from './live/hub.js';
+import { StreamQuota } from './live/quota.js';
 import { StatusStore } from './upstream/store.js';
 
 export interface ProxyDeps {
@@ -41,20 +43,21 @@ export interface ProxyApp {
   store: StatusStore;
   hub: PollerHub;
   readiness: { state: ReadinessState };
+  serveMetrics: MetricsHandler;
   /** Ends every event stream and poller; the app answers 503 on /readyz from then on. */
   close(): Promise<void>;
 }
 
 export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): ProxyApp {
   const loggers = deps.logger
-    ? { log: deps.logger, accessLog: deps.logger }
+    ? { log: deps.logger, accessLog: loggerAccessWriter(deps.logger) }
     : createLoggers({ level: config.logLevel, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
   const { log } = loggers;
   const metrics = deps.metrics ?? createMetrics();
   const client = createUpstreamClient(config.upstream, metrics, deps.credential ? { credential: deps.credential } : {});
-  const { timeoutMs, attempts } = config.upstream;
-  const budgetMs = timeoutMs * (attempts + 1) + 1_000 * attempts; // attempts, backoff, and a token request
-  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, budgetMs, deps.now);
+  const { timeoutMs, attempts, maxBackoffMs } = config.upstream;
+  const budgetMs = timeoutMs * (attempts + 1) + RETRY_AFTER_IN_CALL_MS * attempts; // attempts, back-off, and a token request
+  const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, { budgetMs, maxBackoffMs }, deps.now);
   const hub = new PollerHub(store, config, metrics, log);
   for (const key of config.auth.apiKeys) {
     if (!config.auth.keyAcl.has(key.name)) log.warn({ key: key.name }, 'this API key has no BATCHWATCH_CUSTOMER_ACL entry: it can read no customer');
@@ -67,11 +70,12 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     metrics,
     store,
     hub,
+    streams: new StreamQuota(config.sse, metrics),
     authenticate: createAuthenticator(config.auth),
     limiter: config.rateLimit.points > 0 ? new RateLimiterMemory({ points: config.rateLimit.points, duration: config.rateLimit.windowS }) : undefined,
     readiness: { state: 'ok' },
+    serveMetrics: metricsHandler(metrics, config.metrics.key),
     openapiJson: JSON.stringify(spec),
-    docsHtml: renderDocs(spec),
   };
 
   const app = express();
@@ -98,6 +102,7 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     store,
     hub,
     readiness: ctx.readiness,
+    serveMetrics: ctx.serveMetrics,
     async close() {
       ctx.readiness.state = 'shutting-down';
       hub.closeAll();

@@ -1,32 +1,20 @@
 /**
- * Environment → a typed, validated configuration. Every variable the proxy reads is declared in `VARIABLES`
- * (which `--help` prints), and every problem becomes one `ConfigError` with a message an operator can act on.
+ * Environment → a typed, validated configuration. Every variable is declared ONCE in `SETTINGS` (name,
+ * default, kind, bounds, description): `loadConfig` reads through it and `--help` prints it, so the two
+ * cannot disagree. Every problem becomes one `ConfigError` naming the variable — and never echoing a secret.
  */
-import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { clouds, isGuid } from '@batchwatch/client';
+import { sha256, type ApiKey, type CustomerAccess, type JwtConfig } from './auth/types.js';
+
+export type { ApiKey, CustomerAccess, JwtConfig } from './auth/types.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export interface ApiKey {
-  name: string;
-  /** SHA-256 of the key: the key itself is not kept. */
-  digest: Buffer;
-}
-
-/** The customers a caller may read: every one (`*`), or a set of lower-cased GUIDs. */
-export type CustomerAccess = '*' | ReadonlySet<string>;
-
-export interface JwtConfig {
-  issuer: string;
-  audience: string;
-  jwksUrl: URL;
-  algorithms: string[];
-  customersClaim: string;
-  clockToleranceS: number;
-}
+/** Node cannot schedule a timer further out than this (it fires at once instead, with a warning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ProxyConfig {
   host: string;
@@ -37,6 +25,10 @@ export interface ProxyConfig {
     azure?: { tenantId: string; clientId: string; clientSecret: string };
     timeoutMs: number;
     attempts: number;
+    /** Largest upstream body read; past it the call fails (502) and the rest is not read. */
+    maxBytes: number;
+    /** Longest wait after an upstream failure (a `Retry-After`, a poller's back-off). */
+    maxBackoffMs: number;
   };
   auth: {
     mode: 'required' | 'none';
@@ -45,111 +37,160 @@ export interface ProxyConfig {
     keyAcl: ReadonlyMap<string, CustomerAccess>;
     jwt?: JwtConfig;
   };
-  cache: { ttlMs: number; terminalTtlMs: number; staleMs: number; maxEntries: number };
+  cache: { ttlMs: number; terminalTtlMs: number; staleMs: number; maxEntries: number; maxBytes: number };
   poll: { intervalMs: number; maxIntervalMs: number };
-  sse: { heartbeatMs: number; retryMs: number; replayEvents: number; maxBufferBytes: number };
+  sse: { heartbeatMs: number; retryMs: number; replayEvents: number; maxBufferBytes: number; maxStreams: number; maxStreamsPerCaller: number };
   rateLimit: { points: number; windowS: number };
   server: {
     headersTimeoutMs: number;
     requestTimeoutMs: number;
     keepAliveTimeoutMs: number;
     maxHeaderSize: number;
+    maxConnections: number;
+    backlog: number;
     shutdownDelayMs: number;
     shutdownGraceMs: number;
   };
+  metrics: { port: number | undefined; key: ApiKey | undefined };
   logLevel: string;
 }
 
+interface IntSetting {
+  kind: 'int';
+  default: number;
+  min: number;
+  max: number;
+  description: string;
+}
+interface TextSetting {
+  kind: 'text';
+  /** Undefined: not set unless given. */
+  default: string | undefined;
+  description: string;
+}
+type Setting = IntSetting | TextSetting;
+
+const int = (fallback: number, min: number, max: number, description: string): IntSetting => ({ kind: 'int', default: fallback, min, max, description });
+const text = (fallback: string | undefined, description: string): TextSetting => ({ kind: 'text', default: fallback, description });
+const MiB = 1_048_576;
+
+/** Every environment variable, in the order `--help` and the README list them. */
+export const SETTINGS = {
+  BATCHWATCH_HOST: text('127.0.0.1', 'Interface to listen on.'),
+  BATCHWATCH_PORT: int(8787, 0, 65_535, 'Port to listen on (0 = any free port).'),
+  BATCHWATCH_UPSTREAM_URL: text(clouds.global, 'Partner Center base URL (or a simulator); no user:password@.'),
+  BATCHWATCH_UPSTREAM_TOKEN: text(undefined, 'Static bearer token for Partner Center. Or use the three AZURE_* variables.'),
+  AZURE_TENANT_ID: text(undefined, 'Entra tenant of the app-only credential (ClientSecretCredential).'),
+  AZURE_CLIENT_ID: text(undefined, 'Entra application (client) id.'),
+  AZURE_CLIENT_SECRET: text(undefined, 'Entra client secret.'),
+  BATCHWATCH_UPSTREAM_TIMEOUT_MS: int(10_000, 1, MAX_TIMER_MS, 'Timeout of one upstream attempt; a timeout answers 504.'),
+  BATCHWATCH_UPSTREAM_ATTEMPTS: int(3, 1, 10, 'Attempts per upstream call for network errors, timeouts and 5xx (1 = no retries).'),
+  BATCHWATCH_UPSTREAM_MAX_BYTES: int(32 * MiB, 1_024, 1_024 * MiB, 'Largest upstream body read (a 10,000-device batch is about 3 MB); a larger one answers 502.'),
+  BATCHWATCH_MAX_BACKOFF_MS: int(3_600_000, 1_000, MAX_TIMER_MS, 'Longest the proxy waits after an upstream failure, whatever Retry-After says.'),
+  BATCHWATCH_AUTH: text('required', '`required`, or `none` (no caller authentication; refused unless BATCHWATCH_HOST is loopback).'),
+  BATCHWATCH_API_KEYS: text(undefined, 'Caller API keys: `name=key` pairs, comma-separated (keys of 16+ characters, each key once).'),
+  BATCHWATCH_CUSTOMER_ACL: text(undefined, 'Customers per API key: `name=guid|guid,other=*`, each name once. A key without an entry may read no customer.'),
+  BATCHWATCH_JWT_ISSUER: text(undefined, 'Accept JWTs from this issuer (with the two next variables).'),
+  BATCHWATCH_JWT_AUDIENCE: text(undefined, "The JWT audience: this proxy's identifier."),
+  BATCHWATCH_JWKS_URL: text(undefined, 'JWKS of the issuer (https, or http on loopback).'),
+  BATCHWATCH_JWT_ALGORITHMS: text('RS256', 'Accepted JWT signature algorithms, comma-separated.'),
+  BATCHWATCH_JWT_CUSTOMERS_CLAIM: text('customers', "JWT claim with the caller's customers: an array or a space-separated string of GUIDs, or `*`."),
+  BATCHWATCH_JWT_CLOCK_TOLERANCE_S: int(30, 0, 600, 'Clock skew tolerated on exp/nbf.'),
+  BATCHWATCH_JWKS_COOLDOWN_MS: int(30_000, 0, 3_600_000, 'A rotated signing key (new kid, or new key under a known kid) is picked up at most this long after the previous JWKS fetch.'),
+  BATCHWATCH_JWKS_MAX_AGE_MS: int(600_000, 1_000, 86_400_000, 'A fetched JWKS is refreshed at least this often.'),
+  BATCHWATCH_CACHE_TTL_MS: int(5_000, 0, MAX_TIMER_MS, 'Cache lifetime of a queued/processing status (0 = no caching; coalescing stays on).'),
+  BATCHWATCH_CACHE_TERMINAL_TTL_MS: int(3_600_000, 0, MAX_TIMER_MS, 'Cache lifetime of a finished status.'),
+  BATCHWATCH_CACHE_STALE_MS: int(600_000, 0, MAX_TIMER_MS, 'How long past its lifetime a status may still be served (marked stale) when the upstream fails.'),
+  BATCHWATCH_CACHE_MAX_ENTRIES: int(10_000, 1, 10_000_000, 'Most batches kept in the cache (the least recently refreshed go first).'),
+  BATCHWATCH_CACHE_MAX_BYTES: int(256 * MiB, 1_024, 64 * 1_024 * MiB, 'Most body bytes kept in the cache (the least recently refreshed go first).'),
+  BATCHWATCH_POLL_INTERVAL_MS: int(5_000, 10, MAX_TIMER_MS, 'Upstream poll interval of a watched batch (one poller per batch).'),
+  BATCHWATCH_POLL_MAX_INTERVAL_MS: int(30_000, 10, MAX_TIMER_MS, 'Quiet batches are polled less often, up to this.'),
+  BATCHWATCH_SSE_HEARTBEAT_MS: int(15_000, 10, MAX_TIMER_MS, 'Interval of `: heartbeat` comments on event streams.'),
+  BATCHWATCH_SSE_RETRY_MS: int(3_000, 0, MAX_TIMER_MS, 'Reconnect delay suggested to event-stream clients (`retry:`).'),
+  BATCHWATCH_SSE_REPLAY_EVENTS: int(1_000, 0, 1_000_000, 'Events kept per batch for `Last-Event-ID` replay.'),
+  BATCHWATCH_SSE_MAX_BUFFER_BYTES: int(MiB, 1_024, 1_024 * MiB, 'A subscriber with more unsent output than this at two heartbeats in a row is disconnected.'),
+  BATCHWATCH_SSE_MAX_STREAMS: int(10_000, 1, 1_000_000, 'Most open event streams in all; more answer 503 with Retry-After.'),
+  BATCHWATCH_SSE_MAX_STREAMS_PER_CALLER: int(1_000, 1, 1_000_000, 'Most open event streams per caller; more answer 429 with Retry-After.'),
+  BATCHWATCH_RATE_LIMIT: int(600, 0, Number.MAX_SAFE_INTEGER, 'Requests per caller per window (0 = unlimited).'),
+  BATCHWATCH_RATE_LIMIT_WINDOW_S: int(60, 1, 86_400, 'Rate-limit window.'),
+  BATCHWATCH_MAX_CONNECTIONS: int(10_000, 16, 1_000_000, 'Most open client connections (lowered to fit the open-file limit). At the cap an idle connection is closed to make room; if none is idle the new one gets 503.'),
+  BATCHWATCH_LISTEN_BACKLOG: int(2_048, 1, 65_535, 'Pending-connection queue of the listener (the kernel may cap it: net.core.somaxconn).'),
+  BATCHWATCH_HEADERS_TIMEOUT_MS: int(15_000, 1, MAX_TIMER_MS, 'Time allowed to receive request headers.'),
+  BATCHWATCH_REQUEST_TIMEOUT_MS: int(30_000, 1, MAX_TIMER_MS, 'Time allowed to receive a whole request (does not limit event streams).'),
+  BATCHWATCH_KEEP_ALIVE_TIMEOUT_MS: int(65_000, 1, MAX_TIMER_MS, "Idle keep-alive time; keep it above your load balancer's idle timeout."),
+  BATCHWATCH_MAX_HEADER_SIZE: int(8_192, 1_024, MiB, 'Largest request line + headers in bytes (larger: 431).'),
+  BATCHWATCH_SHUTDOWN_DELAY_MS: int(0, 0, MAX_TIMER_MS, 'On SIGTERM, time between readiness turning 503 and closing the listener.'),
+  BATCHWATCH_SHUTDOWN_GRACE_MS: int(10_000, 0, MAX_TIMER_MS, 'Time in-flight requests get to finish after the listener closes.'),
+  BATCHWATCH_METRICS_PORT: text(undefined, 'Serve /metrics on this port (same host) instead of the API port.'),
+  BATCHWATCH_METRICS_KEY: text(undefined, 'Require `Authorization: Bearer <this>` (16+ characters) for /metrics.'),
+  BATCHWATCH_LOG_LEVEL: text('info', 'pino level: fatal, error, warn, info, debug, trace, silent.'),
+} as const satisfies Record<string, Setting>;
+
+type Name = keyof typeof SETTINGS;
+type IntName = { [K in Name]: (typeof SETTINGS)[K] extends IntSetting ? K : never }[Name];
+type TextName = Exclude<Name, IntName>;
+
 export interface VariableSpec {
   name: string;
+  /** As `--help` prints it; `—` when unset by default. */
   default: string;
   description: string;
 }
 
-/** Every environment variable, in the order `--help` and the README list them. */
-export const VARIABLES: readonly VariableSpec[] = [
-  { name: 'BATCHWATCH_HOST', default: '127.0.0.1', description: 'Interface to listen on.' },
-  { name: 'BATCHWATCH_PORT', default: '8787', description: 'Port to listen on (0 = any free port).' },
-  { name: 'BATCHWATCH_UPSTREAM_URL', default: clouds.global, description: 'Partner Center base URL (or a simulator).' },
-  { name: 'BATCHWATCH_UPSTREAM_TOKEN', default: '—', description: 'Static bearer token for Partner Center. Or use the three AZURE_* variables.' },
-  { name: 'AZURE_TENANT_ID', default: '—', description: 'Entra tenant of the app-only credential (ClientSecretCredential).' },
-  { name: 'AZURE_CLIENT_ID', default: '—', description: 'Entra application (client) id.' },
-  { name: 'AZURE_CLIENT_SECRET', default: '—', description: 'Entra client secret.' },
-  { name: 'BATCHWATCH_UPSTREAM_TIMEOUT_MS', default: '10000', description: 'Timeout of one upstream attempt; a timeout answers 504.' },
-  { name: 'BATCHWATCH_UPSTREAM_ATTEMPTS', default: '3', description: 'Attempts per upstream call for network errors, timeouts and 5xx (1 = no retries).' },
-  { name: 'BATCHWATCH_AUTH', default: 'required', description: '`required`, or `none` (no caller authentication; refused unless BATCHWATCH_HOST is loopback).' },
-  { name: 'BATCHWATCH_API_KEYS', default: '—', description: 'Caller API keys: `name=key` pairs, comma-separated (keys of 16+ characters).' },
-  { name: 'BATCHWATCH_CUSTOMER_ACL', default: '—', description: 'Customers per API key: `name=guid|guid,other=*`. A key without an entry may read no customer.' },
-  { name: 'BATCHWATCH_JWT_ISSUER', default: '—', description: 'Accept JWTs from this issuer (with the two next variables).' },
-  { name: 'BATCHWATCH_JWT_AUDIENCE', default: '—', description: "The JWT audience: this proxy's identifier." },
-  { name: 'BATCHWATCH_JWKS_URL', default: '—', description: 'JWKS of the issuer (https, or http on loopback).' },
-  { name: 'BATCHWATCH_JWT_ALGORITHMS', default: 'RS256', description: 'Accepted JWT signature algorithms, comma-separated.' },
-  { name: 'BATCHWATCH_JWT_CUSTOMERS_CLAIM', default: 'customers', description: 'JWT claim with the caller\'s customers: an array or a space-separated string of GUIDs, or `*`.' },
-  { name: 'BATCHWATCH_JWT_CLOCK_TOLERANCE_S', default: '30', description: 'Clock skew tolerated on exp/nbf.' },
-  { name: 'BATCHWATCH_CACHE_TTL_MS', default: '5000', description: 'Cache lifetime of a queued/processing status (0 = no caching; coalescing stays on).' },
-  { name: 'BATCHWATCH_CACHE_TERMINAL_TTL_MS', default: '3600000', description: 'Cache lifetime of a finished status.' },
-  { name: 'BATCHWATCH_CACHE_STALE_MS', default: '600000', description: 'How long past its lifetime a status may still be served (marked stale) when the upstream fails.' },
-  { name: 'BATCHWATCH_CACHE_MAX_ENTRIES', default: '10000', description: 'Most batches kept in the cache (the least recently refreshed go first).' },
-  { name: 'BATCHWATCH_POLL_INTERVAL_MS', default: '5000', description: 'Upstream poll interval of a watched batch (one poller per batch).' },
-  { name: 'BATCHWATCH_POLL_MAX_INTERVAL_MS', default: '30000', description: 'Quiet batches are polled less often, up to this.' },
-  { name: 'BATCHWATCH_SSE_HEARTBEAT_MS', default: '15000', description: 'Interval of `: heartbeat` comments on event streams.' },
-  { name: 'BATCHWATCH_SSE_RETRY_MS', default: '3000', description: 'Reconnect delay suggested to event-stream clients (`retry:`).' },
-  { name: 'BATCHWATCH_SSE_REPLAY_EVENTS', default: '1000', description: 'Events kept per batch for `Last-Event-ID` replay.' },
-  { name: 'BATCHWATCH_SSE_MAX_BUFFER_BYTES', default: '1048576', description: 'A subscriber with more unsent output than this at two heartbeats in a row is disconnected.' },
-  { name: 'BATCHWATCH_RATE_LIMIT', default: '600', description: 'Requests per caller per window (0 = unlimited).' },
-  { name: 'BATCHWATCH_RATE_LIMIT_WINDOW_S', default: '60', description: 'Rate-limit window.' },
-  { name: 'BATCHWATCH_HEADERS_TIMEOUT_MS', default: '15000', description: 'Time allowed to receive request headers.' },
-  { name: 'BATCHWATCH_REQUEST_TIMEOUT_MS', default: '30000', description: 'Time allowed to receive a whole request (does not limit event streams).' },
-  { name: 'BATCHWATCH_KEEP_ALIVE_TIMEOUT_MS', default: '65000', description: 'Idle keep-alive time; keep it above your load balancer\'s idle timeout.' },
-  { name: 'BATCHWATCH_MAX_HEADER_SIZE', default: '8192', description: 'Largest request line + headers in bytes (larger: 431).' },
-  { name: 'BATCHWATCH_SHUTDOWN_DELAY_MS', default: '0', description: 'On SIGTERM, time between readiness turning 503 and closing the listener.' },
-  { name: 'BATCHWATCH_SHUTDOWN_GRACE_MS', default: '10000', description: 'Time in-flight requests get to finish after the listener closes.' },
-  { name: 'BATCHWATCH_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.' },
-];
+/** The table as documentation rows (for `--help` and the README test). */
+export const VARIABLES: readonly VariableSpec[] = Object.entries(SETTINGS).map(([name, setting]: [string, Setting]) => ({
+  name,
+  default: setting.default === undefined ? '—' : String(setting.default),
+  description: setting.kind === 'int' && setting.max !== MAX_TIMER_MS && setting.max < Number.MAX_SAFE_INTEGER
+    ? `${setting.description} [${setting.min}–${setting.max}]`
+    : setting.description,
+}));
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const KEY_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+/** C0 controls, DEL and C1 controls: never valid in a header value or a key. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 type Env = Record<string, string | undefined>;
 
 /** Reads and validates the configuration; throws one `ConfigError` naming the variable at fault. */
 export function loadConfig(env: Env = process.env): ProxyConfig {
   const read = reader(env);
-  const host = read.text('BATCHWATCH_HOST', '127.0.0.1');
+  const host = read.text('BATCHWATCH_HOST')!;
   const config: ProxyConfig = {
     host,
-    port: read.int('BATCHWATCH_PORT', 8787, 0, 65_535),
-    upstream: readUpstream(env, read),
-    auth: readAuth(env, read, host),
+    port: read.int('BATCHWATCH_PORT'),
+    upstream: readUpstream(read),
+    auth: readAuth(read, host),
     cache: {
-      ttlMs: read.int('BATCHWATCH_CACHE_TTL_MS', 5_000, 0),
-      terminalTtlMs: read.int('BATCHWATCH_CACHE_TERMINAL_TTL_MS', 3_600_000, 0),
-      staleMs: read.int('BATCHWATCH_CACHE_STALE_MS', 600_000, 0),
-      maxEntries: read.int('BATCHWATCH_CACHE_MAX_ENTRIES', 10_000, 1),
+      ttlMs: read.int('BATCHWATCH_CACHE_TTL_MS'),
+      terminalTtlMs: read.int('BATCHWATCH_CACHE_TERMINAL_TTL_MS'),
+      staleMs: read.int('BATCHWATCH_CACHE_STALE_MS'),
+      maxEntries: read.int('BATCHWATCH_CACHE_MAX_ENTRIES'),
+      maxBytes: read.int('BATCHWATCH_CACHE_MAX_BYTES'),
     },
-    poll: {
-      intervalMs: read.int('BATCHWATCH_POLL_INTERVAL_MS', 5_000, 10),
-      maxIntervalMs: read.int('BATCHWATCH_POLL_MAX_INTERVAL_MS', 30_000, 10),
-    },
+    poll: { intervalMs: read.int('BATCHWATCH_POLL_INTERVAL_MS'), maxIntervalMs: read.int('BATCHWATCH_POLL_MAX_INTERVAL_MS') },
     sse: {
-      heartbeatMs: read.int('BATCHWATCH_SSE_HEARTBEAT_MS', 15_000, 10),
-      retryMs: read.int('BATCHWATCH_SSE_RETRY_MS', 3_000, 0),
-      replayEvents: read.int('BATCHWATCH_SSE_REPLAY_EVENTS', 1_000, 0),
-      maxBufferBytes: read.int('BATCHWATCH_SSE_MAX_BUFFER_BYTES', 1_048_576, 1_024),
+      heartbeatMs: read.int('BATCHWATCH_SSE_HEARTBEAT_MS'),
+      retryMs: read.int('BATCHWATCH_SSE_RETRY_MS'),
+      replayEvents: read.int('BATCHWATCH_SSE_REPLAY_EVENTS'),
+      maxBufferBytes: read.int('BATCHWATCH_SSE_MAX_BUFFER_BYTES'),
+      maxStreams: read.int('BATCHWATCH_SSE_MAX_STREAMS'),
+      maxStreamsPerCaller: read.int('BATCHWATCH_SSE_MAX_STREAMS_PER_CALLER'),
     },
-    rateLimit: {
-      points: read.int('BATCHWATCH_RATE_LIMIT', 600, 0),
-      windowS: read.int('BATCHWATCH_RATE_LIMIT_WINDOW_S', 60, 1),
-    },
+    rateLimit: { points: read.int('BATCHWATCH_RATE_LIMIT'), windowS: read.int('BATCHWATCH_RATE_LIMIT_WINDOW_S') },
     server: {
-      headersTimeoutMs: read.int('BATCHWATCH_HEADERS_TIMEOUT_MS', 15_000, 1),
-      requestTimeoutMs: read.int('BATCHWATCH_REQUEST_TIMEOUT_MS', 30_000, 1),
-      keepAliveTimeoutMs: read.int('BATCHWATCH_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1),
-      maxHeaderSize: read.int('BATCHWATCH_MAX_HEADER_SIZE', 8_192, 1_024, 1_048_576),
-      shutdownDelayMs: read.int('BATCHWATCH_SHUTDOWN_DELAY_MS', 0, 0),
-      shutdownGraceMs: read.int('BATCHWATCH_SHUTDOWN_GRACE_MS', 10_000, 0),
+      headersTimeoutMs: read.int('BATCHWATCH_HEADERS_TIMEOUT_MS'),
+      requestTimeoutMs: read.int('BATCHWATCH_REQUEST_TIMEOUT_MS'),
+      keepAliveTimeoutMs: read.int('BATCHWATCH_KEEP_ALIVE_TIMEOUT_MS'),
+      maxHeaderSize: read.int('BATCHWATCH_MAX_HEADER_SIZE'),
+      maxConnections: read.int('BATCHWATCH_MAX_CONNECTIONS'),
+      backlog: read.int('BATCHWATCH_LISTEN_BACKLOG'),
+      shutdownDelayMs: read.int('BATCHWATCH_SHUTDOWN_DELAY_MS'),
+      shutdownGraceMs: read.int('BATCHWATCH_SHUTDOWN_GRACE_MS'),
     },
-    logLevel: read.text('BATCHWATCH_LOG_LEVEL', 'info'),
+    metrics: readMetrics(read),
+    logLevel: read.text('BATCHWATCH_LOG_LEVEL')!,
   };
   if (!LOG_LEVELS.has(config.logLevel)) throw new ConfigError(`BATCHWATCH_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
   if (config.server.requestTimeoutMs < config.server.headersTimeoutMs) {
@@ -158,24 +199,17 @@ export function loadConfig(env: Env = process.env): ProxyConfig {
   return config;
 }
 
-function readUpstream(env: Env, read: Reader): ProxyConfig['upstream'] {
-  const url = read.text('BATCHWATCH_UPSTREAM_URL', clouds.global);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(`BATCHWATCH_UPSTREAM_URL is not a URL: ${JSON.stringify(url)}`);
-  }
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopback(parsed.hostname))) {
-    throw new ConfigError('BATCHWATCH_UPSTREAM_URL must be https (http is allowed for a loopback simulator only)');
-  }
+function readUpstream(read: Reader): ProxyConfig['upstream'] {
+  const parsed = readUrl(read, 'BATCHWATCH_UPSTREAM_URL');
   const upstream: ProxyConfig['upstream'] = {
     url: parsed.href.replace(/\/+$/, ''),
-    timeoutMs: read.int('BATCHWATCH_UPSTREAM_TIMEOUT_MS', 10_000, 1),
-    attempts: read.int('BATCHWATCH_UPSTREAM_ATTEMPTS', 3, 1, 10),
+    timeoutMs: read.int('BATCHWATCH_UPSTREAM_TIMEOUT_MS'),
+    attempts: read.int('BATCHWATCH_UPSTREAM_ATTEMPTS'),
+    maxBytes: read.int('BATCHWATCH_UPSTREAM_MAX_BYTES'),
+    maxBackoffMs: read.int('BATCHWATCH_MAX_BACKOFF_MS'),
   };
-  const token = env.BATCHWATCH_UPSTREAM_TOKEN?.trim();
-  const azure = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].map((name) => env[name]?.trim() || undefined);
+  const token = read.secret('BATCHWATCH_UPSTREAM_TOKEN');
+  const azure = (['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'] as const).map((name) => read.secret(name));
   const azureCount = azure.filter(Boolean).length;
   if (token && azureCount > 0) throw new ConfigError('set either BATCHWATCH_UPSTREAM_TOKEN or the AZURE_* credential, not both');
   if (azureCount > 0 && azureCount < 3) {
@@ -187,8 +221,23 @@ function readUpstream(env: Env, read: Reader): ProxyConfig['upstream'] {
   return upstream;
 }
 
-function readAuth(env: Env, read: Reader, host: string): ProxyConfig['auth'] {
-  const mode = read.text('BATCHWATCH_AUTH', 'required');
+/** https (http only on loopback), and no credentials in the URL: they would travel and be logged with it. */
+function readUrl(read: Reader, name: 'BATCHWATCH_UPSTREAM_URL' | 'BATCHWATCH_JWKS_URL'): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(read.text(name)!);
+  } catch {
+    throw new ConfigError(`${name} is not a URL`);
+  }
+  if (parsed.username || parsed.password) throw new ConfigError(`${name} must not contain user:password@ (give credentials in their own variables)`);
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopback(parsed.hostname))) {
+    throw new ConfigError(`${name} must be https (http is allowed on loopback only)`);
+  }
+  return parsed;
+}
+
+function readAuth(read: Reader, host: string): ProxyConfig['auth'] {
+  const mode = read.text('BATCHWATCH_AUTH');
   if (mode !== 'required' && mode !== 'none') throw new ConfigError('BATCHWATCH_AUTH must be `required` or `none`');
   if (mode === 'none') {
     if (!isLoopback(host)) {
@@ -198,9 +247,9 @@ function readAuth(env: Env, read: Reader, host: string): ProxyConfig['auth'] {
     }
     return { mode, apiKeys: [], keyAcl: new Map() };
   }
-  const apiKeys = parseApiKeys(env.BATCHWATCH_API_KEYS ?? '');
-  const keyAcl = parseAcl(env.BATCHWATCH_CUSTOMER_ACL ?? '', new Set(apiKeys.map((key) => key.name)));
-  const jwt = readJwt(env, read);
+  const apiKeys = parseApiKeys(read.raw('BATCHWATCH_API_KEYS'));
+  const keyAcl = parseAcl(read.text('BATCHWATCH_CUSTOMER_ACL') ?? '', new Set(apiKeys.map((key) => key.name)));
+  const jwt = readJwt(read);
   if (apiKeys.length === 0 && !jwt) {
     throw new ConfigError(
       'no caller authentication configured: set BATCHWATCH_API_KEYS and/or BATCHWATCH_JWT_ISSUER + BATCHWATCH_JWT_AUDIENCE + BATCHWATCH_JWKS_URL (or BATCHWATCH_AUTH=none on a loopback host)',
@@ -209,26 +258,39 @@ function readAuth(env: Env, read: Reader, host: string): ProxyConfig['auth'] {
   return jwt ? { mode, apiKeys, keyAcl, jwt } : { mode, apiKeys, keyAcl };
 }
 
+/**
+ * `name=key,name=key`. Messages name an entry by its position — never by its text, which may be a key
+ * given without `name=` — and by its name only once the entry is known to be well-formed.
+ */
 export function parseApiKeys(text: string): ApiKey[] {
+  const where = 'BATCHWATCH_API_KEYS';
+  if (text.includes(';')) throw new ConfigError(`${where}: separate entries with ",", not ";"`);
   const keys: ApiKey[] = [];
-  for (const pair of splitList(text, ',')) {
+  splitList(text, ',').forEach((pair, index) => {
+    const entry = `entry ${index + 1}`;
     const at = pair.indexOf('=');
     const name = pair.slice(0, at).trim();
     const key = pair.slice(at + 1).trim();
-    if (at <= 0 || !KEY_NAME.test(name)) throw new ConfigError(`BATCHWATCH_API_KEYS: expected name=key pairs, got an entry named ${JSON.stringify(name || pair.slice(0, 12))}`);
-    if (key.length < 16 || /\s/.test(key)) throw new ConfigError(`BATCHWATCH_API_KEYS: the key of "${name}" must be 16+ characters without spaces`);
-    if (keys.some((k) => k.name === name)) throw new ConfigError(`BATCHWATCH_API_KEYS: "${name}" appears twice`);
-    keys.push({ name, digest: sha256(key) });
-  }
+    if (at <= 0 || !KEY_NAME.test(name) || key === '') throw new ConfigError(`${where}: ${entry} is not a name=key pair`);
+    if (key.length < 16 || /\s/.test(key) || CONTROL.test(key)) throw new ConfigError(`${where}: ${entry} needs a key of 16+ characters without spaces or control characters`);
+    if (keys.some((k) => k.name === name)) throw new ConfigError(`${where}: the name "${name}" appears twice`);
+    const digest = sha256(key);
+    const same = keys.find((k) => k.digest.equals(digest));
+    if (same) throw new ConfigError(`${where}: "${same.name}" and "${name}" have the same key`);
+    keys.push({ name, digest });
+  });
   return keys;
 }
 
 export function parseAcl(text: string, knownNames: ReadonlySet<string>): Map<string, CustomerAccess> {
+  const where = 'BATCHWATCH_CUSTOMER_ACL';
+  if (text.includes(';')) throw new ConfigError(`${where}: separate entries with "," (and customers with "|"), not ";"`);
   const acl = new Map<string, CustomerAccess>();
   for (const pair of splitList(text, ',')) {
     const at = pair.indexOf('=');
     const name = pair.slice(0, at).trim();
-    if (at <= 0 || !knownNames.has(name)) throw new ConfigError(`BATCHWATCH_CUSTOMER_ACL: ${JSON.stringify(name || pair)} is not a key name from BATCHWATCH_API_KEYS`);
+    if (at <= 0 || !knownNames.has(name)) throw new ConfigError(`${where}: ${JSON.stringify(name || pair)} is not a key name from BATCHWATCH_API_KEYS`);
+    if (acl.has(name)) throw new ConfigError(`${where}: "${name}" has two entries; list all its customers in one (guid|guid, or *)`);
     const value = pair.slice(at + 1).trim();
     if (value === '*') {
       acl.set(name, '*');
@@ -236,39 +298,44 @@ export function parseAcl(text: string, knownNames: ReadonlySet<string>): Map<str
     }
     const customers = splitList(value, '|');
     const bad = customers.find((id) => !isGuid(id));
-    if (bad !== undefined || customers.length === 0) throw new ConfigError(`BATCHWATCH_CUSTOMER_ACL: the customers of "${name}" must be GUIDs separated by | (or *)`);
+    if (bad !== undefined || customers.length === 0) throw new ConfigError(`${where}: the customers of "${name}" must be GUIDs separated by | (or *)`);
     acl.set(name, new Set(customers.map((id) => id.toLowerCase())));
   }
   return acl;
 }
 
-function readJwt(env: Env, read: Reader): JwtConfig | undefined {
+function readJwt(read: Reader): JwtConfig | undefined {
   const names = ['BATCHWATCH_JWT_ISSUER', 'BATCHWATCH_JWT_AUDIENCE', 'BATCHWATCH_JWKS_URL'] as const;
-  const [issuer, audience, jwks] = names.map((name) => env[name]?.trim() || undefined);
+  const [issuer, audience, jwks] = names.map((name) => read.text(name));
   const count = [issuer, audience, jwks].filter(Boolean).length;
   if (count === 0) return undefined;
   if (count < 3) throw new ConfigError(`JWT authentication needs all of ${names.join(', ')}`);
-  let jwksUrl: URL;
-  try {
-    jwksUrl = new URL(jwks!);
-  } catch {
-    throw new ConfigError(`BATCHWATCH_JWKS_URL is not a URL: ${JSON.stringify(jwks)}`);
-  }
-  if (jwksUrl.protocol !== 'https:' && !(jwksUrl.protocol === 'http:' && isLoopback(jwksUrl.hostname))) {
-    throw new ConfigError('BATCHWATCH_JWKS_URL must be https (http only on loopback)');
-  }
-  const algorithms = splitList(read.text('BATCHWATCH_JWT_ALGORITHMS', 'RS256'), ',');
+  const jwksUrl = readUrl(read, 'BATCHWATCH_JWKS_URL');
+  const algorithms = splitList(read.text('BATCHWATCH_JWT_ALGORITHMS')!, ',');
   const bad = algorithms.find((alg) => !/^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(alg));
   if (bad !== undefined || algorithms.length === 0) throw new ConfigError(`BATCHWATCH_JWT_ALGORITHMS: ${JSON.stringify(bad ?? '')} is not an accepted asymmetric algorithm`);
-  const customersClaim = read.text('BATCHWATCH_JWT_CUSTOMERS_CLAIM', 'customers');
   return {
     issuer: issuer!,
     audience: audience!,
     jwksUrl,
     algorithms,
-    customersClaim,
-    clockToleranceS: read.int('BATCHWATCH_JWT_CLOCK_TOLERANCE_S', 30, 0, 600),
+    customersClaim: read.text('BATCHWATCH_JWT_CUSTOMERS_CLAIM')!,
+    clockToleranceS: read.int('BATCHWATCH_JWT_CLOCK_TOLERANCE_S'),
+    jwksCooldownMs: read.int('BATCHWATCH_JWKS_COOLDOWN_MS'),
+    jwksMaxAgeMs: read.int('BATCHWATCH_JWKS_MAX_AGE_MS'),
   };
+}
+
+function readMetrics(read: Reader): ProxyConfig['metrics'] {
+  const portText = read.text('BATCHWATCH_METRICS_PORT');
+  let port: number | undefined;
+  if (portText !== undefined) {
+    port = Number(portText);
+    if (!/^\d+$/.test(portText) || port > 65_535) throw new ConfigError('BATCHWATCH_METRICS_PORT must be a port number (0–65535)');
+  }
+  const key = read.secret('BATCHWATCH_METRICS_KEY');
+  if (key !== undefined && (key.length < 16 || /\s/.test(key))) throw new ConfigError('BATCHWATCH_METRICS_KEY must be 16+ characters without spaces');
+  return { port, key: key === undefined ? undefined : { name: 'metrics', digest: sha256(key) } };
 }
 
 export function isLoopback(host: string): boolean {
@@ -276,10 +343,6 @@ export function isLoopback(host: string): boolean {
   if (bare === 'localhost') return true;
   if (isIP(bare) === 4) return bare.startsWith('127.');
   return bare === '::1' || bare === '::ffff:127.0.0.1';
-}
-
-export function sha256(text: string): Buffer {
-  return hash('sha256', text, 'buffer');
 }
 
 function splitList(text: string, separator: string): string[] {
@@ -292,15 +355,23 @@ function splitList(text: string, separator: string): string[] {
 type Reader = ReturnType<typeof reader>;
 
 function reader(env: Env) {
+  const given = (name: Name): string | undefined => env[name]?.trim() || undefined;
   return {
-    text(name: string, fallback: string): string {
-      const value = env[name]?.trim();
-      return value ? value : fallback;
+    /** The variable, or its default from SETTINGS. */
+    text: (name: TextName): string | undefined => given(name) ?? SETTINGS[name].default,
+    /** As given, '' when unset (lists). */
+    raw: (name: TextName): string => given(name) ?? '',
+    /** A credential: no control characters (they could split a header), and never quoted back. */
+    secret(name: TextName): string | undefined {
+      const value = given(name);
+      if (value !== undefined && CONTROL.test(value)) throw new ConfigError(`${name} contains control characters`);
+      return value;
     },
-    int(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-      const raw = env[name]?.trim();
-      if (!raw) return fallback;
-      if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
+    int(name: IntName): number {
+      const { default: fallback, min, max } = SETTINGS[name];
+      const raw = given(name);
+      if (raw === undefined) return fallback;
+      if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(raw.slice(0, 20))}`);
       const value = Number(raw);
       if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
       return value;
@@ -308,7 +379,7 @@ function reader(env: Env) {
   };
 }
 
-/** `--help` text: usage and every variable with its default. */
+/** `--help` text: usage and every variable with its default, from SETTINGS. */
 export function helpText(): string {
   const width = Math.max(...VARIABLES.map((v) => v.name.length));
   const lines = VARIABLES.map((v) => `  ${v.name.padEnd(width)}  ${v.description}${v.default === '—' ? '' : ` (default ${v.default})`}`);

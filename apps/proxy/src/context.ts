@@ -4,10 +4,13 @@
 import type { ServerResponse } from 'node:http';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
+import type { AccessWriter } from './logger.js';
 import type { Authenticator, Principal } from './auth/index.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
-import type { PollerHub } from './upstream/pollers.js';
+import type { MetricsHandler } from './metrics-endpoint.js';
+import type { PollerHub } from './live/hub.js';
+import type { StreamQuota } from './live/quota.js';
 import type { StatusStore } from './upstream/store.js';
 import type { RateLimiterMemory } from 'rate-limiter-flexible';
 
@@ -16,17 +19,19 @@ export type ReadinessState = 'starting' | 'ok' | 'shutting-down';
 export interface AppContext {
   config: ProxyConfig;
   log: Logger;
-  /** The hot path's access log (see logger.ts). */
-  accessLog: Logger;
+  /** The hot path's access line (see logger.ts). */
+  accessLog: AccessWriter;
   metrics: ProxyMetrics;
   store: StatusStore;
   hub: PollerHub;
+  /** Caps on open event streams. */
+  streams: StreamQuota;
   authenticate: Authenticator;
   limiter: RateLimiterMemory | undefined;
   readiness: { state: ReadinessState };
+  serveMetrics: MetricsHandler;
   /** The bundled OpenAPI document, serialised once. */
   openapiJson: string;
-  docsHtml: string;
 }
 
 export interface RequestLocals {

@@ -5,6 +5,8 @@
  */
 import { InvalidIdError, PartnerCenterError } from '@batchwatch/client';
 import type { ApiFault } from '@batchwatch/openapi';
+import { redact, redactJson } from './redact.js';
+import { BodyTooLargeError } from './upstream/body-limit.js';
 
 export const FAULT_SOURCE = 'batchwatch-proxy';
 
@@ -16,12 +18,14 @@ export type FaultCode =
   | 'RequestHeaderFieldsTooLarge'
   | 'UriTooLong'
   | 'TooManyRequests'
+  | 'TooManyStreams'
   | 'UpstreamThrottled'
   | 'UpstreamBadRequest'
   | 'UpstreamNotFound'
   | 'UpstreamTimeout'
   | 'UpstreamUnreachable'
   | 'UpstreamMalformed'
+  | 'UpstreamTooLarge'
   | 'UpstreamAuthFailed'
   | 'UpstreamError'
   | 'ServiceUnavailable'
@@ -42,7 +46,8 @@ export class ProxyError extends Error {
 
 export interface MappedFault {
   status: number;
-  fault: ApiFault & { code: string; description: string; data: unknown[]; source: string };
+  /** The proxy's own faults say `source: 'batchwatch-proxy'`; Partner Center's keep their own `source` (or none). */
+  fault: ApiFault & { code: string | number; description: string; data: unknown[]; source?: string };
   headers: Record<string, string>;
 }
 
@@ -83,6 +88,7 @@ export function mapUpstreamError(error: PartnerCenterError): MappedFault {
     case 'network':
       return simple(502, 'UpstreamUnreachable', 'Partner Center could not be reached');
     case 'malformed':
+      if (error instanceof BodyTooLargeError) return simple(502, 'UpstreamTooLarge', error.description);
       return simple(502, 'UpstreamMalformed', 'Partner Center answered with a body that is not a BatchUploadDetails');
     case 'auth':
       return simple(502, 'UpstreamAuthFailed', 'the proxy could not obtain a Partner Center token');
@@ -93,9 +99,11 @@ export function mapUpstreamError(error: PartnerCenterError): MappedFault {
 
 function mapUpstreamStatus(error: PartnerCenterError): MappedFault {
   const { status } = error;
+  if (status === 401 || status === 403 || status === 407) return simple(502, 'UpstreamAuthFailed', "Partner Center rejected the proxy's credentials");
+  const passed = status >= 400 && status < 500 && status !== 429 ? partnerCenterFault(error.body) : undefined;
+  if (passed) return { status, fault: passed, headers: {} };
   if (status === 404) return simple(404, 'UpstreamNotFound', 'Partner Center knows no such batch for this customer');
-  if (status === 400) return simple(400, 'UpstreamBadRequest', `Partner Center rejected the request: ${error.description}`);
-  if (status === 401 || status === 403) return simple(502, 'UpstreamAuthFailed', "Partner Center rejected the proxy's credentials");
+  if (status === 400) return simple(400, 'UpstreamBadRequest', 'Partner Center rejected the request');
   if (status === 429) {
     const mapped = simple(429, 'UpstreamThrottled', 'Partner Center is throttling requests; retry later');
     mapped.headers['Retry-After'] = retryAfterSeconds(error.retryAfterMs ?? DEFAULT_THROTTLE_MS);
@@ -105,6 +113,22 @@ function mapUpstreamStatus(error: PartnerCenterError): MappedFault {
   const mapped = simple(502, 'UpstreamError', `Partner Center failed with HTTP ${status}`);
   if (error.retryAfterMs !== undefined) mapped.headers['Retry-After'] = retryAfterSeconds(error.retryAfterMs);
   return mapped;
+}
+
+/**
+ * Partner Center's own ApiFault, as it sent it (code, description, data, source), scrubbed of credentials —
+ * so callers branch on Partner Center's codes alike, direct or through the proxy. Anything that is not a
+ * well-formed ApiFault (HTML, gateway bodies, garbage) gives undefined and is never copied.
+ */
+export function partnerCenterFault(body: unknown): MappedFault['fault'] | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const { code, description, data, source } = body as Record<string, unknown>;
+  const wellFormedCode = (typeof code === 'number' && Number.isSafeInteger(code)) || (typeof code === 'string' && /^[\w.-]{1,64}$/.test(code));
+  if (!wellFormedCode || typeof description !== 'string') return undefined;
+  if (data !== undefined && !Array.isArray(data)) return undefined;
+  const fault: MappedFault['fault'] = { code, description: redact(description), data: redactJson(data ?? []) as unknown[] };
+  if (typeof source === 'string' && source !== FAULT_SOURCE) fault.source = redact(source, 128);
+  return fault;
 }
 
 function simple(status: number, code: FaultCode, description: string): MappedFault {

@@ -8,7 +8,7 @@
  * carries all of them.
  */
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { isGuid } from '@batchwatch/client';
@@ -42,6 +42,7 @@ export function frontDoor(ctx: AppContext, streamingRoutes: readonly string[]): 
   return (req, res, next) => {
     const request = res.locals as RequestLocals;
     request.started = performance.now();
+    if (req.url.charCodeAt(0) !== SLASH) toOriginForm(req);
     request.requestId = guidHeader(req.headers['ms-requestid']) ?? randomUUID();
     request.correlationId = guidHeader(req.headers['ms-correlationid']) ?? randomUUID();
     request.closing = ctx.readiness.state === 'shutting-down';
@@ -59,6 +60,24 @@ export function frontDoor(ctx: AppContext, streamingRoutes: readonly string[]): 
     if (request.statusPath) next();
     else httpLogger(req, res, next);
   };
+}
+
+const SLASH = 47;
+
+/**
+ * `GET http://host/v1/…` (absolute form, valid HTTP/1.1 that some forward proxies send) is served like
+ * `GET /v1/…`: routing, matching and logs see the path. Anything else that is not a path stays as it is
+ * (and gets its 404).
+ */
+function toOriginForm(req: IncomingMessage): void {
+  const url = req.url ?? '';
+  if (!/^https?:\/\//i.test(url)) return;
+  try {
+    const parsed = new URL(url);
+    req.url = `${parsed.pathname}${parsed.search}`;
+  } catch {
+    // not a URL: left for the 404
+  }
 }
 
 /** Records a hot-path request as done (once); a no-op elsewhere, where the 'close' listener does it. */
@@ -109,14 +128,11 @@ function guidHeader(value: string | string[] | undefined): string | undefined {
 
 /**
  * helmet's defaults, except a CSP for what this is — a JSON API: nothing may load, nothing may frame it
- * (the one HTML page, /docs, widens it for its inline style).
+ * (the one HTML page, /docs, widens it for what Swagger UI needs: see docs.ts).
  */
 export const HELMET_OPTIONS = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
 };
-
-/** The CSP of the /docs page: still no scripts or external assets, just its own inline style. */
-export const DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * helmet's headers, computed by helmet once. With its default options every header is static (no nonces,

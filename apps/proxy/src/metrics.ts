@@ -19,6 +19,9 @@ export interface ProxyMetrics {
   sseDropped: Counter<'reason'>;
   authFailures: Counter<'reason'>;
   rateLimited: Counter;
+  connections: Gauge;
+  connectionsRefused: Counter<'reason'>;
+  sseRefused: Counter<'reason'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ProxyMetrics {
@@ -91,5 +94,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Proxy
       registers,
     }),
     rateLimited: new Counter({ name: 'batchwatch_proxy_rate_limited_total', help: 'Requests refused by the per-caller rate limit', registers }),
+    connections: new Gauge({ name: 'batchwatch_proxy_connections', help: 'Open client connections (API port)', registers }),
+    connectionsRefused: new Counter({
+      name: 'batchwatch_proxy_connections_refused_total',
+      help: 'Connections closed at the connection cap: idle-closed (an idle one made room) or over-capacity (all busy; 503)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    sseRefused: new Counter({
+      name: 'batchwatch_proxy_sse_refused_total',
+      help: 'Event streams refused at a cap: per-caller (429) or total (503)',
+      labelNames: ['reason'],
+      registers,
+    }),
   };
 }

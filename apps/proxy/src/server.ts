@@ -4,15 +4,19 @@
  * bound, then cut whatever is left.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createProxyApp, type ProxyApp, type ProxyDeps } from './app.js';
 import type { ProxyConfig } from './config.js';
+import { trackConnections, type Connections } from './connections.js';
 import { apiFault } from './faults.js';
+import { startMetricsServer } from './metrics-endpoint.js';
 
 export interface RunningProxy {
   /** `http://host:port`, with the port actually bound. */
   url: string;
+  /** Where /metrics is served when it has a port of its own. */
+  metricsUrl?: string;
   port: number;
   server: Server;
   proxy: ProxyApp;
@@ -38,49 +42,32 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   server.requestTimeout = limits.requestTimeoutMs;
   server.timeout = 0; // event streams are long-lived by design; idle sockets are bounded by keepAliveTimeout
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(proxy, error, socket));
-  const connections = trackConnections(server);
+  const connections = trackConnections(server, limits.maxConnections, proxy.metrics, proxy.log);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => {
+    // An explicit backlog: Node's default (511) overflows when a thousand clients connect at once.
+    server.listen({ port: config.port, host: config.host, backlog: limits.backlog }, () => {
       server.off('error', reject);
       resolve();
     });
   });
+  const metricsServer = config.metrics.port === undefined ? undefined : await startMetricsServer(proxy.serveMetrics, config.host, config.metrics.port);
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  proxy.log.info({ url, upstream: config.upstream.url, auth: config.auth.mode }, 'batchwatch-proxy listening');
+  proxy.log.info(
+    { url, metricsUrl: metricsServer?.url, upstream: config.upstream.url, auth: config.auth.mode, maxConnections: connections.cap },
+    'batchwatch-proxy listening',
+  );
 
   let closing: Promise<void> | undefined;
-  return { url, port, server, proxy, close: () => (closing ??= shutdown(server, proxy, config, connections)) };
-}
-
-interface Connections {
-  /** Ends every connection with no response in progress, now, and the others as soon as theirs is done. */
-  endIdle(): void;
-}
-
-/**
- * Node's `closeIdleConnections()` leaves alone connections that never sent a request (clients open spare
- * ones), which would hold `server.close()` open; so connections are tracked here. A connection is busy while
- * Node has a response attached to it (`_httpMessage`, as http-terminator checks) — no per-request work.
- */
-function trackConnections(server: Server): Connections {
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  return {
-    endIdle() {
-      for (const socket of sockets) {
-        const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-        if (!response) socket.end();
-        else response.once('close', () => socket.end());
-      }
-    },
+  const close = async () => {
+    metricsServer?.server.closeAllConnections();
+    metricsServer?.server.close();
+    await shutdown(server, proxy, config, connections);
   };
+  return { url, port, server, proxy, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}), close: () => (closing ??= close()) };
 }
 
 async function shutdown(server: Server, proxy: ProxyApp, config: ProxyConfig, connections: Connections): Promise<void> {
@@ -96,8 +83,9 @@ async function shutdown(server: Server, proxy: ProxyApp, config: ProxyConfig, co
   const drained = await Promise.race([closed.then(() => true), sleep(shutdownGraceMs).then(() => false)]);
   if (!drained) {
     proxy.log.warn({ shutdownGraceMs }, 'in-flight requests did not finish in time; closing their connections');
-    server.closeAllConnections();
-    proxy.store.abortAll();
+    proxy.store.abortAll(); // the requests waiting on upstream answer 503 …
+    await new Promise((resolve) => setImmediate(resolve));
+    server.closeAllConnections(); // … then whatever is left is cut
     await closed;
   }
   proxy.log.info('shut down');

@@ -10,7 +10,7 @@ const runCli = (args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, ['--conditions=@batchwatch/source', '--import', 'tsx', cli, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 50_000,
   });
 
 describe('loadConfig', () => {
@@ -57,7 +57,7 @@ describe('loadConfig', () => {
     [{ BATCHWATCH_UPSTREAM_URL: 'not a url' }, /BATCHWATCH_UPSTREAM_URL is not a URL/],
     [{ BATCHWATCH_UPSTREAM_URL: 'http://partner.example.com' }, /must be https/],
     [{ BATCHWATCH_API_KEYS: 'tui=short' }, /16\+ characters/],
-    [{ BATCHWATCH_API_KEYS: 'just-a-key-without-a-name' }, /name=key pairs/],
+    [{ BATCHWATCH_API_KEYS: 'just-a-key-without-a-name' }, /entry 1 is not a name=key pair/],
     [{ BATCHWATCH_API_KEYS: 'a=0123456789abcdef,a=0123456789abcdeg' }, /appears twice/],
     [{ BATCHWATCH_CUSTOMER_ACL: 'nobody=*' }, /not a key name/],
     [{ BATCHWATCH_CUSTOMER_ACL: 'tui=not-a-guid' }, /must be GUIDs/],
@@ -72,6 +72,33 @@ describe('loadConfig', () => {
   ])('rejects %o with one clear message', (env, message) => {
     expect(() => loadConfig({ ...minimal, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ...minimal, ...env })).toThrow(message);
+  });
+
+  it.each([
+    [{ BATCHWATCH_CUSTOMER_ACL: 'tui=47021739-3426-40bf-9601-61b4b6d7c793,tui=*' }, /"tui" has two entries/],
+    [{ BATCHWATCH_API_KEYS: 'tui=0123456789abcdef,ops=0123456789abcdef' }, /"tui" and "ops" have the same key/],
+    [{ BATCHWATCH_API_KEYS: 'tui=0123456789abcdef;ops=fedcba9876543210' }, /separate entries with ",", not ";"/],
+    [{ BATCHWATCH_CUSTOMER_ACL: 'tui=*;ops=*' }, /BATCHWATCH_CUSTOMER_ACL: separate entries with ","/],
+    [{ BATCHWATCH_UPSTREAM_TOKEN: 'token\r\nX-Evil: 1' }, /BATCHWATCH_UPSTREAM_TOKEN contains control characters/],
+    [{ BATCHWATCH_API_KEYS: 'tui=0123456789\u0007abcdef' }, /entry 1 needs a key of 16\+ characters without spaces or control characters/],
+    [{ BATCHWATCH_UPSTREAM_URL: 'https://user:pass@partner.example.com' }, /must not contain user:password@/],
+  ])('refuses careless configuration %o, naming the entry', (env, message) => {
+    expect(() => loadConfig({ ...minimal, ...env })).toThrow(message);
+  });
+
+  it('never prints key material in a configuration error', () => {
+    const key = 'Zk3v9QpX2mR7tL1wY8bN4cH6jD0fG5sA3eK9uV2iO7pM1qT8rW4xE6yU0zB5nC2'; // 63 characters, a plausible key name
+    for (const text of [`${key}=`, key, `ok=0123456789abcdef,${key}=`, `tui=short${key.slice(0, 5)}`]) {
+      let message = '';
+      try {
+        loadConfig({ ...minimal, BATCHWATCH_API_KEYS: text });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^BATCHWATCH_API_KEYS: entry \d/);
+      expect(message).not.toContain(key.slice(0, 8));
+      expect(message).not.toContain(key.slice(40, 48));
+    }
   });
 
   it('allows BATCHWATCH_AUTH=none on every loopback spelling', () => {
@@ -97,13 +124,13 @@ describe('documentation of the variables', () => {
 });
 
 describe('the batchwatch-proxy command', () => {
-  it('prints every variable with --help and exits 0', () => {
+  it('prints every variable with --help and exits 0', { timeout: 60_000 }, () => {
     const result = runCli(['--help'], {});
     expect(result.status).toBe(0);
     for (const { name } of VARIABLES) expect(result.stdout).toContain(name);
   });
 
-  it('exits 2 with a single clear line on a configuration error', () => {
+  it('exits 2 with a single clear line on a configuration error', { timeout: 60_000 }, () => {
     const result = runCli([], { BATCHWATCH_UPSTREAM_TOKEN: 'x', BATCHWATCH_AUTH: 'none', BATCHWATCH_HOST: '0.0.0.0' });
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -111,7 +138,7 @@ describe('the batchwatch-proxy command', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('exits 2 on an unknown argument', () => {
+  it('exits 2 on an unknown argument', { timeout: 60_000 }, () => {
     const result = runCli(['--port', '1'], minimal);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('unknown argument');

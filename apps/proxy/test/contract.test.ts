@@ -72,13 +72,13 @@ describe('the Partner Center contract, served by the proxy', () => {
     }
   });
 
-  it('answers an unknown batch with 404 as an ApiFault carrying the proxy request id', async () => {
+  it('answers an unknown batch with Partner Center’s own 404 ApiFault, carrying the proxy request id', async () => {
     const sim = await simulator();
     const proxy = await proxyFor(sim.url);
     const res = await proxy.get(statusPath(CUSTOMER, '11111111-2222-4333-8444-555555555555'));
     expect(res.status).toBe(404);
     const fault = await res.json();
-    expect(fault).toEqual({ code: 'UpstreamNotFound', description: expect.any(String), data: [], source: 'batchwatch-proxy' });
+    expect(fault).toEqual({ code: '1000', description: 'Not found', data: [], source: 'PartnerApiServiceControllers' });
     expect(res.headers.get('ms-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     expect(statusCalls(sim)).toHaveLength(1);
   });

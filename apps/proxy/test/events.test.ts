@@ -190,7 +190,7 @@ describe('GET …/events (Server-Sent Events)', () => {
     const { proxy } = await setup();
     const res = await proxy.get(`${statusPath(CUSTOMER, '11111111-2222-4333-8444-555555555555')}/events`);
     expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ code: 'UpstreamNotFound', source: 'batchwatch-proxy' });
+    expect(await res.json()).toMatchObject({ code: '1000', source: 'PartnerApiServiceControllers' });
     await eventually(() => proxy.proxy.hub.size === 0, 'no poller left');
   });
 

@@ -38,7 +38,7 @@ export async function simulator(options: SimulatorOptions = {}): Promise<Running
 }
 
 export interface TestProxy extends RunningProxy {
-  /** Every log line written so far (raw JSON text). */
+  /** Every log line written so far (raw JSON text, one line each). */
   logs: string[];
   /** `fetch` against the proxy with an API key (default: the `tui` key). */
   get(path: string, init?: { key?: string | null; headers?: Record<string, string> }): Promise<Response>;
@@ -66,7 +66,9 @@ export function baseEnv(upstreamUrl: string): Record<string, string> {
 export async function proxyFor(upstreamUrl: string, env: Record<string, string | undefined> = {}, deps: ProxyDeps = {}): Promise<TestProxy> {
   const logs: string[] = [];
   const config = loadConfig({ ...baseEnv(upstreamUrl), ...env });
-  const running = await startProxy(config, { logDestination: { write: (line: string) => void logs.push(line) }, ...deps });
+  // A write may carry several lines (the access lines of one event-loop turn go out together).
+  const write = (chunk: string) => void logs.push(...chunk.split('\n').filter(Boolean));
+  const running = await startProxy(config, { logDestination: { write }, ...deps });
   defer(() => running.close());
   return Object.assign(running, {
     logs,

@@ -164,6 +164,57 @@ describe('caller authentication', () => {
       expect(await res.json()).toMatchObject({ code: 'ServiceUnavailable', source: 'batchwatch-proxy' });
     });
 
+    it.each([
+      ['a 5xx', 500, 'application/json', '{"error":"down"}'],
+      ['a 404', 404, 'text/html', '<h1>Not found</h1>'],
+      ['a body that is not JSON', 200, 'text/html', '<html>maintenance</html>'],
+    ])('answers 503 with Retry-After (not 401) when the JWKS answers %s', async (_name, status, type, body) => {
+      const broken = createServer((_req, res) => {
+        res.writeHead(status, { 'Content-Type': type });
+        res.end(body);
+      });
+      await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+      defer(() => new Promise<void>((resolve) => broken.close(() => resolve())));
+      const { proxy, mine } = await setup({
+        BATCHWATCH_JWT_ISSUER: ISSUER,
+        BATCHWATCH_JWT_AUDIENCE: AUDIENCE,
+        BATCHWATCH_JWKS_URL: `http://127.0.0.1:${(broken.address() as AddressInfo).port}/jwks.json`,
+      });
+      const { privateKey } = await generateKeyPair('RS256');
+      const res = await proxy.get(statusPath(CUSTOMER, mine.trackingId), { key: await token(privateKey, { customers: [CUSTOMER] }) });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await res.json()).toMatchObject({ code: 'ServiceUnavailable', source: 'batchwatch-proxy' });
+    });
+
+    it('picks up a signing-key rotation (a new key under a known kid, or a new kid) without a restart', async () => {
+      const keys = [await generateKeyPair('RS256')];
+      let published: Array<{ kid: string; index: number }> = [{ kid: 'test-key', index: 0 }];
+      const server = createServer(async (_req, res) => {
+        const jwks = await Promise.all(published.map(async ({ kid, index }) => ({ ...(await exportJWK(keys[index]!.publicKey)), kid, alg: 'RS256', use: 'sig' })));
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ keys: jwks }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const { proxy, mine } = await setup({
+        BATCHWATCH_JWT_ISSUER: ISSUER,
+        BATCHWATCH_JWT_AUDIENCE: AUDIENCE,
+        BATCHWATCH_JWKS_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
+        BATCHWATCH_JWKS_COOLDOWN_MS: '0',
+      });
+      const get = async (index: number, kid: string) =>
+        (await proxy.get(statusPath(CUSTOMER, mine.trackingId), { key: await token(keys[index]!.privateKey, { customers: [CUSTOMER] }, { kid }) })).status;
+      expect(await get(0, 'test-key')).toBe(200);
+      keys.push(await generateKeyPair('RS256'));
+      published = [{ kid: 'test-key', index: 1 }]; // same kid, new key
+      expect(await get(1, 'test-key')).toBe(200);
+      keys.push(await generateKeyPair('RS256'));
+      published = [{ kid: 'next-key', index: 2 }]; // new kid
+      expect(await get(2, 'next-key')).toBe(200);
+      expect(await get(0, 'test-key')).toBe(401); // the retired key is refused
+    });
+
     it('gives a token without the customers claim no customer (403)', async () => {
       const { proxy, mine, key } = await jwtSetup();
       const jwt = await token(key, {});
@@ -351,10 +402,14 @@ describe('HTTP hygiene', () => {
     expect(staticHelmetHeaders().length / 2).toBe([...direct.headers.keys()].filter((name) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)).length);
   });
 
-  it('gives /docs a CSP that allows its inline style and nothing else', async () => {
+  it('gives /docs a CSP that allows this origin’s scripts, styles, images and fetches, and nothing else', async () => {
     const { proxy } = await setup();
-    const res = await proxy.get('/docs', { key: null });
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    for (const path of ['/docs', '/docs/swagger-ui-bundle.js', '/docs/docs.js']) {
+      const res = await proxy.get(path, { key: null });
+      expect(res.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      );
+    }
   });
 
   it('rate-limits per caller with 429 + Retry-After as an ApiFault', async () => {

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { sha256, type ApiKey, type CustomerAccess } from '../config.js';
+import { sha256, type ApiKey, type CustomerAccess } from './types.js';
 import type { Principal } from './principal.js';
 
 const NOTHING: CustomerAccess = new Set<string>();

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { isGuid } from '@batchwatch/client';
-import type { CustomerAccess, JwtConfig } from '../config.js';
+import type { CustomerAccess, JwtConfig } from './types.js';
 import { ProxyError } from '../faults.js';
 import type { Principal } from './principal.js';
 
@@ -12,19 +12,33 @@ export const looksLikeJwt = (token: string): boolean => /^[\w-]+\.[\w-]+\.[\w-]+
 /**
  * Verifies caller JWTs against the issuer's JWKS. The key set is created ONCE (jose caches keys and rate-limits
  * refetches); algorithms are pinned so a token cannot choose how it is checked; issuer and audience are required.
+ *
+ * Key rotation: jose refetches by itself for an unknown `kid`; a signature that fails under a KNOWN `kid` (the
+ * issuer replaced the key behind it) refetches here, once, when the cool-down since the last fetch has passed.
+ * Either way a rotation is seen within `jwksCooldownMs`, without a restart.
  */
 export function createJwtVerifier(config: JwtConfig): JwtVerifier {
-  const jwks = createRemoteJWKSet(config.jwksUrl);
+  const jwks = createRemoteJWKSet(config.jwksUrl, { cooldownDuration: config.jwksCooldownMs, cacheMaxAge: config.jwksMaxAgeMs });
+  const options = {
+    issuer: config.issuer,
+    audience: config.audience,
+    algorithms: config.algorithms,
+    clockTolerance: config.clockToleranceS,
+    requiredClaims: ['exp', 'sub'],
+  };
+  const verify = async (token: string): Promise<JWTPayload> => {
+    try {
+      return (await jwtVerify(token, jwks, options)).payload;
+    } catch (error) {
+      if ((error as { code?: unknown })?.code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || jwks.coolingDown) throw error;
+      await jwks.reload();
+      return (await jwtVerify(token, jwks, options)).payload;
+    }
+  };
   return async (token) => {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, jwks, {
-        issuer: config.issuer,
-        audience: config.audience,
-        algorithms: config.algorithms,
-        clockTolerance: config.clockToleranceS,
-        requiredClaims: ['exp', 'sub'],
-      }));
+      payload = await verify(token);
     } catch (error) {
       throw verificationError(error);
     }
@@ -40,10 +54,15 @@ export function customersOf(claim: unknown): CustomerAccess {
   return new Set(texts.filter(isGuid).map((id) => id.toLowerCase()));
 }
 
+/**
+ * jose's codes for "the key set could not be had": a hanging JWKS, one that is not a key set, and (generic)
+ * a non-200 answer or a body that is not JSON. Then the token may well be fine: 503, not 401.
+ */
+const JWKS_UNAVAILABLE = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
+
 function verificationError(error: unknown): ProxyError {
   const code = (error as { code?: unknown })?.code;
-  // The key set could not be fetched: the token may be fine, we cannot tell right now.
-  if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || typeof code !== 'string' || !code.startsWith('ERR_J')) {
+  if (typeof code !== 'string' || !code.startsWith('ERR_J') || JWKS_UNAVAILABLE.has(code)) {
     return new ProxyError(503, 'ServiceUnavailable', 'caller tokens cannot be verified right now', { retryAfterMs: 5_000 });
   }
   const reason = code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid for this proxy';

@@ -1,4 +1,4 @@
-import type { CustomerAccess } from '../config.js';
+import type { CustomerAccess } from './types.js';
 
 /** Who is calling, and which customers they may read. */
 export interface Principal {

@@ -4,7 +4,7 @@
 import type { RequestHandler } from 'express';
 import type { AppContext } from '../context.js';
 import { locals } from '../context.js';
-import { SseStream } from '../sse.js';
+import { SseStream } from '../live/stream.js';
 import { admit, batchParams } from './guards.js';
 import { EVENTS_ROUTE } from './paths.js';
 
@@ -19,10 +19,12 @@ export function streamEvents(ctx: AppContext): RequestHandler {
   return async (req, res) => {
     locals(res).route = EVENTS_ROUTE;
     const { customerId, trackingId } = batchParams(req);
-    await admit(ctx, req, res, { customerId, trackingId });
+    const principal = await admit(ctx, req, res, { customerId, trackingId });
+    const release = ctx.streams.acquire(principal.id);
     const stream = new SseStream(res, ctx.config.sse);
     ctx.metrics.sseSubscribers.inc();
     stream.onClose((reason) => {
+      release();
       ctx.metrics.sseSubscribers.dec();
       if (reason !== 'client' && reason !== 'done') ctx.metrics.sseDropped.inc({ reason });
     });

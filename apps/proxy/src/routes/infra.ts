@@ -1,11 +1,11 @@
 /**
  * Probes, metrics and the API description. No caller authentication (as the contract says): they reveal
- * no customer data. Put /metrics behind your network policy if its numbers are sensitive.
+ * no customer data. /metrics can have its own port and a key (see metrics-endpoint.ts).
  */
 import { Router, type RequestHandler } from 'express';
 import type { AppContext } from '../context.js';
 import { locals } from '../context.js';
-import { DOCS_CSP } from '../front-door.js';
+import { docsRouter } from '../docs.js';
 
 export function infraRouter(ctx: AppContext): Router {
   const router = Router();
@@ -18,21 +18,13 @@ export function infraRouter(ctx: AppContext): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.status(state === 'ok' ? 200 : 503).json({ status: state });
   });
-  router.get('/metrics', named('/metrics'), async (_req, res) => {
-    const body = await ctx.metrics.registry.metrics();
-    res.setHeader('Content-Type', ctx.metrics.registry.contentType);
-    res.setHeader('Cache-Control', 'no-store');
-    res.end(body);
-  });
+  // On its own port when BATCHWATCH_METRICS_PORT is set (see server.ts); here otherwise.
+  if (ctx.config.metrics.port === undefined) router.get('/metrics', named('/metrics'), (req, res) => ctx.serveMetrics(req, res));
   router.get('/openapi.json', named('/openapi.json'), (_req, res) => {
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(ctx.openapiJson);
   });
-  router.get('/docs', named('/docs'), (_req, res) => {
-    res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Content-Security-Policy', DOCS_CSP);
-    res.end(ctx.docsHtml);
-  });
+  router.use(docsRouter((res, route) => (locals(res).route = route)));
   return router;
 }
 

@@ -37,9 +37,13 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
-/** A bounded map of snapshots (the least recently refreshed go first) with a status-aware lifetime. */
+/**
+ * A map of snapshots bounded in entries AND in body bytes (the least recently refreshed go first), with a
+ * status-aware lifetime. A body larger than the whole byte budget is served to its callers but not kept.
+ */
 export class SnapshotCache {
   readonly #entries = new Map<string, Snapshot>();
+  #bytes = 0;
 
   constructor(private readonly policy: ProxyConfig['cache']) {}
 
@@ -48,12 +52,25 @@ export class SnapshotCache {
   }
 
   set(key: string, snapshot: Snapshot): void {
-    this.#entries.delete(key); // re-insert: Map order is refresh order
+    this.delete(key); // re-insert: Map order is refresh order
+    if (snapshot.body.length > this.policy.maxBytes) return;
     this.#entries.set(key, snapshot);
-    if (this.#entries.size > this.policy.maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+    this.#bytes += snapshot.body.length;
+    while (this.#entries.size > this.policy.maxEntries || this.#bytes > this.policy.maxBytes) {
+      this.delete(this.#entries.keys().next().value!);
     }
+  }
+
+  delete(key: string): void {
+    const old = this.#entries.get(key);
+    if (!old) return;
+    this.#entries.delete(key);
+    this.#bytes -= old.body.length;
+  }
+
+  /** Body bytes held. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Terminal batches no longer change, so they live long; running ones only as long as a poll interval. */

@@ -5,7 +5,8 @@
  */
 import { PartnerCenterError, type BatchDetails, type BatchStatusClient, type GetBatchStatusOptions } from '@batchwatch/client';
 import type { Logger } from 'pino';
-import { DEFAULT_THROTTLE_MS, mapError, ProxyError } from '../faults.js';
+import { DEFAULT_THROTTLE_MS, ProxyError } from '../faults.js';
+import { redact } from '../redact.js';
 import type { ProxyMetrics } from '../metrics.js';
 import { batchKey, SnapshotCache, toSnapshot, type Freshness, type Snapshot } from './cache.js';
 
@@ -33,8 +34,12 @@ export class StatusStore {
     readonly cache: SnapshotCache,
     private readonly metrics: ProxyMetrics,
     private readonly log: Logger,
-    /** Most time one upstream call may take, token acquisition and retries included. */
-    private readonly budgetMs: number,
+    private readonly limits: {
+      /** Most time one upstream call may take, token acquisition and retries included. */
+      budgetMs: number;
+      /** Longest back-off after a failure, whatever `Retry-After` says (never past Node's timer limit). */
+      maxBackoffMs: number;
+    },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -62,8 +67,7 @@ export class StatusStore {
       const snapshot = await this.#shared(key, customerId, trackingId, ids);
       return this.#count({ snapshot, cache: joined ? 'coalesced' : 'miss' });
     } catch (error) {
-      const status = mapError(error).status;
-      if (usable && (status >= 500 || status === 429)) {
+      if (usable && isServableStale(error)) {
         return this.#count({ snapshot: usable, cache: 'stale', staleReason: staleReason(error) });
       }
       this.metrics.cacheLookups.inc({ result: 'error' });
@@ -101,7 +105,8 @@ export class StatusStore {
 
   /** Aborts upstream calls still in flight (the last step of shutdown). */
   abortAll(): void {
-    this.#closing.abort(new Error('the proxy is shutting down'));
+    // A deliberate 503 (logged at warn), not an "unexpected error" 500.
+    this.#closing.abort(new ProxyError(503, 'ServiceUnavailable', 'the proxy is shutting down', { retryAfterMs: 1_000 }));
   }
 
   #shared(key: string, customerId: string, trackingId: string, ids: CallIds, retry?: GetBatchStatusOptions['retry']): Promise<Snapshot> {
@@ -118,7 +123,7 @@ export class StatusStore {
   async #fetch(key: string, customerId: string, trackingId: string, ids: CallIds, retry?: GetBatchStatusOptions['retry']): Promise<Snapshot> {
     const started = performance.now();
     // A bound on the whole call: each attempt and token refresh has its own timeout, retries and back-off do not.
-    const deadline = AbortSignal.timeout(this.budgetMs);
+    const deadline = AbortSignal.timeout(this.limits.budgetMs);
     try {
       const call = this.client.getBatchStatus(customerId, trackingId, {
         ...ids,
@@ -127,15 +132,16 @@ export class StatusStore {
       });
       const details = await abortable(call, deadline).catch((error: unknown) => {
         if (!deadline.aborted || error instanceof PartnerCenterError) throw error;
-        throw new PartnerCenterError({ kind: 'timeout', description: `no answer within ${this.budgetMs} ms`, cause: error, ...ids });
+        throw new PartnerCenterError({ kind: 'timeout', description: `no answer within ${this.limits.budgetMs} ms`, cause: error, ...ids });
       });
       const snapshot = toSnapshot(details, this.now(), this.cache.get(key));
       this.cache.set(key, snapshot);
       this.log.debug({ upstream: { customerId, trackingId, status: details.rawStatus, ms: elapsed(started), ...ids } }, 'upstream status');
       return snapshot;
-    } catch (error) {
+    } catch (thrown) {
+      const error = capRetryAfter(thrown, this.limits.maxBackoffMs);
       this.#recordFailure(key, error);
-      this.log.warn({ upstream: { customerId, trackingId, ms: elapsed(started), ...ids, error: describe(error) } }, 'upstream call failed');
+      this.log.warn({ upstream: { customerId, trackingId, ms: elapsed(started), ...ids, error: describeUpstreamError(error) } }, 'upstream call failed');
       throw error;
     }
   }
@@ -156,6 +162,17 @@ export class StatusStore {
   }
 }
 
+/**
+ * May a recent cached snapshot stand in for this failure? Yes when Partner Center gave no answer about the
+ * batch (no response, a timeout, a 5xx, 408/429, our own credentials refused, an unreadable body); no when
+ * it answered about the batch itself (404, 400, …).
+ */
+function isServableStale(error: unknown): boolean {
+  if (!(error instanceof PartnerCenterError)) return false;
+  if (error.kind !== 'http') return true;
+  return error.retryable || error.status === 401 || error.status === 403;
+}
+
 function staleReason(error: unknown): string {
   if (!(error instanceof PartnerCenterError)) return 'upstream-error';
   if (error.status === 429) return 'upstream-throttled';
@@ -165,12 +182,28 @@ function staleReason(error: unknown): string {
   return 'upstream-error';
 }
 
-/** What a log line may say about a failure: kind, status, code, Partner Center ids — never a body or header. */
-function describe(error: unknown): Record<string, unknown> {
+/**
+ * What a log line may say about a failure: kind, status, code, a bounded and redacted description, Partner
+ * Center ids — never a body or a header.
+ */
+export function describeUpstreamError(error: unknown): Record<string, unknown> {
   if (error instanceof PartnerCenterError) {
-    return { kind: error.kind, status: error.status, code: error.code, description: error.description, requestId: error.requestId, attempts: error.attempts };
+    const { kind, status, code, requestId, attempts, retryAfterMs } = error;
+    return { kind, status, code: code && redact(code, 64), description: redact(error.description, 256), requestId, attempts, retryAfterMs };
   }
-  return { message: error instanceof Error ? error.message : String(error) };
+  return { message: redact(error instanceof Error ? error.message : String(error), 256) };
+}
+
+/**
+ * A `Retry-After` far in the future (an HTTP date in 2099 is 2³¹ ms and more) would become a back-off of
+ * decades — and a timer Node fires at once, in a loop. Every wait the proxy derives from it is capped here.
+ */
+export function capRetryAfter(error: unknown, maxMs: number): unknown {
+  if (!(error instanceof PartnerCenterError) || error.retryAfterMs === undefined || error.retryAfterMs <= maxMs) return error;
+  const { kind, status, code, description, requestId, correlationId, body } = error;
+  const capped = new PartnerCenterError({ kind, status, code, description, requestId, correlationId, body, retryAfterMs: maxMs, cause: error.cause });
+  capped.attempts = error.attempts;
+  return capped;
 }
 
 const elapsed = (started: number): number => Math.round(performance.now() - started);

@@ -1,23 +1,9 @@
 /**
- * Server-Sent Events over an Express response: the headers proxies need to pass a stream through unbuffered,
- * one `data:` line of JSON per event, comments for heartbeats, and a cap on unsent output (checked by the
- * poller at heartbeats) so one slow reader cannot make the proxy hold an unbounded buffer for long.
+ * One Server-Sent Events subscriber over an HTTP response, with a cap on unsent output (checked by the poller
+ * at heartbeats) so one slow reader cannot make the proxy hold an unbounded buffer for long.
  */
 import type { ServerResponse } from 'node:http';
-import type { BatchEvent } from '@batchwatch/openapi';
-
-export const SSE_HEADERS = {
-  'Content-Type': 'text/event-stream; charset=utf-8',
-  'Cache-Control': 'private, no-cache, no-store, no-transform, must-revalidate, max-age=0',
-  Connection: 'keep-alive',
-  'X-Accel-Buffering': 'no',
-} as const;
-
-/** One event as written on the wire. JSON never contains a raw newline, so `data:` is a single line. */
-export function formatEvent(event: BatchEvent): string {
-  const id = 'seq' in event ? `id: ${event.seq}\n` : '';
-  return `${id}event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-}
+import { SSE_HEADERS } from './wire.js';
 
 export type CloseReason = 'client' | 'slow' | 'done' | 'shutdown' | 'upstream-error';
 
