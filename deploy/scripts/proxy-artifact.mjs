@@ -18,8 +18,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const proxyDir = join(root, 'apps/proxy');
 const openapiDir = join(root, 'openapi');
 
-/** The OpenAPI documents sit one level above the bundle, where `@batchwatch/openapi`'s `specFiles` point. */
-const CONTRACT_FILES = ['partner-center.yaml', 'proxy.yaml'];
 /** Folders of files the proxy reads from beside its own code (`<module>/../src/<name>`). */
 const OWN_ASSET_DIRS = ['src/docs-assets'];
 const BUNDLE = 'bin/batchwatch-proxy.mjs';
@@ -55,7 +53,6 @@ export async function buildProxyArtifact(outDir) {
     metafile: true,
     logLevel: 'warning',
   });
-  for (const file of CONTRACT_FILES) cpSync(join(openapiDir, file), join(outDir, file));
   for (const dir of OWN_ASSET_DIRS) if (existsSync(join(proxyDir, dir))) cpSync(join(proxyDir, dir), join(outDir, dir), { recursive: true });
   for (const [specifier, file] of assets) copyAsset(specifier, file, join(outDir, 'assets'));
   const bundled = bundledPackages(result.metafile);
@@ -78,7 +75,7 @@ export async function buildProxyArtifact(outDir) {
 /** The contract package's generated files the proxy reads (its one-document bundle), made fresh. */
 function buildContractFiles() {
   if (!readJson(join(openapiDir, 'package.json')).scripts?.bundle) return;
-  execFileSync('npm', ['run', '--silent', 'bundle', '-w', '@batchwatch/openapi'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['run', '--silent', 'bundle', '-w', '@batchwatch/openapi'], { cwd: root, stdio: 'pipe' }); // its output only when it fails (thrown)
 }
 
 /**
@@ -108,7 +105,9 @@ function resolvedFilesAsAssets(assets) {
 function copyAsset(specifier, file, assetsDir) {
   const target = join(assetsDir, specifier);
   if (specifier.endsWith('/package.json')) {
-    cpSync(dirname(file), dirname(target), { recursive: true, filter: (path) => !path.endsWith('.map') && !path.includes(`${sep}node_modules${sep}`) });
+    const from = dirname(file);
+    const wanted = (path) => !path.endsWith('.map') && !relative(from, path).split(sep).includes('node_modules');
+    cpSync(from, dirname(target), { recursive: true, filter: wanted });
   } else {
     mkdirSync(dirname(target), { recursive: true });
     cpSync(file, target);
