@@ -20,7 +20,13 @@ export interface AuditRead {
 
 export type AuditLog = (read: AuditRead) => void;
 
-/** `base` and `formatters` as the main logger's, so both kinds of lines look alike. */
+/** For a logger given from outside (tests, embedding): through it, and so at its level. */
+export function loggerAuditLog(logger: Logger): AuditLog {
+  const child = logger.child({ log: 'audit' });
+  return (read) => child.info(read, 'customer read');
+}
+
+/** `base`, `formatters`, `timestamp` and `mixin` as the main logger's, so both kinds of lines look alike. */
 export function createAuditLog(destination: DestinationStream, options: Pick<pino.LoggerOptions, 'base' | 'formatters' | 'timestamp' | 'mixin'>): AuditLog {
   const logger: Logger = pino({ ...options, level: 'info' }, destination).child({ log: 'audit' });
   return (read) => logger.info(read, 'customer read');

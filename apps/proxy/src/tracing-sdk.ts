@@ -6,7 +6,7 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import type { ExporterName } from './tracing.js';
+import { markTracingOn, type ExporterName } from './tracing.js';
 
 export interface Tracing {
   exporters: string[];
@@ -26,5 +26,6 @@ export function startTracing(exporters: ExporterName[], version: string, process
     processors ?? exporters.map((name) => new BatchSpanProcessor(name === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter()));
   const provider = new NodeTracerProvider({ resource, spanProcessors });
   provider.register();
+  markTracingOn();
   return { exporters, shutdown: () => provider.shutdown() };
 }

@@ -27,6 +27,13 @@ export function tracingExporters(env: Env): ExporterName[] | undefined {
   return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ? ['otlp'] : undefined;
 }
 
+let on = false;
+/** Whether an SDK was started (tracing-sdk.ts): requests get spans only then, so tracing off costs nothing. */
+export const tracingOn = (): boolean => on;
+export function markTracingOn(): void {
+  on = true;
+}
+
 const tracer = () => trace.getTracer('@batchwatch/proxy');
 
 /**

@@ -165,7 +165,7 @@ describe('HTTP edges', () => {
     await proxy.close();
     await pending;
     const lines = proxy.logs.map((line) => JSON.parse(line) as { level: number; statusCode?: number; msg: string });
-    expect(lines.find((line) => line.statusCode === 503)).toMatchObject({ level: 40 });
+    expect(lines.find((line) => line.statusCode === 503)).toMatchObject({ level: 'warn' });
     expect(lines.filter((line) => line.level >= 50)).toEqual([]);
   });
 });

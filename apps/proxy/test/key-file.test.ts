@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, sha256 } from '../src/config.js';
-import { KeyRing, parseKeyEntries } from '../src/auth/key-file.js';
+import { ConfigError, parseKeyFile, sha256 } from '../src/config.js';
+import { KeyRing } from '../src/auth/key-file.js';
 import { defer } from './helpers.js';
 
 const OLD = 'tui-old-key-4f0c8a61d2b94e37';
@@ -19,7 +19,7 @@ function folder(): string {
 
 describe('API key entries', () => {
   it('take several keys per caller name (rotation), each with its own id, from lines or commas, with comments', () => {
-    const keys = parseKeyEntries(`# rotated 2026-12-01\ntui=${OLD}\ntui=${NEW}, ci=ci-key-7d1e2f3a4b5c6d7e # CI\n`, 'BATCHWATCH_API_KEYS_FILE');
+    const keys = parseKeyFile(`# rotated 2026-12-01\ntui=${OLD}\ntui=${NEW}, ci=ci-key-7d1e2f3a4b5c6d7e # CI\n`, 'BATCHWATCH_API_KEYS_FILE');
     expect(keys.map(({ name, id }) => ({ name, id }))).toEqual([
       { name: 'tui', id: idOf(OLD) },
       { name: 'tui', id: idOf(NEW) },
@@ -28,14 +28,14 @@ describe('API key entries', () => {
   });
 
   it.each([
-    [`tui=${OLD}\nci=${OLD}`, /the key [0-9a-f]{8} appears twice/],
-    ['tui=short', /shorter than 16 characters/],
-    [OLD, /expected name=key entries/],
+    [`tui=${OLD}\nci=${OLD}`, /"tui" and "ci" have the same key/],
+    ['tui=short', /entry 1 needs a key of 16\+ characters/],
+    [OLD, /entry 1 is not a name=key pair/],
   ])('refuse %j without echoing a key', (text, message) => {
-    expect(() => parseKeyEntries(text, 'BATCHWATCH_API_KEYS_FILE')).toThrow(ConfigError);
-    expect(() => parseKeyEntries(text, 'BATCHWATCH_API_KEYS_FILE')).toThrow(message);
+    expect(() => parseKeyFile(text, 'BATCHWATCH_API_KEYS_FILE')).toThrow(ConfigError);
+    expect(() => parseKeyFile(text, 'BATCHWATCH_API_KEYS_FILE')).toThrow(message);
     try {
-      parseKeyEntries(text, 'BATCHWATCH_API_KEYS_FILE');
+      parseKeyFile(text, 'BATCHWATCH_API_KEYS_FILE');
     } catch (error) {
       expect(String(error)).not.toContain(OLD);
     }
@@ -84,7 +84,7 @@ describe('a key file, re-read on change', () => {
     defer(() => ring.close());
     const failed = once(ring, 'error');
     writeFileSync(path, 'tui=short\n');
-    expect(String((await failed)[0])).toMatch(/shorter than 16 characters/);
+    expect(String((await failed)[0])).toMatch(/entry 1 needs a key of 16\+ characters/);
     expect(ring.keys.map((key) => key.id)).toEqual([idOf(OLD)]);
   });
 

@@ -81,7 +81,7 @@ describe('API keys', () => {
   const keys = parseApiKeys('a=0123456789abcdef,b=fedcba9876543210');
   const acl = new Map([['a', '*' as const]]);
   it('matches the right key and only a whole key', () => {
-    expect(matchApiKey('0123456789abcdef', keys, acl)).toEqual({ id: 'key:a', kind: 'api-key', customers: '*' });
+    expect(matchApiKey('0123456789abcdef', keys, acl)).toEqual({ id: 'key:a', kind: 'api-key', keyId: keys[0]!.id, customers: '*' });
     expect(matchApiKey('fedcba9876543210', keys, acl)?.customers).toEqual(new Set());
     expect(matchApiKey('0123456789abcde', keys, acl)).toBeUndefined();
     expect(matchApiKey('0123456789abcdef ', keys, acl)).toBeUndefined();
@@ -108,10 +108,10 @@ describe('log redaction', () => {
     const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
     log.info({ req: { headers: { authorization: 'Bearer caller-secret', cookie: 'c=secret-cookie' } } }, 'incoming');
     log.info({ upstream: { token: 'upstream-secret', headers: { authorization: 'Bearer upstream-secret' } } }, 'outgoing');
-    log.info({ config: { upstream: { token: 'upstream-secret', azure: { clientSecret: 'azure-secret' } } } }, 'config');
+    log.info({ config: { upstream: { credential: { token: 'upstream-secret', clientSecret: 'azure-secret', certificatePassword: 'pem-secret' } } } }, 'config');
     const text = lines.join('');
     expect(lines).toHaveLength(3);
-    for (const secret of ['caller-secret', 'secret-cookie', 'upstream-secret', 'azure-secret']) expect(text).not.toContain(secret);
-    expect(text.match(/\[redacted\]/g)).toHaveLength(6);
+    for (const secret of ['caller-secret', 'secret-cookie', 'upstream-secret', 'azure-secret', 'pem-secret']) expect(text).not.toContain(secret);
+    expect(text.match(/\[redacted\]/g)).toHaveLength(7);
   });
 });

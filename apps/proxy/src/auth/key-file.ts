@@ -1,48 +1,16 @@
 /**
- * Caller API keys that can rotate without a restart: `name=key` entries (commas or lines; `#` comments in a
- * file), where a name may appear several times: during a rotation the old and the new key of a caller are
- * both valid, under one name and so one ACL entry. Each key has an id (the first 8 hex digits of its SHA-256:
- * stable, and useless for guessing the key) that logs name instead of the key.
- *
- * From a file (BATCHWATCH_API_KEYS_FILE), the ring re-reads it whenever its directory changes: Kubernetes
+ * Caller API keys that can rotate without a restart (format: config.ts `parseKeyFile`; a name may have several
+ * keys, each with its id). From a file (BATCHWATCH_API_KEYS_FILE), the ring re-reads it whenever its directory changes: Kubernetes
  * updates a mounted Secret by swapping a symlink in that directory, editors by renaming. A file that no longer
  * parses keeps the previous keys and logs why.
  */
 import { watch, readFileSync, type FSWatcher } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { basename, dirname } from 'node:path';
-import { ConfigError, sha256 } from '../config.js';
+import { ConfigError, parseKeyFile } from '../config.js';
+import type { ApiKey } from './types.js';
 
-export interface RingKey {
-  name: string;
-  /** 8 hex digits of the key's SHA-256, for logs. */
-  id: string;
-  digest: Buffer;
-}
-
-const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-export function parseKeyEntries(text: string, source: string): RingKey[] {
-  const keys: RingKey[] = [];
-  const entries = text
-    .split(/\r?\n/)
-    .map((line) => line.replace(/(^|\s)#.*$/, ''))
-    .flatMap((line) => line.split(','))
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  for (const entry of entries) {
-    const at = entry.indexOf('=');
-    const name = entry.slice(0, at).trim();
-    const key = entry.slice(at + 1).trim();
-    if (at <= 0 || !KEY_NAME.test(name)) throw new ConfigError(`${source}: expected name=key entries, got one named ${JSON.stringify(name || '(nothing)')}`);
-    if (key.length < 16 || /\s/.test(key)) throw new ConfigError(`${source}: a key of "${name}" is shorter than 16 characters or has spaces`);
-    const digest = sha256(key);
-    const id = digest.toString('hex').slice(0, 8);
-    if (keys.some((other) => other.digest.equals(digest))) throw new ConfigError(`${source}: the key ${id} appears twice`);
-    keys.push({ name, id, digest });
-  }
-  return keys;
-}
+export type RingKey = ApiKey;
 
 export interface KeyRingEvents {
   reload: [{ added: string[]; removed: string[] }];
@@ -72,7 +40,7 @@ export class KeyRing extends EventEmitter<KeyRingEvents> {
     } catch (error) {
       throw new ConfigError(`${variable}: cannot read ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    const ring = new KeyRing(parseKeyEntries(text, variable));
+    const ring = new KeyRing(parseKeyFile(text, variable));
     ring.#text = text;
     const name = basename(path);
     ring.#watcher = watch(dirname(path), { persistent: false }, (_event, changed) => {
@@ -94,7 +62,7 @@ export class KeyRing extends EventEmitter<KeyRingEvents> {
     }
     if (text === this.#text) return;
     try {
-      const keys = parseKeyEntries(text, variable);
+      const keys = parseKeyFile(text, variable);
       const before = new Set(this.#keys.map((key) => `${key.name}/${key.id}`));
       const after = new Set(keys.map((key) => `${key.name}/${key.id}`));
       this.#keys = keys;
