@@ -1,9 +1,9 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@batchwatch/proxy';
 import { kindOf, schemaErrors, unknownFieldErrors } from './manifests.js';
-import { DEPLOY, readText, readYamlDocuments } from './support.js';
+import { DEPLOY, readText, readYamlDocuments, tempDir } from './support.js';
 
 const DIR = 'deploy/kubernetes';
 const files = readdirSync(join(DEPLOY, 'kubernetes')).filter((name) => name.endsWith('.yaml') && name !== 'kustomization.yaml');
@@ -20,18 +20,27 @@ const podLabels = () => deployment().spec.template.metadata.labels as Record<str
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
 
-/** The container's environment as the proxy would see it, secrets replaced by plausible values. */
+/**
+ * The container's environment as the proxy would see it: Secret values by plausible placeholders, and the
+ * mounted Secret volume by a temporary folder holding the same items (placeholder contents).
+ */
+const PLACEHOLDERS: Record<string, string> = {
+  'azure-tenant-id': '00000000-0000-0000-0000-000000000001',
+  'azure-client-id': '00000000-0000-0000-0000-000000000002',
+  'azure-client-secret': 'placeholder-secret',
+  'api-keys': 'tui=placeholder-key-0123456789',
+  'customer-acl': 'tui=*',
+};
+
 function containerEnv(): Record<string, string> {
-  const placeholders: Record<string, string> = {
-    'azure-tenant-id': '00000000-0000-0000-0000-000000000001',
-    'azure-client-id': '00000000-0000-0000-0000-000000000002',
-    'azure-client-secret': 'placeholder-secret',
-    'api-keys': 'tui=placeholder-key-0123456789',
-    'customer-acl': 'tui=*',
-  };
+  const mount = container().volumeMounts.find((m: { name: string }) => m.name === 'secrets').mountPath as string;
+  const volume = deployment().spec.template.spec.volumes.find((v: { name: string }) => v.name === 'secrets');
+  const folder = tempDir('secrets');
+  for (const item of volume.secret.items as Array<{ key: string; path: string }>) writeFileSync(join(folder, item.path), `${PLACEHOLDERS[item.key]}\n`);
   const env: Record<string, string> = {};
   for (const entry of container().env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }>) {
-    env[entry.name] = entry.value ?? placeholders[entry.valueFrom!.secretKeyRef.key]!;
+    const value = entry.value ?? PLACEHOLDERS[entry.valueFrom!.secretKeyRef.key]!;
+    env[entry.name] = value.startsWith(`${mount}/`) ? join(folder, value.slice(mount.length + 1)) : value;
   }
   return env;
 }
@@ -84,6 +93,11 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     const config = loadConfig(containerEnv());
     expect(config.host).toBe('::');
     expect(container().ports).toContainEqual({ name: 'http', containerPort: config.port, protocol: 'TCP' });
+    expect(container().ports).toContainEqual({ name: 'metrics', containerPort: config.metrics.port, protocol: 'TCP' });
+    // Secrets come from the mounted files, the API keys from a file the proxy follows.
+    expect(config.upstream.credential).toMatchObject({ kind: 'client-secret', clientSecret: 'placeholder-secret' });
+    expect(config.auth.apiKeysFile).toBeDefined();
+    expect(config.auth.apiKeys.map((key) => key.name)).toEqual(['tui']);
   });
 
   it('runs as the non-root user of the image, read-only, without privileges', () => {

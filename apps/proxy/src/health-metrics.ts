@@ -8,9 +8,9 @@ import type { TokenSource } from '@batchwatch/client';
 
 export interface HealthMetrics {
   buildInfo: Gauge<'version' | 'node_version'>;
-  tokenAcquired: Gauge;
-  tokenExpiry: Gauge;
-  jwksReachable: Gauge;
+  tokenAcquired: Gauge<'credential'>;
+  tokenExpiry: Gauge<'credential'>;
+  jwksReachable: Gauge<'host'>;
   upstreamLastSuccess: Gauge;
 }
 
@@ -27,17 +27,20 @@ export function createHealthMetrics(registry: Registry, version: string): Health
     buildInfo,
     tokenAcquired: new Gauge({
       name: 'batchwatch_proxy_upstream_token_acquired',
-      help: "1 when the last attempt to get the proxy's Partner Center token succeeded, 0 when it failed (absent before the first)",
+      help: "1 when the last attempt to get the proxy's Partner Center token succeeded, 0 when it failed (absent before the first), by credential kind",
+      labelNames: ['credential'],
       registers,
     }),
     tokenExpiry: new Gauge({
       name: 'batchwatch_proxy_upstream_token_expiry_timestamp_seconds',
-      help: "When the proxy's current Partner Center token expires (Unix time)",
+      help: "When the proxy's current Partner Center token expires (Unix time), by credential kind",
+      labelNames: ['credential'],
       registers,
     }),
     jwksReachable: new Gauge({
       name: 'batchwatch_proxy_jwks_reachable',
-      help: '1 when the last JWKS fetch for caller tokens succeeded, 0 when it failed (absent without JWT authentication)',
+      help: '1 when the last JWKS fetch for caller tokens succeeded, 0 when it failed (absent before the first, and without JWT authentication), by JWKS host',
+      labelNames: ['host'],
       registers,
     }),
     upstreamLastSuccess: new Gauge({
@@ -49,19 +52,20 @@ export function createHealthMetrics(registry: Registry, version: string): Health
 }
 
 /** The token source, reporting each token it gets (or fails to get) to the gauges. A static token counts as acquired. */
-export function observedTokenSource(source: TokenSource, health: HealthMetrics): TokenSource {
+export function observedTokenSource(source: TokenSource, health: HealthMetrics, kind: string): TokenSource {
+  const labels = { credential: kind };
   if (typeof source === 'string') {
-    health.tokenAcquired.set(1);
+    health.tokenAcquired.set(labels, 1);
     return source;
   }
   if (typeof source === 'function') {
     return async () => {
       try {
         const token = await source();
-        health.tokenAcquired.set(1);
+        health.tokenAcquired.set(labels, 1);
         return token;
       } catch (error) {
-        health.tokenAcquired.set(0);
+        health.tokenAcquired.set(labels, 0);
         throw error;
       }
     };
@@ -70,11 +74,11 @@ export function observedTokenSource(source: TokenSource, health: HealthMetrics):
     async getToken(scopes, options) {
       try {
         const token = await source.getToken(scopes, options);
-        health.tokenAcquired.set(token ? 1 : 0);
-        if (token) health.tokenExpiry.set(token.expiresOnTimestamp / 1000);
+        health.tokenAcquired.set(labels, token ? 1 : 0);
+        if (token) health.tokenExpiry.set(labels, token.expiresOnTimestamp / 1000);
         return token;
       } catch (error) {
-        health.tokenAcquired.set(0);
+        health.tokenAcquired.set(labels, 0);
         throw error;
       }
     },
@@ -84,12 +88,13 @@ export function observedTokenSource(source: TokenSource, health: HealthMetrics):
 /** A `fetch` for JWKS requests that reports whether they work. */
 export function observedJwksFetch(fetchImpl: typeof fetch, health: HealthMetrics): typeof fetch {
   return async (input, init) => {
+    const labels = { host: new URL(String(input instanceof Request ? input.url : input)).host };
     try {
       const response = await fetchImpl(input, init);
-      health.jwksReachable.set(response.ok ? 1 : 0);
+      health.jwksReachable.set(labels, response.ok ? 1 : 0);
       return response;
     } catch (error) {
-      health.jwksReachable.set(0);
+      health.jwksReachable.set(labels, 0);
       throw error;
     }
   };

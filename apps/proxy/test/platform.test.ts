@@ -171,7 +171,7 @@ describe('metrics for a platform', () => {
     expect((await proxy.get(path)).status).toBe(200);
     const text = await (await proxy.get('/metrics', { key: null })).text();
     expect(text).toMatch(/^batchwatch_build_info\{version="\d+\.\d+\.\d+[^"]*",node_version="[\d.]+"\} 1$/m);
-    expect(text).toMatch(/^batchwatch_proxy_upstream_token_acquired 1$/m);
+    expect(text).toMatch(/^batchwatch_proxy_upstream_token_acquired\{credential="static-token"\} 1$/m);
     expect(text).toMatch(/^batchwatch_proxy_upstream_last_success_timestamp_seconds \d/m);
     expect(text).toMatch(/^batchwatch_proxy_upstream_requests_total\{status_code="200"\} 1$/m);
     expect(text).not.toMatch(/\bstatus="/);
