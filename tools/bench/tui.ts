@@ -61,10 +61,11 @@ const percentile = (values: number[], p: number) => {
 
 /** Milliseconds from applying one update (100 device-status events) to Ink having rendered the frame. */
 async function renderTimes(deviceCount: number, updates: number): Promise<number[]> {
-  const [{ createElement }, { render }, client, state, { App }, i18n] = await Promise.all([
+  const [{ createElement }, { render }, client, internal, state, { App }, i18n] = await Promise.all([
     import('react'),
     import('ink'),
     import('@batchwatch/client'),
+    import('@batchwatch/client/internal'),
     dist('state.js'),
     dist('ui/App.js'),
     dist('i18n/index.js'),
@@ -102,7 +103,7 @@ async function renderTimes(deviceCount: number, updates: number): Promise<number
       const raw = devices[(update * PER_UPDATE + i) % deviceCount]!;
       const failed = i % 100 === 0; // 1 % fail, like the simulator's `large` scenario (0.8 %)
       const next = { ...raw, status: failed ? 'finished_with_errors' : 'finished', ...(failed ? { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' } : {}) };
-      actions.push({ type: 'device-status', seq: ++seq, at: new Date(), from: 'processing', device: client.normalizeDevice(next), snapshot });
+      actions.push({ type: 'device-status', seq: ++seq, at: new Date(), from: 'processing', device: internal.normalizeDevice(next), snapshot });
     }
     const frame = new Promise<void>((resolve) => (rendered = resolve));
     const start = performance.now();
@@ -120,7 +121,8 @@ async function renderTimes(deviceCount: number, updates: number): Promise<number
 /** The child: a whole batch through `runWatch` in interactive mode on a fake terminal; prints its peak RSS. */
 const CHILD = `
 import { PassThrough, Writable } from 'node:stream';
-import { normalizeBatch, normalizeDevice } from '@batchwatch/client';
+import { normalizeBatch } from '@batchwatch/client';
+import { normalizeDevice } from '@batchwatch/client/internal';
 import { runWatch } from '@batchwatch/tui';
 const count = Number(process.argv[1]);
 const tty = () => Object.assign(new Writable({ write: (_c, _e, done) => done() }), { isTTY: true, rows: ${ROWS}, columns: ${COLUMNS} });

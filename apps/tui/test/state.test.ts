@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeDevice, PartnerCenterError, type WatchEvent } from '@batchwatch/client';
+import { PartnerCenterError, type WatchEvent } from '@batchwatch/client';
+import { normalizeDevice } from '@batchwatch/client/internal';
 import { FAILED_LINES_PER_FLUSH, initialState, isClean, reduce, SINGLE_LINES_PER_FLUSH, type WatchAction, type WatchState } from '../src/state.js';
 import { batch, CUSTOMER, device, manyDevices, TRACKING } from './helpers.js';
 

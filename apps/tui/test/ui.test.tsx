@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
-import { normalizeDevice, PartnerCenterError, type WatchEvent } from '@batchwatch/client';
+import { PartnerCenterError, type WatchEvent } from '@batchwatch/client';
+import { normalizeDevice } from '@batchwatch/client/internal';
 import { exitCodeFor } from '../src/exit-codes.js';
 import { SUPPORTED_LOCALES, translator, type Locale } from '../src/i18n/index.js';
 import { WatchSession } from '../src/session.js';

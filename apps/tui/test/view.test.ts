@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeDevice, type DeviceDetails } from '@batchwatch/client';
+import type { DeviceDetails } from '@batchwatch/client';
+import { normalizeDevice } from '@batchwatch/client/internal';
 import { clampScroll, planLayout, SearchCache, tableColumns, visibleKeys } from '../src/view.js';
 import { wrapLine } from '../src/ui/TransitionLog.js';
 import { fit } from '../src/ui/theme.js';

@@ -1,33 +1,37 @@
-import { randomUUID } from 'node:crypto';
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '@batchwatch/openapi';
 import { createTokenProvider, type TokenSource } from './auth.js';
-import { clouds, type Cloud } from './clouds.js';
-import { errorFromResponse, PartnerCenterError } from './errors.js';
+import { clouds, scopeFor, type Cloud } from './clouds.js';
+import { PartnerCenterError } from './errors.js';
 import { assertGuid } from './ids.js';
-import { isBatchUploadDetails, normalizeBatch, type BatchDetails } from './normalize.js';
-import { attemptsOf, createResilientFetch, DEFAULT_RETRY, releaseResponse, type RetryPolicy } from './transport.js';
+import { isBatchUploadDetails, normalizeBatch, type BatchDetails, type RawBatchUploadDetails } from './normalize.js';
+import { answerError, createTransport, DEFAULT_RETRY, USER_AGENT, type Answer, type RetryEvent, type RetryPolicy, type Transport } from './transport.js';
+import { VERSION } from './version.js';
 import { watchBatchStatus, type WatchEvent, type WatchOptions } from './watch.js';
 
 export interface BatchStatusClientOptions {
-  /** Partner Center (default), the batchwatch proxy, or a simulator. Overrides `cloud`. */
+  /** Partner Center (default), the batchwatch proxy, or a simulator. Overrides `cloud`'s URL (not its scope). */
   baseUrl?: string;
-  /** A named Partner Center cloud; default `global`. */
+  /** A named Partner Center cloud, for its URL and its token scope; default `global`. */
   cloud?: Cloud;
   /** A `TokenCredential` from `@azure/identity` (tokens are cached until shortly before they expire). */
   credential?: TokenSource;
   /** A static bearer token, or a function returning one; used when no `credential` is given. */
   token?: string | (() => string | Promise<string>);
-  /** Scopes asked of `credential`; default `https://api.partnercenter.microsoft.com/.default`. */
+  /** Scopes asked of `credential`; default the cloud's `…/.default` (`https://api.partnercenter.microsoft.com/.default`). */
   scopes?: string | string[];
   /** `X-Locale`; default `en-US`. */
   locale?: string;
   /** `MS-PartnerCenter-Application`; default `batchwatch`. */
   application?: string;
-  /** Per-attempt timeout; default 30 s. */
+  /** Per attempt, token included; default 30 s. */
   timeoutMs?: number;
+  /** Per call: every attempt, wait and token together; default 120 s. */
+  deadlineMs?: number;
   /** Retry policy, or `false` for a single attempt. */
   retry?: Partial<RetryPolicy> | false;
+  /** Told before every retry (for logs and metrics). */
+  onRetry?: (event: RetryEvent) => void;
   /** The `fetch` to use; default the global one. */
   fetch?: typeof fetch;
 }
@@ -40,108 +44,115 @@ export interface GetBatchStatusOptions {
   requestId?: string;
   /** Overrides the client's retry policy for this call. */
   retry?: Partial<RetryPolicy> | false;
+  /** Overrides the client's `deadlineMs` for this call. */
+  deadlineMs?: number;
+  /** An earlier snapshot of this batch: devices that are still the same keep its keys (cheaper; what watch() passes). */
+  previous?: BatchDetails;
 }
 
 export interface BatchStatusClient {
   readonly baseUrl: string;
-  /** The typed openapi-fetch client underneath, with the same auth, headers, retries and timeouts. */
+  /**
+   * The typed openapi-fetch client underneath, with the same auth, headers, timeouts, deadline and spans. Retries:
+   * idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) as `getBatchStatus`; a POST only when it cannot have
+   * reached the server (connection refused, DNS failure, no token) or was answered 429. Failures with no answer
+   * reject with a `PartnerCenterError`; answers of any status resolve as openapi-fetch's `{ data, error, response }`.
+   */
   readonly api: Client<paths>;
   getBatchStatus(customerId: string, trackingId: string, options?: GetBatchStatusOptions): Promise<BatchDetails>;
   watchBatchStatus(customerId: string, trackingId: string, options?: WatchOptions): AsyncGenerator<WatchEvent, void, undefined>;
 }
 
-const STATUS_PATH = '/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}';
+/** The operation, as the contract names it: a path the generated `paths` must have. */
+const STATUS_PATH = '/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}' satisfies keyof paths;
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_DEADLINE_MS = 120_000;
 
 export function createBatchStatusClient(options: BatchStatusClientOptions = {}): BatchStatusClient {
-  const baseUrl = (options.baseUrl ?? clouds[options.cloud ?? 'global']).replace(/\/+$/, '');
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const getToken = createTokenProvider(options.credential ?? options.token, options.scopes, timeoutMs);
-  const policyFor = (override?: Partial<RetryPolicy> | false): RetryPolicy => {
-    const base = options.retry === false ? { ...DEFAULT_RETRY, attempts: 1 } : { ...DEFAULT_RETRY, ...options.retry };
-    return override === false ? { ...base, attempts: 1 } : { ...base, ...override };
-  };
-  const transport = createResilientFetch(fetchImpl, policyFor(), timeoutMs);
-  const singleAttempt = createResilientFetch(fetchImpl, policyFor(false), timeoutMs); // what watch() polls with
-  const transportFor = (retry: GetBatchStatusOptions['retry']) =>
-    retry === undefined ? transport : retry === false ? singleAttempt : createResilientFetch(fetchImpl, policyFor(retry), timeoutMs);
-  const api = createClient<paths>({ baseUrl, fetch: transport, headers: { Accept: 'application/json' } });
-
-  // Defaults for every request, including those made through `api` directly.
-  api.use({
-    async onRequest({ request }) {
-      const token = await getToken(request.signal);
-      if (token) request.headers.set('Authorization', `Bearer ${token}`);
-      setDefault(request.headers, 'MS-RequestId', randomUUID);
-      setDefault(request.headers, 'MS-CorrelationId', randomUUID);
-      setDefault(request.headers, 'X-Locale', () => options.locale ?? 'en-US');
-      setDefault(request.headers, 'MS-PartnerCenter-Application', () => options.application ?? 'batchwatch');
-      return request;
+  const cloud = options.cloud ?? 'global';
+  const baseUrl = (options.baseUrl ?? clouds[cloud]).replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const retry = resolvePolicy(DEFAULT_RETRY, options.retry);
+  const tokenSource = options.credential ?? options.token;
+  const transport = createTransport({
+    fetch: options.fetch ?? globalThis.fetch,
+    getToken: createTokenProvider(tokenSource, options.scopes ?? scopeFor(cloud), timeoutMs),
+    tokenRenewable: tokenSource !== undefined && typeof tokenSource !== 'string',
+    timeoutMs,
+    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+    retry,
+    onRetry: options.onRetry,
+    headers: {
+      accept: 'application/json',
+      'x-locale': options.locale ?? 'en-US',
+      'ms-partnercenter-application': options.application ?? 'batchwatch',
+      'ms-contract-version': 'v1',
+      'ms-partnercenter-client': `batchwatch/${VERSION}`,
+      'user-agent': USER_AGENT,
     },
   });
 
+  // The hot path goes straight to the transport: the same request openapi-fetch would build, without a Request.
   async function getBatchStatus(customerId: string, trackingId: string, call: GetBatchStatusOptions = {}): Promise<BatchDetails> {
     assertGuid('customerId', customerId);
     assertGuid('trackingId', trackingId);
-    call.signal?.throwIfAborted();
-    const header = { 'MS-RequestId': call.requestId ?? randomUUID(), 'MS-CorrelationId': call.correlationId ?? randomUUID() };
-    let result;
-    try {
-      result = await api.GET(STATUS_PATH, {
-        params: { path: { 'customer-id': customerId, 'batchtracking-id': trackingId }, header },
-        ...(call.signal ? { signal: call.signal } : {}),
-        fetch: transportFor(call.retry),
-      });
-    } catch (error) {
-      throw asClientError(error, call.signal, header);
-    }
-    const { data, error, response } = result;
-    releaseResponse(response);
-    if (!response.ok) throw httpError(response, error);
-    if (!isBatchUploadDetails(data)) {
-      throw new PartnerCenterError({
-        kind: 'malformed',
-        status: response.status,
-        description: 'the response is not a BatchUploadDetails',
-        body: data,
-        ...idsOf(response),
-      });
-    }
-    return normalizeBatch(data);
+    const headers: Record<string, string> = {};
+    if (call.requestId) headers['ms-requestid'] = call.requestId;
+    if (call.correlationId) headers['ms-correlationid'] = call.correlationId;
+    const answer = await transport({
+      method: 'GET',
+      url: baseUrl + STATUS_PATH.replace('{customer-id}', customerId).replace('{batchtracking-id}', trackingId),
+      headers,
+      signal: call.signal,
+      retry: call.retry === undefined ? undefined : resolvePolicy(retry, call.retry),
+      deadlineMs: call.deadlineMs,
+      json: true,
+    });
+    return readBatch(answer, call.previous);
   }
 
   return {
     baseUrl,
-    api,
+    api: createClient<paths>({ baseUrl, fetch: viaTransport(transport) }),
     getBatchStatus,
-    watchBatchStatus: (customerId, trackingId, watchOptions) => watchBatchStatus(getBatchStatus, customerId, trackingId, watchOptions),
+    watchBatchStatus: (customerId, trackingId, watchOptions) =>
+      watchBatchStatus(getBatchStatus, customerId, trackingId, { ...watchOptions, retry: { ...retry, ...watchOptions?.retry } }),
   };
 }
 
-function setDefault(headers: Headers, name: string, value: () => string): void {
-  if (!headers.has(name)) headers.set(name, value());
+function resolvePolicy(base: RetryPolicy, override: Partial<RetryPolicy> | false | undefined): RetryPolicy {
+  return override === false ? { ...base, attempts: 1 } : { ...base, ...override };
 }
 
-function idsOf(response: Response) {
-  return {
-    requestId: response.headers.get('ms-requestid') ?? undefined,
-    correlationId: response.headers.get('ms-correlationid') ?? undefined,
+/** The answer to `GET …/batchJobStatus/…`: normalised details, or the PartnerCenterError it stands for. */
+function readBatch(answer: Answer, previous: BatchDetails | undefined): BatchDetails {
+  if (answer.status < 200 || answer.status > 299) throw answerError(answer);
+  const ids = { requestId: answer.headers.get('ms-requestid') ?? answer.requestId, correlationId: answer.headers.get('ms-correlationid') ?? answer.correlationId };
+  const json = answer.json ?? { value: undefined };
+  if ('error' in json) {
+    throw new PartnerCenterError({ kind: 'malformed', status: answer.status, description: 'the response body is not JSON', body: answer.text, cause: json.error, ...ids });
+  }
+  if (!isBatchUploadDetails(json.value)) {
+    throw new PartnerCenterError({ kind: 'malformed', status: answer.status, description: 'the response is not a BatchUploadDetails', body: json.value, ...ids });
+  }
+  return normalizeBatch(json.value satisfies RawBatchUploadDetails, previous);
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** openapi-fetch's `fetch`: each Request goes through the transport, and comes back as a Response. */
+function viaTransport(transport: Transport): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const answer = await transport({
+      method: request.method,
+      url: request.url,
+      headers: Object.fromEntries(request.headers),
+      body: request.body === null ? null : await request.arrayBuffer(),
+      signal: request.signal,
+      json: true, // a 2xx body cut short is retried here too (openapi-fetch parses it again)
+    });
+    const body = NULL_BODY_STATUSES.has(answer.status) ? null : answer.text;
+    return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
   };
-}
-
-function httpError(response: Response, body: unknown): PartnerCenterError {
-  const error = errorFromResponse(response, body);
-  error.attempts = attemptsOf(response);
-  return error;
-}
-
-/** Everything thrown below `api.GET` becomes a PartnerCenterError, except the caller's own abort. */
-function asClientError(error: unknown, signal: AbortSignal | undefined, ids: Record<string, string>): unknown {
-  if (signal?.aborted) return signal.reason;
-  if (error instanceof PartnerCenterError) return error;
-  const name = (error as Error)?.name;
-  const init = { requestId: ids['MS-RequestId'], correlationId: ids['MS-CorrelationId'], cause: error };
-  if (name === 'TimeoutError' || name === 'AbortError') return new PartnerCenterError({ kind: 'timeout', description: 'the response did not arrive in time', ...init });
-  if (error instanceof SyntaxError) return new PartnerCenterError({ kind: 'malformed', status: 200, description: 'the response body is not JSON', ...init });
-  return new PartnerCenterError({ kind: 'network', description: (error as Error)?.message ?? String(error), ...init });
 }

@@ -6,5 +6,10 @@ export const clouds = {
 
 export type Cloud = keyof typeof clouds;
 
-/** The app-only (client credentials) scope for Partner Center tokens. */
-export const PARTNER_CENTER_SCOPE = 'https://api.partnercenter.microsoft.com/.default';
+/**
+ * The app-only (client credentials) token scope of a cloud: its own Partner Center endpoint + `/.default`, as the
+ * Partner Center PowerShell module builds it. A token for the global endpoint is no good in 21Vianet.
+ */
+export function scopeFor(cloud: Cloud): string {
+  return `${clouds[cloud]}/.default`;
+}

@@ -8,9 +8,24 @@ export type BatchChange =
 
 export const TERMINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(['finished', 'finished_with_errors']);
 
-/** A batch is done once it is `finished` or `finished_with_errors`; devices may still have failed. */
-export function isTerminal(statusOrBatch: BatchStatus | Pick<BatchDetails, 'status'>): boolean {
-  return TERMINAL_STATUSES.has(typeof statusOrBatch === 'string' ? statusOrBatch : statusOrBatch.status);
+/**
+ * A batch is done once it is `finished` or `finished_with_errors` (devices may still have failed), or when its
+ * status is not one Partner Center documents but it carries a `completedTime`: the raw status says how it ended.
+ */
+export function isTerminal(statusOrBatch: BatchStatus | Pick<BatchDetails, 'status' | 'completedTime'>): boolean {
+  if (typeof statusOrBatch === 'string') return TERMINAL_STATUSES.has(statusOrBatch);
+  const { status, completedTime } = statusOrBatch;
+  return TERMINAL_STATUSES.has(status) || (status === 'unknown' && completedTime !== undefined);
+}
+
+/** The same keys at the same positions (the same string, when `normalizeBatch` reused them): no index needed. */
+function alignedWith(prev: readonly DeviceDetails[], next: readonly DeviceDetails[]): boolean {
+  return prev.length === next.length && prev.every((device, position) => device.key === next[position]!.key);
+}
+
+function byKey(devices: readonly DeviceDetails[]): (device: DeviceDetails) => DeviceDetails | undefined {
+  const index = new Map(devices.map((device) => [device.key, device]));
+  return (device) => index.get(device.key);
 }
 
 /**
@@ -18,14 +33,14 @@ export function isTerminal(statusOrBatch: BatchStatus | Pick<BatchDetails, 'stat
  * before its devices, a batch that ends after them, so a terminal status is always the last change.
  */
 export function diffBatch(prev: BatchDetails, next: BatchDetails): BatchChange[] {
-  const known = new Map(prev.devices.map((device) => [device.key, device]));
   const deviceChanges: BatchChange[] = [];
-  for (const device of next.devices) {
-    const before = known.get(device.key);
-    if (!before) deviceChanges.push({ type: 'device-added', device });
-    else if (before.status !== device.status) deviceChanges.push({ type: 'device-status', from: before.status, device });
-  }
+  const before = alignedWith(prev.devices, next.devices) ? (_: DeviceDetails, position: number) => prev.devices[position] : byKey(prev.devices);
+  next.devices.forEach((device, position) => {
+    const was = before(device, position);
+    if (!was) deviceChanges.push({ type: 'device-added', device });
+    else if (was.status !== device.status) deviceChanges.push({ type: 'device-status', from: was.status, device });
+  });
   if (prev.status === next.status) return deviceChanges;
   const statusChange: BatchChange = { type: 'batch-status', from: prev.status, to: next.status };
-  return isTerminal(next.status) ? [...deviceChanges, statusChange] : [statusChange, ...deviceChanges];
+  return isTerminal(next) ? [...deviceChanges, statusChange] : [statusChange, ...deviceChanges];
 }

@@ -1,10 +1,10 @@
 /** What went wrong, in the terms a caller acts on. */
 export type PartnerCenterErrorKind =
   | 'http' //      Partner Center answered with an error status
-  | 'network' //   no answer: connection refused or reset, DNS failure
-  | 'timeout' //   no answer in time (an attempt, or a whole watch)
+  | 'network' //   no answer: connection refused or reset, DNS failure, a body cut off mid-stream
+  | 'timeout' //   no answer in time (a token, an attempt, the call's deadline, or a whole watch)
   | 'auth' //      no token could be obtained from the credential
-  | 'malformed'; // a 2xx whose body is not a BatchUploadDetails
+  | 'malformed'; // a 2xx whose body is not a BatchUploadDetails (retryable when it merely ended early)
 
 export interface PartnerCenterErrorInit {
   kind: PartnerCenterErrorKind;
@@ -16,6 +16,8 @@ export interface PartnerCenterErrorInit {
   retryAfterMs?: number | undefined;
   body?: unknown;
   cause?: unknown;
+  /** Overrides what `kind` and `status` say about trying again (a failed token refresh, a watch's give-up). */
+  retryable?: boolean;
 }
 
 /** The one error type of `@batchwatch/client`: every failure to get a batch status is one of these. */
@@ -29,12 +31,15 @@ export class PartnerCenterError extends Error {
   readonly description: string;
   readonly requestId: string | undefined;
   readonly correlationId: string | undefined;
-  /** From `Retry-After`, when the server sent one. */
+  /** From `Retry-After`, when the server sent a readable one. */
   readonly retryAfterMs: number | undefined;
+  /** When `Retry-After` says to come back: the time the answer arrived plus `retryAfterMs`. */
+  readonly retryAt: Date | undefined;
   /** The parsed error body (ApiFault, gateway 429 body, or text). */
   readonly body: unknown;
   /** How many attempts were made before giving up. */
   attempts = 1;
+  readonly #retryable: boolean | undefined;
 
   constructor(init: PartnerCenterErrorInit) {
     const where = init.status ? `HTTP ${init.status}` : init.kind;
@@ -46,27 +51,67 @@ export class PartnerCenterError extends Error {
     this.requestId = init.requestId;
     this.correlationId = init.correlationId;
     this.retryAfterMs = init.retryAfterMs;
+    this.retryAt = init.retryAfterMs === undefined ? undefined : new Date(Date.now() + init.retryAfterMs);
     this.body = init.body;
+    this.#retryable = init.retryable;
   }
 
-  /** Worth trying again: no answer, a timeout, 408, 429 or a 5xx. */
+  /** Worth trying again: no answer, a timeout, 408, 429, a 5xx, or a token refresh that failed in transit. */
   get retryable(): boolean {
+    if (this.#retryable !== undefined) return this.#retryable;
     if (this.kind === 'network' || this.kind === 'timeout') return true;
-    return this.kind === 'http' && (this.status === 408 || this.status === 429 || this.status >= 500);
+    return this.kind === 'http' && isRetryableStatus(this.status);
   }
 }
 
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** Partner Center said 429: too many requests (see `retryAfter`). */
+export function isThrottled(error: unknown): error is PartnerCenterError {
+  return error instanceof PartnerCenterError && error.status === 429;
+}
+
+/** Partner Center said 404: no such batch for this customer (or no such customer). */
+export function isNotFound(error: unknown): error is PartnerCenterError {
+  return error instanceof PartnerCenterError && error.status === 404;
+}
+
+/** A PartnerCenterError worth trying again later (see `PartnerCenterError.retryable`). */
+export function isRetryable(error: unknown): error is PartnerCenterError {
+  return error instanceof PartnerCenterError && error.retryable;
+}
+
+/** How long the server asked to wait, in milliseconds and as a Date; undefined when it did not say. */
+export function retryAfter(error: unknown): { ms: number; date: Date } | undefined {
+  if (!(error instanceof PartnerCenterError) || error.retryAfterMs === undefined) return undefined;
+  return { ms: error.retryAfterMs, date: error.retryAt! };
+}
+
+const DELTA_SECONDS = /^\d+$/;
+/** The three HTTP-date forms of RFC 9110 §5.6.7: IMF-fixdate, RFC 850 and asctime. */
+const HTTP_DATE = [
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+];
+
+/**
+ * `Retry-After` as milliseconds, read strictly: delta-seconds (digits only) or an HTTP-date. Anything else
+ * (`-5`, `1e3`, `12, 30`, blank) is undefined, so the caller falls back to its own back-off.
+ */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value.trim());
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (DELTA_SECONDS.test(text)) return Number(text) * 1000;
+  if (!HTTP_DATE.some((form) => form.test(text))) return undefined;
+  const date = Date.parse(HTTP_DATE[2]!.test(text) ? `${text} GMT` : text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Reads the code and description out of an ApiFault, the gateway's 429 body, or plain text. */
-export function describeErrorBody(body: unknown, fallback: string): { code?: string; description: string } {
+function describeErrorBody(body: unknown, fallback: string): { code?: string; description: string } {
   if (body && typeof body === 'object') {
     const fault = body as Record<string, unknown>;
     if (typeof fault.code === 'string' || typeof fault.code === 'number') {
@@ -89,14 +134,21 @@ export function describeNetworkError(error: unknown): string {
   return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
+/** The parts of an answer an error is built from: a fetch `Response` qualifies. */
+export interface ResponseHead {
+  status: number;
+  statusText?: string;
+  headers: Headers;
+}
+
 /**
- * The error for a non-2xx response whose body has been read (ApiFault, gateway 429 body or text). Ids come from
+ * The error for a non-2xx answer whose body has been read (ApiFault, gateway 429 body or text). Ids come from
  * the response headers, else from `fallback`.
  */
 export function errorFromResponse(
-  response: Response,
+  response: ResponseHead,
   body: unknown,
-  fallback: { requestId?: string; correlationId?: string } = {},
+  fallback: { requestId?: string | undefined; correlationId?: string | undefined } = {},
 ): PartnerCenterError {
   const { code, description } = describeErrorBody(body, response.statusText || `HTTP ${response.status}`);
   return new PartnerCenterError({

@@ -5,8 +5,25 @@ export type BatchStatus = 'unknown' | 'queued' | 'processing' | 'finished' | 'fi
 /** A device status: as the batch's (`in-progress` reads as `processing`). */
 export type DeviceStatus = BatchStatus;
 
+/**
+ * A device entry as it may really arrive: the contract's fields, but `status` is whatever Partner Center sent
+ * (any string, or the enum's int32 ordinal).
+ */
+export type RawDeviceUploadDetails = Omit<DeviceUploadDetails, 'status'> & {
+  status: string | number;
+};
+
+/** A batch body as it may really arrive: `status` any string or int32 ordinal, devices as above. */
+export type RawBatchUploadDetails = Omit<BatchUploadDetails, 'status' | 'devicesStatus'> & {
+  status: string | number;
+  devicesStatus?: RawDeviceUploadDetails[] | null;
+};
+
 export interface DeviceDetails {
-  /** Stable identity across polls: serial number and product key (deviceId appears only once registered). */
+  /**
+   * Stable identity across polls: serial number and product key (deviceId appears only once registered). A
+   * duplicated pair (Partner Center's `ZtdDeviceDuplicated`) gets `#2`, `#3`… in order of appearance.
+   */
   key: string;
   deviceId?: string;
   serialNumber?: string;
@@ -17,7 +34,7 @@ export interface DeviceDetails {
   errorCode?: string;
   errorDescription?: string;
   /** The device entry exactly as received, unknown fields included. */
-  raw: DeviceUploadDetails;
+  raw: RawDeviceUploadDetails;
 }
 
 export interface BatchDetails {
@@ -28,20 +45,30 @@ export interface BatchDetails {
   completedTime?: Date;
   devices: DeviceDetails[];
   /** The body exactly as received, unknown fields included. */
-  raw: BatchUploadDetails;
+  raw: RawBatchUploadDetails;
 }
 
-const STATUSES: ReadonlySet<string> = new Set<BatchStatus>(['unknown', 'queued', 'processing', 'finished', 'finished_with_errors']);
-const STATUS_ALIASES: Readonly<Record<string, BatchStatus>> = { 'in-progress': 'processing', inprogress: 'processing' };
+/** Every spelling seen or documented, compacted (lower case, no spaces, `_` or `-`): `FinishedWithErrors`, `In Progress`. */
+const STATUS_BY_COMPACT: Readonly<Record<string, BatchStatus>> = {
+  unknown: 'unknown',
+  queued: 'queued',
+  processing: 'processing',
+  inprogress: 'processing',
+  finished: 'finished',
+  finishedwitherrors: 'finished_with_errors',
+};
+/** The int32 ordinals of the SDKs' `DeviceUploadStatusType`, in enum order. */
+const STATUS_BY_ORDINAL: readonly BatchStatus[] = ['unknown', 'queued', 'processing', 'finished', 'finished_with_errors'];
 
-/** Reads a status string tolerantly (`FinishedWithErrors`, `in-progress`); unknown values become `unknown`. */
+/**
+ * Reads a status tolerantly: any case or separator (`FinishedWithErrors`, `in_progress`, `In Progress`), or the
+ * enum's int32 ordinal (0–4); anything else is `unknown`.
+ */
 export function normalizeStatus(raw: unknown): BatchStatus {
+  if (typeof raw === 'number') return STATUS_BY_ORDINAL[raw] ?? 'unknown';
   if (typeof raw !== 'string') return 'unknown';
-  const value = raw.trim().toLowerCase();
-  if (STATUSES.has(value)) return value as BatchStatus;
-  if (STATUS_ALIASES[value]) return STATUS_ALIASES[value];
-  const snake = raw.trim().replace(/([a-z])([A-Z])/g, '$1_$2').replace(/[\s-]+/g, '_').toLowerCase();
-  return STATUSES.has(snake) ? (snake as BatchStatus) : 'unknown';
+  if (STATUS_BY_ORDINAL.includes(raw as BatchStatus)) return raw as BatchStatus; // the documented spelling: most of the time
+  return STATUS_BY_COMPACT[raw.replace(/[\s_-]+/g, '').toLowerCase()] ?? 'unknown';
 }
 
 const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
@@ -51,20 +78,20 @@ const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
  * unparsable and .NET's `DateTime.MinValue` (`0001-01-01T00:00:00`) read as absent.
  */
 export function parsePartnerCenterTime(value: unknown): Date | undefined {
-  if (typeof value !== 'string' || !value.trim() || value.startsWith('0001-01-01')) return undefined;
-  const text = value.trim();
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (!text || text.startsWith('0001-01-01')) return undefined;
   // JavaScript keeps milliseconds only: trim .NET's 7-digit fractions.
   const iso = (OFFSET.test(text) ? text : `${text}Z`).replace(/(\.\d{3})\d+/, '$1');
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-export function deviceKey(device: Pick<DeviceUploadDetails, 'serialNumber' | 'productKey' | 'deviceId'>, index: number): string {
+export function deviceKey(device: Pick<RawDeviceUploadDetails, 'serialNumber' | 'productKey' | 'deviceId'>, index: number): string {
   if (device.serialNumber || device.productKey) return `${device.serialNumber ?? ''}|${device.productKey ?? ''}`;
   return device.deviceId ? `id:${device.deviceId}` : `#${index}`;
 }
 
-export function normalizeDevice(raw: DeviceUploadDetails, index = 0): DeviceDetails {
+export function normalizeDevice(raw: RawDeviceUploadDetails, index = 0): DeviceDetails {
   const device: DeviceDetails = {
     key: deviceKey(raw, index),
     status: normalizeStatus(raw.status),
@@ -80,12 +107,13 @@ export function normalizeDevice(raw: DeviceUploadDetails, index = 0): DeviceDeta
   return device;
 }
 
-export function normalizeBatch(raw: BatchUploadDetails): BatchDetails {
+/** `previous`: an earlier snapshot of the same batch, whose device keys are reused where the devices are the same. */
+export function normalizeBatch(raw: RawBatchUploadDetails | BatchUploadDetails, previous?: Pick<BatchDetails, 'devices'>): BatchDetails {
   const batch: BatchDetails = {
     batchTrackingId: raw.batchTrackingId,
     status: normalizeStatus(raw.status),
     rawStatus: String(raw.status ?? ''),
-    devices: Array.isArray(raw.devicesStatus) ? raw.devicesStatus.map(normalizeDevice) : [],
+    devices: Array.isArray(raw.devicesStatus) ? normalizeDevices(raw.devicesStatus, previous?.devices) : [],
     raw,
   };
   const startedTime = parsePartnerCenterTime(raw.startedTime);
@@ -95,13 +123,47 @@ export function normalizeBatch(raw: BatchUploadDetails): BatchDetails {
   return batch;
 }
 
+/**
+ * Devices with unique keys: a repeated serial number and product key is told apart by its order of appearance.
+ * The same devices in the same order as in `previous` keep its keys as they are, with no index to build: the
+ * common case of a batch polled again, where building one costs about as much as parsing the body.
+ */
+function normalizeDevices(raw: RawDeviceUploadDetails[], previous: readonly DeviceDetails[] = []): DeviceDetails[] {
+  const devices = raw.map(normalizeDevice);
+  if (sameDevicesAs(devices, previous)) devices.forEach((device, position) => (device.key = previous[position]!.key));
+  else withUniqueKeys(devices);
+  return devices;
+}
+
+function sameDevicesAs(devices: readonly DeviceDetails[], previous: readonly DeviceDetails[]): boolean {
+  if (devices.length !== previous.length || devices.length === 0) return false;
+  return devices.every(({ raw }, position) => {
+    const before = previous[position]!.raw;
+    return raw.serialNumber === before.serialNumber && raw.productKey === before.productKey && raw.deviceId === before.deviceId;
+  });
+}
+
+function withUniqueKeys(devices: DeviceDetails[]): void {
+  const index = new Set<string>();
+  for (const device of devices) {
+    if (index.has(device.key)) device.key = nextFreeKey(index, device.key);
+    index.add(device.key);
+  }
+}
+
+function nextFreeKey(index: ReadonlySet<string>, key: string): string {
+  let n = 2;
+  while (index.has(`${key}#${n}`)) n++;
+  return `${key}#${n}`;
+}
+
 /** Just enough shape checking to trust a 2xx body: an object with a tracking id and a status. */
-export function isBatchUploadDetails(body: unknown): body is BatchUploadDetails {
+export function isBatchUploadDetails(body: unknown): body is RawBatchUploadDetails {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
   const { batchTrackingId, status, devicesStatus } = body as Record<string, unknown>;
   return (
     typeof batchTrackingId === 'string' &&
-    typeof status === 'string' &&
+    (typeof status === 'string' || typeof status === 'number') &&
     (devicesStatus === undefined || devicesStatus === null || Array.isArray(devicesStatus))
   );
 }

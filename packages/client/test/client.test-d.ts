@@ -1,10 +1,14 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   createBatchStatusClient,
+  isThrottled,
+  retryAfter,
   type BatchDetails,
   type BatchStatus,
   type DeviceStatus,
   type PartnerCenterError,
+  type WatchBatchStatusEvent,
+  type WatchDeviceStatusEvent,
   type WatchEvent,
 } from '../src/index.js';
 
@@ -17,7 +21,17 @@ describe('getBatchStatus', () => {
     expectTypeOf(client.getBatchStatus(customerId, trackingId)).resolves.toEqualTypeOf<BatchDetails>();
     expectTypeOf<BatchDetails['status']>().toEqualTypeOf<BatchStatus>();
     expectTypeOf<BatchDetails['completedTime']>().toEqualTypeOf<Date | undefined>();
-    expectTypeOf<BatchDetails['raw']['devicesStatus']>().toMatchTypeOf<unknown[] | undefined>();
+    expectTypeOf<BatchDetails['raw']['devicesStatus']>().toMatchTypeOf<unknown[] | null | undefined>();
+  });
+
+  it('types the raw status as what it really is: any string, or the int32 ordinal', () => {
+    expectTypeOf<BatchDetails['raw']['status']>().toEqualTypeOf<string | number>();
+    expectTypeOf<BatchDetails['rawStatus']>().toEqualTypeOf<string>();
+    expectTypeOf<BatchDetails['devices'][number]['raw']['status']>().toEqualTypeOf<string | number>();
+  });
+
+  it('returns a promise, never anything thrown synchronously by its signature', () => {
+    expectTypeOf(client.getBatchStatus).returns.toEqualTypeOf<Promise<BatchDetails>>();
   });
 
   it('needs both ids', () => {
@@ -67,6 +81,8 @@ describe('watchBatchStatus', () => {
     for await (const event of client.watchBatchStatus(customerId, trackingId)) {
       expectTypeOf(event).toEqualTypeOf<WatchEvent>();
       if (event.type === 'device-status') {
+        // A named interface, so hovers show `WatchDeviceStatusEvent` rather than an intersection.
+        expectTypeOf(event).toEqualTypeOf<WatchDeviceStatusEvent>();
         expectTypeOf(event.from).toEqualTypeOf<DeviceStatus>();
         expectTypeOf(event.snapshot).toEqualTypeOf<BatchDetails>();
       }
@@ -74,7 +90,26 @@ describe('watchBatchStatus', () => {
         expectTypeOf(event.error).toEqualTypeOf<PartnerCenterError>();
         expectTypeOf(event.snapshot).toEqualTypeOf<BatchDetails | undefined>();
       }
-      if (event.type === 'batch-status') expectTypeOf(event.to).toEqualTypeOf<BatchStatus>();
+      if (event.type === 'batch-status') {
+        expectTypeOf(event).toEqualTypeOf<WatchBatchStatusEvent>();
+        expectTypeOf(event.to).toEqualTypeOf<BatchStatus>();
+      }
     }
+  });
+});
+
+describe('error helpers', () => {
+  it('narrow unknown errors to PartnerCenterError', () => {
+    const error: unknown = new Error('x');
+    if (isThrottled(error)) expectTypeOf(error).toEqualTypeOf<PartnerCenterError>();
+    expectTypeOf(retryAfter(error)).toEqualTypeOf<{ ms: number; date: Date } | undefined>();
+  });
+});
+
+describe('options', () => {
+  it('accepts a deadline, an onRetry hook and a cloud', () => {
+    createBatchStatusClient({ cloud: 'china', deadlineMs: 60_000, onRetry: (event) => expectTypeOf(event.error).toEqualTypeOf<PartnerCenterError>() });
+    // @ts-expect-error no such cloud
+    createBatchStatusClient({ cloud: 'germany' });
   });
 });

@@ -212,12 +212,18 @@ describe('input and output checks', () => {
     expect(sim.requests).toHaveLength(0);
   });
 
-  it('reports a body that is not JSON as malformed, without retrying', async () => {
+  it('retries a body cut short (the simulator’s malformed fault) like a 5xx', async () => {
     const batch = sim.addBatch('clean');
     sim.injectFault({ kind: 'malformed' }, { trackingId: batch.trackingId });
-    const error = await caught(clientFor().getBatchStatus(batch.customerId, batch.trackingId));
-    expect(error).toMatchObject({ kind: 'malformed', retryable: false });
-    expect(sentAt).toHaveLength(1);
+    await expect(clientFor().getBatchStatus(batch.customerId, batch.trackingId)).resolves.toMatchObject({ status: 'queued' });
+    expect(sentAt).toHaveLength(2);
+  });
+
+  it('reports a body cut short as a retryable network error once its attempts are used up', async () => {
+    const batch = sim.addBatch('clean');
+    sim.injectFault({ kind: 'malformed' }, { trackingId: batch.trackingId });
+    const error = await caught(clientFor({ retry: false }).getBatchStatus(batch.customerId, batch.trackingId));
+    expect(error).toMatchObject({ kind: 'malformed', status: 200, retryable: true, description: 'the response body ended early' });
   });
 
   it('matches the documented request example, lower-case path and all', async () => {
@@ -267,7 +273,7 @@ describe('credentials', () => {
         new Promise((_resolve, reject) => options?.abortSignal?.addEventListener('abort', () => reject(new Error('token request aborted')))),
     };
     const error = await caught(clientFor({ credential, timeoutMs: 100 }).getBatchStatus(batch.customerId, batch.trackingId));
-    expect(error.kind).toBe('auth');
+    expect(error).toMatchObject({ kind: 'timeout', description: 'no token within 100 ms' });
     expect(sentAt).toHaveLength(0);
   });
 

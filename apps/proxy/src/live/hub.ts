@@ -11,7 +11,7 @@ import { batchKey } from '../upstream/cache.js';
 import type { StatusStore } from '../upstream/store.js';
 import { BatchPoller } from './poller.js';
 import type { SseStream } from './stream.js';
-import { formatEvent } from './wire.js';
+import { formatEvent, relayBatch } from './wire.js';
 
 export interface SubscribeRequest {
   customerId: string;
@@ -70,7 +70,7 @@ export class PollerHub {
     if (!cached?.terminal || this.store.freshness(cached) !== 'fresh') return false;
     const seq = Math.max(this.#lastSeq.get(key) ?? 0, request.lastEventId ?? 0);
     const at = new Date(cached.fetchedAt).toISOString();
-    const snapshot = cached.details.raw;
+    const snapshot = relayBatch(cached.details.raw);
     request.stream.open();
     request.stream.send(formatEvent({ type: 'snapshot', seq: seq + 1, at, snapshot }));
     request.stream.send(formatEvent({ type: 'done', seq: seq + 2, at, snapshot }));

@@ -7,7 +7,7 @@ import { watchBatchStatus, type BatchDetails, type WatchEvent } from '@batchwatc
 import { mapError, ProxyError } from '../faults.js';
 import type { PollerHub } from './hub.js';
 import type { SseStream } from './stream.js';
-import { formatEvent, HEARTBEAT, type StateEvent } from './wire.js';
+import { formatEvent, HEARTBEAT, relayBatch, relayDevice, type StateEvent } from './wire.js';
 
 interface Waiter {
   stream: SseStream;
@@ -134,7 +134,7 @@ export class BatchPoller {
   #toWire(event: Exclude<WatchEvent, { type: 'retrying' }>, seq: number, at: string): StateEvent {
     switch (event.type) {
       case 'snapshot':
-        return { type: 'snapshot', seq, at, snapshot: event.snapshot.raw };
+        return { type: 'snapshot', seq, at, snapshot: relayBatch(event.snapshot.raw) };
       case 'batch-status':
         return {
           type: 'batch-status',
@@ -146,10 +146,10 @@ export class BatchPoller {
           completedTime: event.snapshot.raw.completedTime ?? null,
         };
       case 'device-added':
-        return { type: 'device-added', seq, at, device: event.device.raw };
+        return { type: 'device-added', seq, at, device: relayDevice(event.device.raw) };
       case 'device-status': {
         const before = this.#previous?.devices.find((device) => device.key === event.device.key);
-        return { type: 'device-status', seq, at, from: before?.rawStatus ?? event.from, device: event.device.raw };
+        return { type: 'device-status', seq, at, from: before?.rawStatus ?? event.from, device: relayDevice(event.device.raw) };
       }
     }
   }
@@ -225,7 +225,7 @@ export class BatchPoller {
   /** The latest state as a `snapshot` event whose seq is the latest seq; formatted once per change. */
   #snapshotText(): Buffer {
     const latest = this.#latest!;
-    latest.text ??= Buffer.from(formatEvent({ type: 'snapshot', seq: latest.seq, at: latest.at, snapshot: latest.snapshot.raw }));
+    latest.text ??= Buffer.from(formatEvent({ type: 'snapshot', seq: latest.seq, at: latest.at, snapshot: relayBatch(latest.snapshot.raw) }));
     return latest.text;
   }
 
@@ -252,7 +252,7 @@ export class BatchPoller {
   #finish(): void {
     if (this.#stopped) return;
     const latest = this.#latest;
-    if (latest) this.#publish({ type: 'done', seq: this.lastSeq + 1, at: new Date().toISOString(), snapshot: latest.snapshot.raw });
+    if (latest) this.#publish({ type: 'done', seq: this.lastSeq + 1, at: new Date().toISOString(), snapshot: relayBatch(latest.snapshot.raw) });
     this.#closeAll('done');
     this.#stop('terminal');
   }

@@ -2,7 +2,8 @@
  * The event-stream wire format: the headers proxies need to pass a stream through unbuffered, one `data:` line
  * of JSON per event, comments for heartbeats.
  */
-import type { BatchEvent } from '@batchwatch/openapi';
+import type { RawBatchUploadDetails, RawDeviceUploadDetails } from '@batchwatch/client';
+import type { BatchEvent, BatchUploadDetails, DeviceUploadDetails } from '@batchwatch/openapi';
 
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -21,3 +22,10 @@ export function formatEvent(event: BatchEvent): string {
 export type StateEvent = Exclude<BatchEvent, { type: 'retrying' }>;
 
 export const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+
+/**
+ * Bodies go on the wire as Partner Center sent them, so a status the contract does not list (an unknown string,
+ * or an integer from the SDK's enum) passes through unchanged: callers stay as tolerant as the client.
+ */
+export const relayBatch = (raw: RawBatchUploadDetails) => raw as BatchUploadDetails;
+export const relayDevice = (raw: RawDeviceUploadDetails) => raw as DeviceUploadDetails;

@@ -2,7 +2,8 @@
  * Chooses how to follow a batch: the proxy's SSE stream when the base URL serves one, otherwise the
  * client's polling. Partner Center itself has no events endpoint, so it is polled without probing.
  */
-import { createBatchStatusClient, createTokenProvider, PartnerCenterError, sleep, type BatchStatusClient, type TokenSource } from '@batchwatch/client';
+import { createBatchStatusClient, PartnerCenterError, type BatchStatusClient, type TokenSource } from '@batchwatch/client';
+import { createTokenProvider, sleep } from '@batchwatch/client/internal';
 import { createPollingSource } from './polling.js';
 import { reconnectDelay, Sequencer } from './sequencer.js';
 import { connectEvents, createSseSource, responseError, type SseConfig } from './sse.js';

@@ -1,4 +1,5 @@
-import { backoffDelay, diffBatch, type BatchDetails, type PartnerCenterError, type WatchEvent } from '@batchwatch/client';
+import { diffBatch, type BatchDetails, type PartnerCenterError, type WatchEvent } from '@batchwatch/client';
+import { backoffDelay } from '@batchwatch/client/internal';
 
 type ChangeEvent = Exclude<WatchEvent, { type: 'retrying' }>;
 

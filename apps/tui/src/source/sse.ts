@@ -4,18 +4,8 @@
  * the same `WatchEvent`s that polling produces, against a `BatchDetails` kept up to date here.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import {
-  describeNetworkError,
-  errorFromResponse,
-  normalizeBatch,
-  normalizeDevice,
-  normalizeStatus,
-  parsePartnerCenterTime,
-  PartnerCenterError,
-  sleep,
-  type BatchDetails,
-  type DeviceDetails,
-} from '@batchwatch/client';
+import { normalizeBatch, parsePartnerCenterTime, PartnerCenterError, type BatchDetails, type DeviceDetails } from '@batchwatch/client';
+import { describeNetworkError, errorFromResponse, normalizeDevice, normalizeStatus, sleep } from '@batchwatch/client/internal';
 import type { BatchEvent, BatchUploadDetails, DeviceUploadDetails } from '@batchwatch/openapi';
 import { reconnectDelay, Sequencer } from './sequencer.js';
 import type { SourceHandlers, WatchSource } from './types.js';
