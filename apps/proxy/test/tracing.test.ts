@@ -4,7 +4,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { injectTraceHeaders, traceFields, traceRequest, tracingExporters } from '../src/tracing.js';
 import { startTracing } from '../src/tracing-sdk.js';
-import { defer } from './helpers.js';
+import { CUSTOMER, defer, proxyFor, simulator, statusCalls, statusPath } from './helpers.js';
 
 const exporter = new InMemorySpanExporter();
 const tracing = startTracing(['otlp'], '1.2.3', [new SimpleSpanProcessor(exporter)]);
@@ -73,5 +73,31 @@ describe('a traced request', () => {
     expect(server!.resource.attributes).toMatchObject({ 'service.name': 'batchwatch-proxy', 'service.version': '1.2.3' });
     expect(upstreamHeaders[0]!.traceparent).toBe(`00-${TRACE_ID}-${server!.spanContext().spanId}-01`);
     expect(logged).toEqual({ trace_id: TRACE_ID, span_id: server!.spanContext().spanId });
+  });
+});
+
+describe('a traced proxy', () => {
+  it('puts the client’s Partner Center spans beneath the request span, sends traceparent upstream, and names the trace in its logs', async () => {
+    exporter.reset(); // the spans of the other tests share the trace id
+    const sim = await simulator();
+    const batch = sim.addBatch('clean');
+    const proxy = await proxyFor(sim.url);
+    const res = await proxy.get(statusPath(CUSTOMER, batch.trackingId), { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` } });
+    expect(res.status).toBe(200);
+    const route = 'GET /v1/customers/:customerId/batchJobStatus/:trackingId';
+    const spans = await vi.waitFor(() => {
+      const finished = exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === TRACE_ID);
+      expect(finished.map((span) => span.name)).toContain(route);
+      return finished;
+    });
+    const server = spans.find((span) => span.name === route)!;
+    const call = spans.find((span) => span.name === 'PartnerCenter GET');
+    expect(call?.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
+    const attempt = spans.find((span) => span.parentSpanContext?.spanId === call!.spanContext().spanId);
+    expect(attempt).toBeDefined();
+    const upstream = statusCalls(sim, batch.trackingId)[0]!;
+    expect(upstream.headers.traceparent).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+    const access = proxy.logs.map((line) => JSON.parse(line)).find((line) => line.msg === 'request completed');
+    expect(access).toMatchObject({ trace_id: TRACE_ID, span_id: server.spanContext().spanId });
   });
 });
