@@ -41,7 +41,8 @@ describe('the deployable artifact (npm run deploy:proxy)', () => {
       const spec = (await (await fetch(`${proxy.url}/openapi.json`)).json()) as { openapi: string; paths: object };
       expect(spec.openapi).toMatch(/^3\.1/);
       expect(Object.keys(spec.paths)).toContain('/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}');
-      for (const asset of ['/docs', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/docs.js']) expect((await fetch(`${proxy.url}${asset}`)).status, asset).toBe(200);
+      for (const asset of ['/docs', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/docs.js'])
+        expect((await fetch(`${proxy.url}${asset}`)).status, asset).toBe(200);
       const status = await fetch(`${proxy.url}${batch.statusPath}`);
       expect(status.status).toBe(200);
       expect(((await status.json()) as { batchTrackingId: string }).batchTrackingId).toBe(batch.trackingId);
@@ -62,7 +63,9 @@ describe('the deployable artifact (npm run deploy:proxy)', () => {
       expect(manifest.private).toBe(true);
       expect(readdirSync(dir).sort()).toEqual(['assets', 'bin', 'bundled-packages.json', 'package.json', 'src']);
       // assets/ holds data files only (the contract bundle, Swagger UI's browser files): nothing Node loads as code.
-      expect(readdirSync(join(dir, 'assets'), { recursive: true }).filter((file) => String(file).endsWith('package.json'))).toEqual(['swagger-ui-dist/package.json']);
+      expect(readdirSync(join(dir, 'assets'), { recursive: true }).filter((file) => String(file).endsWith('package.json'))).toEqual([
+        'swagger-ui-dist/package.json',
+      ]);
       expect(existsSync(join(dir, 'node_modules'))).toBe(false);
       const bundled = JSON.parse(readFileSync(join(dir, 'bundled-packages.json'), 'utf8')) as Record<string, string>;
       expect(bundled.express).toMatch(/^5\.\d+\.\d+$/);

@@ -162,7 +162,16 @@ describe('the dashboard and the rules use only what the proxy exports', () => {
   it('has a panel per row topic (RED per route, upstream, cache, live events and fleet, callers, process), each with a query', () => {
     const board = dashboard();
     const rows = board.panels.filter((panel: { type: string }) => panel.type === 'row').map((row: { title: string }) => row.title);
-    expect(rows).toEqual(['Overview', 'Proxy (RED per route)', 'Upstream (Partner Center)', 'Cache', 'Live events and fleet', 'Callers', 'Process', 'Dependencies and versions']);
+    expect(rows).toEqual([
+      'Overview',
+      'Proxy (RED per route)',
+      'Upstream (Partner Center)',
+      'Cache',
+      'Live events and fleet',
+      'Callers',
+      'Process',
+      'Dependencies and versions',
+    ]);
     const ids = board.panels.map((panel: { id: number }) => panel.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const panel of board.panels.filter((p: { type: string }) => p.type !== 'row')) expect(panel.targets.length, panel.title).toBeGreaterThan(0);

@@ -36,7 +36,12 @@ describe('audit', () => {
       { caller: 'key:tui', customerId: CUSTOMER, status: 200, msg: 'customer read', level: 'info' },
       { caller: 'key:tui', customerId: OTHER_CUSTOMER, status: 403, msg: 'customer read', level: 'info' },
     ]);
-    expect(all[0]).toMatchObject({ keyId: expect.stringMatching(/^[0-9a-f]{8}$/), trackingId: batch.trackingId, requestId: expect.any(String), version: expect.any(String) });
+    expect(all[0]).toMatchObject({
+      keyId: expect.stringMatching(/^[0-9a-f]{8}$/),
+      trackingId: batch.trackingId,
+      requestId: expect.any(String),
+      version: expect.any(String),
+    });
   });
 });
 
@@ -51,7 +56,10 @@ describe('log lines', () => {
       expect(line.version).toMatch(/^\d+\.\d+\.\d+/);
     }
     const summary = all.find((line) => line.msg === 'configuration');
-    expect(summary?.config).toMatchObject({ upstream: { credential: { kind: 'static-token' } }, auth: { mode: 'required', apiKeys: expect.arrayContaining([{ name: 'tui', id: expect.any(String) }]) } });
+    expect(summary?.config).toMatchObject({
+      upstream: { credential: { kind: 'static-token' } },
+      auth: { mode: 'required', apiKeys: expect.arrayContaining([{ name: 'tui', id: expect.any(String) }]) },
+    });
     const text = proxy.logs.join('');
     for (const secret of [...Object.values(KEYS), 'simulator-token']) expect(text).not.toContain(secret);
   });
@@ -109,7 +117,10 @@ describe('the edge', () => {
     expect((await trusted.proxy.get(trusted.path)).headers.get('strict-transport-security')).toBeNull();
     const untrusted = await setup();
     expect((await untrusted.proxy.get(untrusted.path, { headers: forwarded })).headers.get('strict-transport-security')).toBeNull();
-    const addresses = (logs: string[]) => lines(logs).filter((l) => l.msg === 'request completed').map((l) => l.remoteAddress);
+    const addresses = (logs: string[]) =>
+      lines(logs)
+        .filter((l) => l.msg === 'request completed')
+        .map((l) => l.remoteAddress);
     expect(addresses(trusted.proxy.logs)[0]).toBe('203.0.113.9');
     expect(addresses(untrusted.proxy.logs)[0]).toMatch(/127\.0\.0\.1$/);
   });

@@ -28,7 +28,9 @@ export function selectCredential(env: Env): CredentialChoice {
     throw new ConfigError(`BATCHWATCH_AZURE_CREDENTIAL must be one of ${CREDENTIAL_KINDS.join(', ')}`);
   }
   const token = get('BATCHWATCH_UPSTREAM_TOKEN');
-  const azureSet = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_FEDERATED_TOKEN_FILE'].filter((name) => get(name));
+  const azureSet = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_FEDERATED_TOKEN_FILE'].filter((name) =>
+    get(name),
+  );
   if (token) {
     if (azureSet.length > 0 || forced !== 'auto') throw new ConfigError('set either BATCHWATCH_UPSTREAM_TOKEN or an Entra credential (AZURE_*), not both');
     return { kind: 'static-token', token };
