@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> 
   client: () => import('./client.js'),
   proxy: () => import('./proxy.js'),
   tui: () => import('./tui.js'),
+  'tui-keys': () => import('./tui-keys.js'),
 };
 
 const only = process.argv.slice(2);

@@ -66,7 +66,7 @@ async function renderTimes(deviceCount: number, updates: number): Promise<number
     import('ink'),
     import('@batchwatch/client'),
     import('@batchwatch/client/internal'),
-    dist('state.js'),
+    dist('state/index.js'),
     dist('ui/App.js'),
     dist('i18n/index.js'),
   ]);
@@ -152,7 +152,7 @@ const source = {
   },
 };
 const code = await runWatch(
-  { customerId: '${CUSTOMER}', trackingId: '${TRACKING}', baseUrl: 'http://127.0.0.1:9', intervalMs: 5000, locale: 'en-US', output: 'auto', color: true },
+  { customerId: '${CUSTOMER}', trackingId: '${TRACKING}', baseUrl: 'http://127.0.0.1:9', intervalMs: 5000, locale: 'en-US', output: 'auto', color: true, exitOnFinish: true, countAlreadyRegistered: false, connectTimeoutMs: 30000 },
   { stdout: tty(), stderr: tty(), stdin, env: { TERM: 'xterm-256color' }, handleSignals: false, source },
 );
 process.stdout.write(JSON.stringify({ code, maxRssKb: process.resourceUsage().maxRSS }));

@@ -28,6 +28,12 @@ export interface WatchOptions {
   /** Output chosen by flags; `auto` means interactive on a terminal, plain otherwise. */
   output: 'auto' | 'plain' | 'json';
   color: boolean;
+  /** 806 (already registered to this tenant) counts as a failure (exit 1). */
+  countAlreadyRegistered: boolean;
+  /** Interactive: leave as soon as the batch ends instead of waiting for q (scripts, the demo). */
+  exitOnFinish: boolean;
+  /** A watch that has had no answer at all after this long fails (exit 4). */
+  connectTimeoutMs: number;
 }
 
 export type Command =
@@ -39,35 +45,64 @@ export type Command =
 export const PARTNER_CENTER_URL = clouds.global;
 export const DEFAULT_INTERVAL_MS = 5_000;
 export const MIN_INTERVAL_MS = 100;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 export const USAGE = `batchwatch — follow a Windows Autopilot device batch upload in Partner Center, live
 
 Usage:
   batchwatch watch <customer-id> <batch-tracking-id> [options]
+  batchwatch help [watch]
 
 Options:
   --base-url <url>    Proxy or Partner Center base URL     (env BATCHWATCH_BASE_URL; default ${PARTNER_CENTER_URL})
   --token <token>     Proxy API key or Partner Center bearer token (env BATCHWATCH_TOKEN)
   --interval <dur>    Poll interval when polling             (env BATCHWATCH_INTERVAL; default 5s, minimum 100ms)
   --timeout <dur>     Give up after this long, exit 4        (env BATCHWATCH_TIMEOUT; default: never)
+  --connect-timeout <dur>  Fail (exit 4) when the base URL has never answered after this long
+                      (env BATCHWATCH_CONNECT_TIMEOUT; default 30s); later outages are waited out
+  --count-already-registered  Count 806 (already registered to this tenant) as a failure (exit 1)
+  --exit-on-finish    Interactive: leave when the batch ends (default: stay to browse, q to leave)
   --locale <tag>      en-US, sv-SE, nl-NL or fr-FR           (default from LC_ALL / LC_MESSAGES / LANG, else en-US)
   --json              One JSON object per event on stdout (NDJSON), then a summary object
   --plain             Plain timestamped lines, one per transition (the default when not on a terminal or in CI)
   --no-color          No colours (also NO_COLOR=1)
-  -h, --help          Show this help
-  --version           Show the version
+  -h, --help          Show this help (also: batchwatch help)
+  -v, --version       Show the version
 
 Durations: 500ms, 5s, 2m, 1h, 1m30s; a bare number is seconds.
 Without --token, Partner Center is reached with an Entra app: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
 
-Keys (interactive): q / Ctrl-C quit · f failed only · / search serial · r refresh now · ↑ ↓ PgUp PgDn Home End scroll
+Ids may be given in braces: {47021739-3426-40bf-9601-61b4b6d7c793}.
 
-Exit codes: 0 finished, no device errors · 1 finished with device errors · 2 usage · 3 not found or not authorised
-            4 timed out or upstream unavailable · 130 interrupted`;
+Keys (interactive): q / Ctrl-C quit · f failed only · / search serial (as you type; Enter keep, Esc clear,
+  Ctrl-U erase, Ctrl-W erase word) · y copy serial (OSC 52) · r refresh now · ↑ ↓ j k PgUp PgDn Home End g G scroll
+  After the batch ends the view stays for browsing; q leaves (--exit-on-finish: leave at once).
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+Exit codes: 0 finished, no device errors (806 already registered is not an error) · 1 finished with device errors
+            2 usage · 3 not found or not authorised · 4 timed out, never answered, or upstream unavailable
+            130 interrupted (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP)`;
+
+/**
+ * The version: package.json's, plus the commit it was built from when the build recorded one
+ * (`dist/build-info.json`, written by `npm run build`): `0.3.1+g8d5e1a4`.
+ */
+export function version(buildInfo = new URL('../dist/build-info.json', import.meta.url)): string {
+  const pkg = readJson<{ version: string }>(new URL('../package.json', import.meta.url));
+  const build = readJson<{ commit?: string }>(buildInfo);
+  return build?.commit ? `${pkg!.version}+${build.commit}` : pkg!.version;
+}
+
+function readJson<T>(url: URL): T | undefined {
+  try {
+    return JSON.parse(readFileSync(url, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{47021739-…}` (as PowerShell and the registry print GUIDs) is the same id without the braces. */
+function unbrace(id: string): string {
+  return /^\{.*\}$/.test(id) ? id.slice(1, -1) : id;
 }
 
 /** Turns argv (without `node` and the script) and the environment into a command. Never does I/O beyond reading package.json. */
@@ -87,8 +122,11 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
         json: { type: 'boolean' },
         plain: { type: 'boolean' },
         'no-color': { type: 'boolean' },
+        'connect-timeout': { type: 'string' },
+        'count-already-registered': { type: 'boolean' },
+        'exit-on-finish': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (error) {
@@ -97,7 +135,14 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help', text: USAGE };
   if (values.version) return { kind: 'version', text: version() };
-  const [command, customerId, trackingId, ...extra] = positionals;
+  const [command, ...rest] = positionals;
+  if (command === 'help') {
+    if (rest.length === 0 || (rest.length === 1 && rest[0] === 'watch')) return { kind: 'help', text: USAGE };
+    return usageError(`no help for "${rest.join(' ')}"; the command is "watch"`);
+  }
+  const [rawCustomer, rawTracking, ...extra] = rest;
+  const customerId = rawCustomer === undefined ? undefined : unbrace(rawCustomer);
+  const trackingId = rawTracking === undefined ? undefined : unbrace(rawTracking);
   if (command === undefined) return usageError('missing command: batchwatch watch <customer-id> <batch-tracking-id>');
   if (command !== 'watch') return usageError(`unknown command "${command}"; the command is "watch"`);
   if (customerId === undefined || trackingId === undefined) return usageError('watch needs a customer id and a batch tracking id');
@@ -107,13 +152,18 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
   if (values.json && values.plain) return usageError('--json and --plain exclude each other');
 
   const baseUrl = values['base-url'] ?? env.BATCHWATCH_BASE_URL ?? PARTNER_CENTER_URL;
-  if (!isHttpUrl(baseUrl)) return usageError(`--base-url must be an http(s) URL, got "${baseUrl}"`);
+  const baseUrlName = values['base-url'] !== undefined ? '--base-url' : env.BATCHWATCH_BASE_URL !== undefined ? 'BATCHWATCH_BASE_URL' : '--base-url';
+  if (!isHttpUrl(baseUrl)) return usageError(`${baseUrlName} must be an http(s) URL, got "${baseUrl}"`);
+  if (/\/v1\/*$/i.test(baseUrl)) return usageError(`${baseUrlName} is the root without /v1 (batchwatch adds /v1/customers/…): use "${baseUrl.replace(/\/v1\/*$/i, '')}"`);
 
-  const intervalMs = durationOption('--interval', values.interval ?? env.BATCHWATCH_INTERVAL, DEFAULT_INTERVAL_MS);
+  const intervalMs = durationOption('--interval', values.interval, 'BATCHWATCH_INTERVAL', env.BATCHWATCH_INTERVAL, DEFAULT_INTERVAL_MS);
   if (typeof intervalMs === 'string') return usageError(intervalMs);
-  if (intervalMs < MIN_INTERVAL_MS) return usageError(`--interval must be at least ${MIN_INTERVAL_MS}ms`);
-  const timeoutMs = durationOption('--timeout', values.timeout ?? env.BATCHWATCH_TIMEOUT, 0);
+  if (intervalMs < MIN_INTERVAL_MS) return usageError(`${values.interval !== undefined ? '--interval' : 'BATCHWATCH_INTERVAL'} must be at least ${MIN_INTERVAL_MS}ms`);
+  const timeoutMs = durationOption('--timeout', values.timeout, 'BATCHWATCH_TIMEOUT', env.BATCHWATCH_TIMEOUT, 0);
   if (typeof timeoutMs === 'string') return usageError(timeoutMs);
+  const connectTimeoutMs = durationOption('--connect-timeout', values['connect-timeout'], 'BATCHWATCH_CONNECT_TIMEOUT', env.BATCHWATCH_CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT_MS);
+  if (typeof connectTimeoutMs === 'string') return usageError(connectTimeoutMs);
+  if (connectTimeoutMs <= 0) return usageError('--connect-timeout must be more than 0');
 
   let locale: Locale = localeFromEnv(env) ?? DEFAULT_LOCALE;
   if (values.locale !== undefined) {
@@ -133,7 +183,10 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
     intervalMs,
     locale,
     output: values.json ? 'json' : values.plain ? 'plain' : 'auto',
-    color: !values['no-color'] && !env.NO_COLOR,
+    color: wantsColor(values['no-color'] === true, env),
+    countAlreadyRegistered: values['count-already-registered'] === true,
+    exitOnFinish: values['exit-on-finish'] === true,
+    connectTimeoutMs,
   };
   if (timeoutMs > 0) options.timeoutMs = timeoutMs;
   return { kind: 'watch', options };
@@ -152,11 +205,26 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-/** The duration in ms, its default when absent, or an error message. */
-function durationOption(flag: string, text: string | undefined, fallback: number): number | string {
+/**
+ * The duration in ms from the flag, else the variable, else the default; or an error message naming
+ * whichever of the two was wrong.
+ */
+function durationOption(flag: string, flagText: string | undefined, variable: string, variableText: string | undefined, fallback: number): number | string {
+  const [name, text] = flagText !== undefined ? [flag, flagText] : [variable, variableText];
   if (text === undefined || text === '') return fallback;
   const ms = parseDuration(text);
-  return ms === undefined ? `${flag} must be a duration such as 500ms, 5s, 2m or 1m30s, got "${text}"` : ms;
+  return ms === undefined ? `${name} must be a duration such as 500ms, 5s, 2m or 1m30s, got "${text}"` : ms;
+}
+
+/**
+ * Colour: `--no-color` always wins; then `FORCE_COLOR` (on unless `0`/`false`) beats `NO_COLOR`
+ * (any non-empty value), as the two conventions (force-color.org, no-color.org) intend.
+ */
+export function wantsColor(noColorFlag: boolean, env: Env): boolean {
+  if (noColorFlag) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
+  return !env.NO_COLOR;
 }
 
 /**

@@ -7,7 +7,8 @@ const { ExitCode } = await import('./exit-codes.js');
 
 // `batchwatch watch … | head`: once the reader is gone nothing more can be shown; end as interrupted.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(ExitCode.Interrupted);
+  // EIO: the terminal hung up (SIGHUP); nothing can be shown there either.
+  if (error.code === 'EPIPE' || error.code === 'EIO') process.exit(ExitCode.Interrupted);
   throw error;
 });
 

@@ -13,14 +13,17 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(total);
 }
 
-/** A short human duration for labels: `800ms`, `5s`, `2m`, `1m30s`, `1h5m`. */
+/**
+ * A short human duration for labels, SI symbols with a space (one rule for every locale):
+ * `800 ms`, `5 s`, `2 min`, `1 min 30 s`, `1 h 5 min`.
+ */
 export function formatInterval(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
   const seconds = Math.round(ms / 1_000);
   const h = Math.floor(seconds / 3_600);
   const m = Math.floor((seconds % 3_600) / 60);
   const s = seconds % 60;
-  return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+  return [h ? `${h} h` : '', m ? `${m} min` : '', s || (!h && !m) ? `${s} s` : ''].filter(Boolean).join(' ');
 }
 
 /** A clock-style elapsed time: `0:07`, `12:05`, `1:02:05`. */

@@ -25,10 +25,29 @@ export type Outcome =
   | { kind: 'timeout'; afterMs: number }
   | { kind: 'error'; error: unknown };
 
+/**
+ * The base URL never gave any answer (connection refused, unknown host, TLS against an http port…) within
+ * the first-answer deadline: a wrong URL fails instead of retrying forever over an empty table.
+ */
+export class NoAnswerError extends Error {
+  override readonly name = 'NoAnswerError';
+
+  constructor(
+    /** `host:port` of the base URL. */
+    readonly host: string,
+    /** The last cause, as the client described it (`ECONNREFUSED`, `ENOTFOUND`…). */
+    readonly description: string,
+    readonly afterMs: number,
+  ) {
+    super(`${host} never answered in ${afterMs} ms: ${description}`);
+  }
+}
+
 /** What kind of trouble an error is, in the words the operator acts on. */
 export type ErrorClass = 'not-found' | 'auth' | 'token' | 'rejected' | 'unavailable' | 'bug';
 
 export function classifyError(error: unknown): ErrorClass {
+  if (error instanceof NoAnswerError) return 'unavailable';
   if (!(error instanceof PartnerCenterError)) return 'bug';
   if (error.kind === 'auth') return 'token';
   if (error.kind !== 'http') return 'unavailable';

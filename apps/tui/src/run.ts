@@ -8,8 +8,9 @@ import { isPartnerCenter, parseCommand, type Env, type WatchOptions } from './ar
 import { ExitCode, exitCodeFor, type Outcome } from './exit-codes.js';
 import { translator, type Translate } from './i18n/index.js';
 import { jsonEvent, jsonLine } from './output/json.js';
+import { safeLines } from './output/safe.js';
 import { createPlainOutput } from './output/plain.js';
-import { errorLine, summaryObject } from './output/summary.js';
+import { errorLine, summaryObject, type ErrorContext } from './output/summary.js';
 import { WatchSession } from './session.js';
 import { createWatchSource } from './source/index.js';
 import type { WatchSource } from './source/types.js';
@@ -81,21 +82,28 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
     trySse: !isPartnerCenter(options.baseUrl),
     ...(io.fetch ? { fetch: io.fetch } : {}),
   });
+  const viaProxy = !isPartnerCenter(options.baseUrl);
   const base = {
     customerId: options.customerId,
     trackingId: options.trackingId,
     correlationId,
     intervalMs: options.intervalMs,
+    countAlreadyRegistered: options.countAlreadyRegistered ?? false,
+    viaProxy,
+    host: hostOf(options.baseUrl),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.connectTimeoutMs ? { firstAnswerMs: options.connectTimeoutMs } : {}),
   };
+  const context: ErrorContext = { baseUrl: options.baseUrl, hadCredentials: options.token !== undefined || options.azure !== undefined };
 
   let session: WatchSession;
   let finish: () => Promise<Outcome>;
   if (mode === 'json') {
-    session = new WatchSession(source, { ...base, onEvent: (event) => io.stdout.write(jsonLine(jsonEvent(event))) });
+    const ids = { customerId: options.customerId, batchTrackingId: options.trackingId, countAlreadyRegistered: base.countAlreadyRegistered };
+    session = new WatchSession(source, { ...base, onEvent: (event) => io.stdout.write(jsonLine(jsonEvent(event, ids))) });
     finish = () => session.run();
   } else if (mode === 'plain') {
-    const plain = createPlainOutput((text) => io.stdout.write(text), t, options.intervalMs);
+    const plain = createPlainOutput((text) => io.stdout.write(safeLines(text)), t, options.intervalMs, context);
     session = new WatchSession(source, { ...base, onAction: plain.onAction });
     plain.start(session.getState());
     finish = async () => {
@@ -108,9 +116,9 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
     // colour off whenever CI is set, even to "false", which here already means "not CI".
     if (!options.color) process.env.FORCE_COLOR = '0';
     else if (process.env.CI !== undefined && !isCi(process.env)) delete process.env.CI;
-    session = new WatchSession(source, { ...base, flushMs: 1_000 / 15 });
-    const { runInteractive } = await import('./ui/render.js');
-    finish = () => runInteractive(session, io, t, options.locale);
+    const { runInteractive, UPDATE_FPS } = await import('./ui/render.js');
+    session = new WatchSession(source, { ...base, flushMs: 1_000 / UPDATE_FPS });
+    finish = () => runInteractive(session, io, t, options.locale, { exitOnFinish: options.exitOnFinish ?? false, context });
   }
 
   const stopSignals = io.handleSignals === false ? () => {} : onSignals(() => session.interrupt());
@@ -121,16 +129,24 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
     stopSignals();
   }
   const code = exitCodeFor(outcome);
-  report(mode, outcome, code, session, io, t);
+  report(mode, outcome, code, session, io, t, context);
   return code;
 }
 
-function report(mode: Mode, outcome: Outcome, code: number, session: WatchSession, io: WatchIO, t: Translate): void {
-  if (mode === 'json') {
-    io.stdout.write(jsonLine(summaryObject(session.getState(), outcome, code)));
-    if (outcome.kind === 'error') io.stderr.write(`batchwatch: ${errorLine(t, outcome.error)}\n`);
-  } else if (outcome.kind === 'error' && mode === 'plain') {
-    io.stderr.write(`batchwatch: ${errorLine(t, outcome.error)}\n`);
+function report(mode: Mode, outcome: Outcome, code: number, session: WatchSession, io: WatchIO, t: Translate, context: ErrorContext): void {
+  if (mode === 'json') io.stdout.write(jsonLine(summaryObject(session.getState(), outcome, code)));
+  if (outcome.kind !== 'error' || mode === 'interactive') return;
+  // Plain output already printed the error as its summary headline: on one screen, once is enough.
+  if (mode === 'plain' && io.stdout.isTTY && (io.stderr as { isTTY?: boolean }).isTTY) return;
+  io.stderr.write(`batchwatch: ${errorLine(t, outcome.error, context)}\n`);
+}
+
+/** `host:port` of a URL, for messages. */
+function hostOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
   }
 }
 
@@ -144,10 +160,10 @@ async function authFor(options: WatchOptions): Promise<TokenSource | undefined> 
 
 function onSignals(interrupt: () => void): () => void {
   const handler = () => interrupt();
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  // SIGHUP: the terminal went away (SSH dropped, window closed); end as orderly as a SIGTERM.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, handler);
   return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    for (const signal of signals) process.off(signal, handler);
   };
 }

@@ -5,9 +5,9 @@
  * JSON outputs hook into `onEvent`/`onAction`.
  */
 import type { WatchEvent } from '@batchwatch/client';
-import type { Outcome } from './exit-codes.js';
+import { NoAnswerError, type Outcome } from './exit-codes.js';
 import type { WatchSource } from './source/types.js';
-import { initialState, isClean, reduce, type Progress, type StateInit, type WatchAction, type WatchState } from './state.js';
+import { initialState, isClean, reduce, type Progress, type StateInit, type WatchAction, type WatchState } from './state/index.js';
 
 export interface SessionOptions extends StateInit {
   /** Give up after this long (outcome `timeout`); undefined = never. */
@@ -18,10 +18,18 @@ export interface SessionOptions extends StateInit {
   onEvent?: (event: WatchEvent) => void;
   /** Each action once it is applied, with the progress right after it (plain lines). */
   onAction?: (action: WatchAction, progress: Progress) => void;
+  /**
+   * A watch that has had no answer at all (not even an HTTP error) after this long ends with a
+   * `NoAnswerError` naming `host`; after a first answer, outages are waited out. Undefined = never.
+   */
+  firstAnswerMs?: number;
+  /** `host:port` of the base URL, for the no-answer message. */
+  host?: string;
 }
 
 const INTERRUPT = Symbol('interrupt');
 const TIMEOUT = Symbol('timeout');
+const NO_ANSWER = Symbol('no answer');
 
 export class WatchSession {
   private state: WatchState;
@@ -45,9 +53,21 @@ export class WatchSession {
     return () => this.listeners.delete(listener);
   };
 
-  /** The operator quit (q, Ctrl-C, SIGINT): the run ends with outcome `interrupted`. */
+  private markLeft!: () => void;
+  /** Settles when the operator leaves (q, Ctrl-C, a signal), also after the batch has ended. */
+  readonly left = new Promise<void>((resolve) => (this.markLeft = resolve));
+
+  /**
+   * The operator quit (q, Ctrl-C, SIGINT…): a running watch ends with outcome `interrupted`; after the
+   * end (the live view kept for browsing) it means "leave", and the state says so (`left`).
+   */
   interrupt(): void {
     this.controller.abort(INTERRUPT);
+    this.markLeft();
+    if (this.state.outcome && !this.state.left) {
+      this.state = { ...this.state, left: true };
+      for (const listener of this.listeners) listener();
+    }
   }
 
   refresh(): void {
@@ -57,15 +77,25 @@ export class WatchSession {
   async run(): Promise<Outcome> {
     const { signal } = this.controller;
     const deadline = this.options.timeoutMs ? setTimeout(() => this.controller.abort(TIMEOUT), this.options.timeoutMs) : undefined;
+    const { firstAnswerMs } = this.options;
+    const noAnswer = firstAnswerMs ? setTimeout(() => this.controller.abort(NO_ANSWER), firstAnswerMs) : undefined;
+    // Any answer counts, an HTTP error too: the host is there and the problem is of another kind.
+    let lastCause = 'ETIMEDOUT';
+    const answered = () => clearTimeout(noAnswer);
     let outcome: Outcome;
     try {
       await this.source.run(
         {
           event: (event) => {
+            if (event.type !== 'retrying' || event.error.status > 0) answered();
+            else lastCause = event.error.description;
             this.options.onEvent?.(event);
             this.push(event);
           },
-          alive: (at) => this.push({ type: 'alive', at }),
+          alive: (at) => {
+            answered();
+            this.push({ type: 'alive', at });
+          },
           mode: (mode) => this.push({ type: 'source', mode, at: new Date() }),
         },
         signal,
@@ -75,9 +105,11 @@ export class WatchSession {
     } catch (error) {
       if (signal.reason === INTERRUPT) outcome = { kind: 'interrupted' };
       else if (signal.reason === TIMEOUT) outcome = { kind: 'timeout', afterMs: this.options.timeoutMs! };
+      else if (signal.reason === NO_ANSWER) outcome = { kind: 'error', error: new NoAnswerError(this.options.host ?? '?', lastCause, firstAnswerMs!) };
       else outcome = { kind: 'error', error };
     } finally {
       clearTimeout(deadline);
+      clearTimeout(noAnswer);
       if (!signal.aborted) this.controller.abort(new Error('the watch ended'));
     }
     this.push({ type: 'end', outcome, at: new Date() });

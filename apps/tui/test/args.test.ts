@@ -84,7 +84,7 @@ describe('parseCommand', () => {
   it('answers --help and --version', () => {
     expect(parseCommand(['--help'], {})).toEqual({ kind: 'help', text: USAGE });
     expect(parseCommand(['watch', '-h'], {})).toMatchObject({ kind: 'help' });
-    expect(parseCommand(['--version'], {})).toEqual({ kind: 'version', text: '0.0.0' });
+    expect(parseCommand(['--version'], {})).toEqual({ kind: 'version', text: expect.stringMatching(/^0\.0\.0(\+g[0-9a-f]+(\.dirty)?)?$/) });
   });
 });
 
@@ -107,10 +107,10 @@ describe('durations', () => {
   });
 
   it('formats intervals and elapsed times', () => {
-    expect(formatInterval(800)).toBe('800ms');
-    expect(formatInterval(5_000)).toBe('5s');
-    expect(formatInterval(90_000)).toBe('1m30s');
-    expect(formatInterval(3_900_000)).toBe('1h5m');
+    expect(formatInterval(800)).toBe('800 ms');
+    expect(formatInterval(5_000)).toBe('5 s');
+    expect(formatInterval(90_000)).toBe('1 min 30 s');
+    expect(formatInterval(3_900_000)).toBe('1 h 5 min');
     expect(formatElapsed(7_400)).toBe('0:07');
     expect(formatElapsed(725_000)).toBe('12:05');
     expect(formatElapsed(3_725_000)).toBe('1:02:05');
@@ -155,6 +155,6 @@ describe('main: usage errors make no request', () => {
     expect(io.stdout.text()).toContain('batchwatch watch <customer-id> <batch-tracking-id>');
     const version = testIO();
     expect(await main(['--version'], version)).toBe(0);
-    expect(version.stdout.text()).toBe('0.0.0\n');
+    expect(version.stdout.text()).toMatch(/^0\.0\.0(\+g[0-9a-f]+(\.dirty)?)?\n$/);
   });
 });

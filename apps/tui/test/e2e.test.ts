@@ -109,7 +109,7 @@ function spawnPiped(args: string[]): Promise<{ code: number | null; stdout: stri
 
 const watchArgs = (scenario: ScenarioName, ...extra: string[]) => {
   const batch = sim.addBatch(scenario);
-  return { batch, args: ['watch', batch.customerId, batch.trackingId, '--base-url', sim.url, '--token', 'simulator-token', '--interval', '300ms', ...extra] };
+  return { batch, args: ['watch', batch.customerId, batch.trackingId, '--base-url', sim.url, '--token', 'simulator-token', '--interval', '300ms', '--exit-on-finish', ...extra] };
 };
 
 describe('interactive, in a real terminal (tmux)', () => {
@@ -127,18 +127,24 @@ describe('interactive, in a real terminal (tmux)', () => {
     expect(code).toBe(1);
     const text = run.history();
     const final = await finalState(batch.customerId, batch.trackingId);
-    const failed = final.devices.filter((device) => device.errorCode);
-    expect(failed).toHaveLength(6);
+    const failed = final.devices.filter((device) => device.errorCode && device.errorCode !== '806');
+    const already = final.devices.filter((device) => device.errorCode === '806');
+    expect(failed).toHaveLength(4);
+    expect(already).toHaveLength(2);
     // Transitions, in the scrollback log.
     expect(text).toMatch(/\d\d:\d\d:\d\d Batch (queued → processing|processing: \d+\/\d+ devices done)/);
     expect(text).toMatch(/\d\d:\d\d:\d\d Batch processing → finished with errors/);
     for (const device of failed) {
       expect(text).toMatch(new RegExp(`Device ${device.serialNumber} failed: ${device.errorCode} \\w+ — `));
     }
-    // The summary left on screen.
-    expect(text).toContain('✖ Batch finished with errors: 6 of 20 devices failed.');
-    expect(text).toContain('Failed devices:');
-    for (const device of failed) expect(text).toMatch(new RegExp(`^  ${device.serialNumber}  ${device.productKey}  ${device.errorCode} `, 'm'));
+    // One line per device, or one for several that arrived together.
+    expect(text).toMatch(/(Device \S+ is|\d+ devices are) already registered to this tenant \(806\): nothing to do/);
+    for (const device of already) expect(text).toMatch(new RegExp(`^  ${device.serialNumber} +${device.productKey}$`, 'm'));
+    // The summary left on screen: failed devices grouped by error, the 806 devices apart.
+    expect(text).toContain('✖ Batch finished with errors: 4 of 20 devices failed.');
+    expect(text).toContain('Failed devices, by error:');
+    for (const device of failed) expect(text).toMatch(new RegExp(`^ {4}${device.serialNumber} +${device.productKey}$`, 'm'));
+    expect(text).toContain('Already registered to this tenant (806), nothing to do:');
     expect(text).toMatch(/Status ✖ finished with errors/);
     expect(text).toMatch(/\[█+\] 20\/20 devices done \(100%\)/);
   });
@@ -181,10 +187,10 @@ describe('interactive, in a real terminal (tmux)', () => {
     const proxy = await startTestProxy(sim.url, 300);
     try {
       const batch = sim.addBatch('device-errors');
-      const run = startInTmux(['watch', batch.customerId, batch.trackingId, '--base-url', proxy.url], { BATCHWATCH_TOKEN: PROXY_KEY });
+      const run = startInTmux(['watch', batch.customerId, batch.trackingId, '--base-url', proxy.url, '--exit-on-finish'], { BATCHWATCH_TOKEN: PROXY_KEY });
       await until(() => run.screen().includes('live events from the proxy (SSE)'), 'the SSE source line', run.screen);
       expect(await until(run.exitCode, 'the exit code', run.history)).toBe(1);
-      expect(run.history()).toContain('✖ Batch finished with errors: 6 of 20 devices failed.');
+      expect(run.history()).toContain('✖ Batch finished with errors: 4 of 20 devices failed.');
       expect(run.history()).toContain('Following the proxy’s live event stream (SSE)');
     } finally {
       await proxy.close();
@@ -201,10 +207,11 @@ describe('interactive, in a real terminal (tmux)', () => {
 
     for (const [env, flags] of [[{ NO_COLOR: '1' }, []], [{}, ['--no-color']]] as const) {
       const run = startInTmux([...watchArgs('slow').args, ...flags], env);
-      await until(() => /Status ◌ queued|Status ◐ processing/.test(run.screen()), 'the live view', run.screen);
+      await until(() => /Status (◌ queued|◐ processing|✔ finished)/.test(run.screen()), 'the live view', run.screen);
       expect(run.styled()).not.toMatch(colour);
       run.keys('q');
-      expect(await until(run.exitCode, 'the exit code', run.history)).toBe(130);
+      // 130 when q came first, 0 when the (shared, already finished) batch ended the watch by itself.
+      expect([0, 130]).toContain(await until(run.exitCode, 'the exit code', run.history));
     }
   });
 });
@@ -221,8 +228,9 @@ describe('pipes (no terminal)', () => {
     expect(summaryStart).toBeGreaterThan(0);
     for (const line of lines.slice(0, summaryStart)) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \S/);
     expect(lines[0]).toContain(`Watching batch ${batch.trackingId}`);
-    expect(lines.slice(0, summaryStart).filter((line) => / failed: (802|806|808) /.test(line))).toHaveLength(6);
-    expect(lines.at(-1)).toMatch(/^Elapsed /);
+    expect(lines.slice(0, summaryStart).filter((line) => / failed: (802|808) /.test(line))).toHaveLength(4);
+    expect(lines.slice(0, summaryStart).filter((line) => / already registered to this tenant \(806\)/.test(line))).toHaveLength(2);
+    expect(lines.at(-1)).toMatch(/^Watched for /);
   });
 
   it('no flag, but not a terminal: plain output all the same', async () => {

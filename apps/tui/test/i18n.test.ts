@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { enUS } from '../src/i18n/en-US.js';
-import { localeFromEnv, matchLocale, SUPPORTED_LOCALES, translator } from '../src/i18n/index.js';
+import { autopilotErrors } from '@batchwatch/client';
+import { formatNumber, formatPercent, localeFromEnv, matchLocale, SUPPORTED_LOCALES, translator, type Locale } from '../src/i18n/index.js';
+import { frFR } from '../src/i18n/fr-FR.js';
+import { nlNL } from '../src/i18n/nl-NL.js';
+import { svSE } from '../src/i18n/sv-SE.js';
+import { causeText, errorText, hintText } from '../src/output/format.js';
 
 describe('locale selection', () => {
   it.each([
@@ -47,5 +52,69 @@ describe('message tables', () => {
     const t = translator('sv-SE');
     expect(t('progress.done', { done: 3, total: 10 })).toBe('3/10 enheter klara');
     expect(translator('fr-FR')('table.range', { from: 1, to: 20 })).toBe('Appareils 1–20 sur {total}');
+  });
+});
+
+/**
+ * Keys whose text is rightly the same as in English: the product name, and words Swedish and Dutch share
+ * with English ("Batch", "Status"). Anything else identical to English is an untranslated line.
+ */
+const SAME_AS_ENGLISH: Readonly<Record<Exclude<Locale, 'en-US'>, readonly string[]>> = {
+  'sv-SE': ['header.title', 'header.batch', 'header.status', 'table.status', 'log.batch'],
+  'nl-NL': ['header.title', 'header.batch', 'header.status', 'table.status', 'log.batch'],
+  'fr-FR': ['header.title'],
+};
+
+describe('completeness', () => {
+  const tables = { 'sv-SE': svSE, 'nl-NL': nlNL, 'fr-FR': frFR } as const;
+
+  it.each(Object.keys(tables) as Array<keyof typeof tables>)('%s has every key, no extra key, and nothing left in English (allow-list only)', (locale) => {
+    const table = tables[locale] as Record<string, string>;
+    expect(Object.keys(table).sort()).toEqual(Object.keys(enUS).sort());
+    const same = Object.keys(enUS).filter((key) => table[key] === enUS[key as keyof typeof enUS]);
+    expect(same.sort()).toEqual([...SAME_AS_ENGLISH[locale]].sort());
+  });
+
+  it('translates the whole Autopilot error catalogue, by code (and by name for unnumbered errors)', () => {
+    const entries = [...new Set(autopilotErrors.values())];
+    expect(entries.length).toBeGreaterThanOrEqual(15);
+    for (const locale of SUPPORTED_LOCALES) {
+      const t = translator(locale);
+      for (const entry of entries) {
+        const hint = hintText(t, { ...(entry.code ? { code: entry.code } : {}), name: entry.name, hint: entry.hint });
+        expect(hint, `${locale} ${entry.code ?? entry.name}`).toBeTruthy();
+        if (locale === 'en-US') expect(hint).toBe(entry.hint);
+        else expect(hint, `${locale} ${entry.code ?? entry.name}`).not.toBe(entry.hint);
+      }
+    }
+    expect(errorText(translator('sv-SE'), { code: '802', name: 'InvalidZtdHardwareHash', hint: 'Invalid hardware hash…' })).toBe(
+      '802 InvalidZtdHardwareHash — Ogiltig maskinvaruhash; hämta den igen (tillverkare och serienummer måste finnas i hashen).',
+    );
+  });
+
+  it('network causes and our own stream messages are words in every locale, never a Node code or English', () => {
+    expect(causeText(translator('en-US'), 'ECONNREFUSED')).toBe('connection refused');
+    expect(causeText(translator('sv-SE'), 'the event stream was interrupted')).toBe('händelseströmmen avbröts');
+    expect(causeText(translator('fr-FR'), 'ERR_SSL_WRONG_VERSION_NUMBER')).toMatch(/négociation TLS/);
+    expect(causeText(translator('nl-NL'), 'ENOTFOUND')).toBe('onbekende hostnaam');
+    expect(causeText(translator('en-US'), 'DEPTH_ZERO_SELF_SIGNED_CERT')).toMatch(/certificate/);
+  });
+});
+
+describe('numbers', () => {
+  it('counts and percentages the locale’s way, in messages too', () => {
+    expect(formatNumber('en-US', 10_000)).toBe('10,000');
+    expect(formatNumber('nl-NL', 10_000)).toBe('10.000');
+    expect(formatNumber('fr-FR', 10_000)).toMatch(/^10[\u00a0\u202f ]000$/);
+    expect(formatNumber('sv-SE', 10_000)).toMatch(/^10[\u00a0\u202f ]000$/);
+    expect(formatPercent('en-US', 0.169)).toBe('16%');
+    expect(formatPercent('fr-FR', 0.169)).toMatch(/^16[\u00a0\u202f ]%$/);
+    expect(formatPercent('sv-SE', 0.999)).toMatch(/^99[\u00a0\u202f ]%$/);
+    expect(translator('nl-NL')('progress.done', { done: 1_600, total: 10_000 })).toBe('1.600/10.000 apparaten klaar');
+  });
+
+  it('puts the count where the language puts it', () => {
+    expect(translator('fr-FR')('count.failed', { count: 8 })).toBe('8 en échec');
+    expect(translator('nl-NL')('header.source.polling', { interval: '2 s' })).toBe('elke 2 s opgevraagd');
   });
 });

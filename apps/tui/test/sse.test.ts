@@ -85,7 +85,7 @@ describe('the proxy event stream', () => {
     expect(events[3]).toMatchObject({ type: 'retrying', status: 0, description: 'the event stream was interrupted' });
     expect(events[4]).toMatchObject({ type: 'device-status', from: 'processing', status: 'finished_with_errors', error: { code: '808', name: 'ZtdDeviceAssignedToOtherTenant' } });
     expect(events[6]).toMatchObject({ type: 'batch-status', from: 'processing', to: 'finished', completedTime: '2026-01-01T10:03:00.000Z' });
-    expect(summary).toMatchObject({ source: 'sse', outcome: 'finished', total: 3, done: 3, status: 'finished', completedTime: '2026-01-01T10:03:00Z' });
+    expect(summary).toMatchObject({ source: 'sse', outcome: 'finished', total: 3, done: 3, status: 'finished', completedTime: '2026-01-01T10:03:00.000Z' });
     expect(summary.failed).toEqual([expect.objectContaining({ serialNumber: 'B', errorCode: '808' })]);
   });
 
@@ -157,7 +157,8 @@ describe('through the real proxy', () => {
     const lines = io.stdout.text().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(code).toBe(1);
     expect(lines.at(-1)).toMatchObject({ type: 'summary', source: 'sse', status: 'finished_with_errors', total: 20, done: 20 });
-    expect((lines.at(-1)!.failed as unknown[]).length).toBe(6);
+    expect((lines.at(-1)!.failed as unknown[]).length).toBe(4);
+    expect((lines.at(-1)!.alreadyRegistered as unknown[]).length).toBe(2);
     expect(lines[0]).toMatchObject({ type: 'snapshot' });
   });
 });

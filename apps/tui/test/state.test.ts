@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PartnerCenterError, type WatchEvent } from '@batchwatch/client';
 import { normalizeDevice } from '@batchwatch/client/internal';
-import { FAILED_LINES_PER_FLUSH, initialState, isClean, reduce, SINGLE_LINES_PER_FLUSH, type WatchAction, type WatchState } from '../src/state.js';
+import { FAILED_LINES_PER_FLUSH, initialState, isClean, reduce, SINGLE_LINES_PER_FLUSH, type WatchAction, type WatchState } from '../src/state/index.js';
 import { batch, CUSTOMER, device, manyDevices, TRACKING } from './helpers.js';
 
 const at = new Date('2026-01-01T10:00:00Z');
@@ -53,7 +53,7 @@ describe('reduce', () => {
   it('tracks failed devices (status or error code) in the order they failed, with the catalogue hint in the log', () => {
     let state = reduce(start(), [snapshot('processing')]);
     state = reduce(state, [deviceStatus('B', 'processing', 'finished_with_errors', { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' })]);
-    state = reduce(state, [deviceStatus('A', 'processing', 'finished', { errorCode: '806' })]);
+    state = reduce(state, [deviceStatus('A', 'processing', 'finished', { errorCode: '803' })]);
     expect(state.failed).toEqual(['B|PK-B', 'A|PK-A']);
     const failedLines = state.log.filter((entry) => entry.kind === 'device-failed');
     expect(failedLines[0]).toMatchObject({ device: { serialNumber: 'B' }, error: { code: '808', name: 'ZtdDeviceAssignedToOtherTenant' } });
@@ -124,9 +124,34 @@ describe('reduce', () => {
   it('calls a batch clean only when it finished without failed devices', () => {
     const finished = (devices: ReturnType<typeof device>[], status = 'finished'): WatchState => reduce(start(), [snapshot(status, devices)]);
     expect(isClean(finished([device('A', 'finished')]))).toBe(true);
-    expect(isClean(finished([device('A', 'finished_with_errors', { errorCode: '806' })]))).toBe(false);
+    expect(isClean(finished([device('A', 'finished_with_errors', { errorCode: '803' })]))).toBe(false);
     expect(isClean(finished([device('A', 'finished')], 'finished_with_errors'))).toBe(false);
     expect(isClean(finished([device('A', 'finished')], 'processing'))).toBe(false);
+  });
+
+  it('806 (already registered to this tenant) is not a failure by default, and is with countAlreadyRegistered', () => {
+    const already = device('A', 'finished_with_errors', { errorCode: '806', errorDescription: 'ZtdDeviceAlreadyAssigned' });
+    const byDefault = reduce(start(), [snapshot('finished_with_errors', [already, device('B', 'finished')])]);
+    expect(byDefault.failed).toEqual([]);
+    expect(byDefault.alreadyRegistered).toEqual(['A|PK-A']);
+    expect(isClean(byDefault)).toBe(true);
+    expect(byDefault.log.filter((entry) => entry.kind === 'device-already')).toHaveLength(1);
+    expect(byDefault.log.filter((entry) => entry.kind === 'device-failed')).toHaveLength(0);
+
+    const counted = reduce(initialState({ customerId: CUSTOMER, trackingId: TRACKING, correlationId: 'c', intervalMs: 5_000, countAlreadyRegistered: true }), [
+      snapshot('finished_with_errors', [already, device('B', 'finished')]),
+    ]);
+    expect(counted.failed).toEqual(['A|PK-A']);
+    expect(counted.alreadyRegistered).toEqual([]);
+    expect(isClean(counted)).toBe(false);
+  });
+
+  it('806 by name only counts the same; a device retried from 806 to success leaves the list', () => {
+    let state = reduce(start(), [snapshot('processing', [device('A', 'processing')])]);
+    state = reduce(state, [deviceStatus('A', 'processing', 'finished_with_errors', { errorDescription: 'ZtdDeviceAlreadyAssigned' })]);
+    expect(state.alreadyRegistered).toEqual(['A|PK-A']);
+    state = reduce(state, [deviceStatus('A', 'finished_with_errors', 'finished')]);
+    expect(state.alreadyRegistered).toEqual([]);
   });
 
   it('handles 10,000 devices with one copy per flush', () => {

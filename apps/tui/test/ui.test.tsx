@@ -5,7 +5,7 @@ import { normalizeDevice } from '@batchwatch/client/internal';
 import { exitCodeFor } from '../src/exit-codes.js';
 import { SUPPORTED_LOCALES, translator, type Locale } from '../src/i18n/index.js';
 import { WatchSession } from '../src/session.js';
-import { initialState, reduce } from '../src/state.js';
+import { initialState, reduce } from '../src/state/index.js';
 import { App } from '../src/ui/App.js';
 import { DEFAULT_VIEW, LiveView } from '../src/ui/LiveView.js';
 import { batch, CUSTOMER, device, KEYS, manyDevices, plain, ScriptedSource, settle, TRACKING, waitFor } from './helpers.js';
@@ -61,8 +61,8 @@ describe('layout', () => {
     expect(text).toContain(`Batch ${TRACKING}`);
     expect(text).toMatch(/Status ◐ processing \(failed 2\)/);
     expect(text).toMatch(/\[█+░+\] 3\/4 devices done \(75%\)/);
-    expect(text).toMatch(/◌ queued 0 · ◐ processing 1 · ✔ finished 1 · ✖ finished with errors 2 · failed 2/);
-    expect(text).toContain('Correlation id corr-1234 · polling every 5s');
+    expect(text).toMatch(/failed 2 · ◌ queued 0 · ◐ processing 1 · ✔ finished 1 · ✖ finished with errors 2/);
+    expect(text).toContain('Correlation id corr-1234 · polling every 5 s');
     expect(text).toMatch(/Serial number\s+Product key\s+Status\s+Error/);
     expect(text).toMatch(/SN-808\s+PK-SN-808\s+finished with errors\s+808 ZtdDeviceAssign/);
     expect(text).toContain('Elapsed 1:05');
@@ -136,19 +136,19 @@ describe('keys', () => {
     source.emit(snapshot('processing', manyDevices(1_000)));
     await waitForText('SN000000');
     const rows = 20 - 1 - 10;
-    expect(frame()).toContain(`Devices 1–${rows} of 1000`);
+    expect(frame()).toContain(`Devices 1–${rows} of 1,000`);
     expect(frame()).not.toContain(`SN${String(rows).padStart(6, '0')}`);
     await press(KEYS.pageDown);
     await waitForText(`› SN${String(rows).padStart(6, '0')}`);
     await press(KEYS.down);
     await waitForText(`› SN${String(rows + 1).padStart(6, '0')}`);
     await press(KEYS.end);
-    await waitForText(`Devices ${1_000 - rows + 1}–1000 of 1000`);
+    await waitForText(`Devices ${1_000 - rows + 1}–1,000 of 1,000`);
     expect(frame()).toContain('› SN000999');
     await press(KEYS.pageUp);
     await waitForText(`› SN${String(999 - rows).padStart(6, '0')}`);
     await press(KEYS.home);
-    await waitForText(`Devices 1–${rows} of 1000`);
+    await waitForText(`Devices 1–${rows} of 1,000`);
     expect(frame()).toContain('› SN000000');
   });
 
@@ -186,9 +186,9 @@ describe('error states', () => {
     await waitForText('SN-808');
     const error = new PartnerCenterError({ kind: 'http', status: 429, description: 'Rate limit is exceeded.', retryAfterMs: 30_000 });
     source.emit({ type: 'retrying', at: new Date(now), error, retryInMs: 30_000, snapshot: undefined });
-    await waitForText('Throttled by the upstream (429); retrying in 30s — showing the last known state');
+    await waitForText('Throttled by the upstream (429); retrying in 30 s — showing the last known state');
     now += 5_000;
-    await waitForText('retrying in 25s');
+    await waitForText('retrying in 25 s');
     expect(frame()).toContain('SN-808');
     expect(frame()).toContain('3/4 devices done');
     source.alive();
@@ -197,9 +197,9 @@ describe('error states', () => {
   });
 
   it.each([
-    [new PartnerCenterError({ kind: 'network', description: 'ECONNREFUSED' }), 'The upstream cannot be reached (ECONNREFUSED); retrying in 2s'],
-    [new PartnerCenterError({ kind: 'http', status: 503, code: '503', description: 'busy' }), 'The upstream answered 503; retrying in 2s'],
-    [new PartnerCenterError({ kind: 'timeout', description: 'slow' }), 'The upstream did not answer in time; retrying in 2s'],
+    [new PartnerCenterError({ kind: 'network', description: 'ECONNREFUSED' }), 'The upstream cannot be reached (connection refused); retrying in 2 s'],
+    [new PartnerCenterError({ kind: 'http', status: 503, code: '503', description: 'busy' }), 'The upstream answered 503; retrying in 2 s'],
+    [new PartnerCenterError({ kind: 'timeout', description: 'slow' }), 'The upstream did not answer in time; retrying in 2 s'],
   ])('explains %s', async (error, message) => {
     const { source, waitForText } = setup({ clock: () => at.getTime() });
     await source.ready();
@@ -208,7 +208,7 @@ describe('error states', () => {
   });
 
   it.each([
-    [404, '1000', /Not found \(HTTP 404, code 1000\): check the customer id and the batch tracking id/, 3],
+    [404, '1000', /Not found \(HTTP 404, code 1000\) at .*: check the customer id and the batch tracking id/, 3],
     [401, '800001', /Not authorised \(HTTP 401, code 800001\): check the token or credentials/, 3],
     [403, '20002', /Not authorised \(HTTP 403, code 20002\)/, 3],
   ])('ends on HTTP %d (code %s) with a clear message', async (status, code, message, exit) => {
@@ -269,7 +269,7 @@ describe('live area height', () => {
   ])('stays within rows − 1 for a 10,000-device batch (%d×%d), lines never wider than the terminal', (rows, columns) => {
     const state = tenK();
     const t = translator('fr-FR');
-    const view = render(<LiveView state={state} keys={state.order} view={DEFAULT_VIEW} size={{ rows, columns }} t={t} locale="fr-FR" now={at.getTime()} />);
+    const view = render(<LiveView state={state} keys={state.order} view={DEFAULT_VIEW} size={{ rows, columns }} pinned t={t} locale="fr-FR" now={at.getTime()} />);
     const lines = plain(view.lastFrame()).split('\n');
     expect(lines.length).toBeLessThanOrEqual(rows - 1);
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(columns);

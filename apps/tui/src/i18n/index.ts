@@ -14,14 +14,40 @@ const tables: Readonly<Record<Locale, Messages>> = { 'en-US': enUS, 'sv-SE': svS
 export type Params = Readonly<Record<string, string | number>>;
 export type Translate = (key: MessageKey, params?: Params) => string;
 
-/** A `t()` bound to one locale: `{name}` placeholders are replaced, unknown ones left as they are. */
+/**
+ * A `t()` bound to one locale: `{name}` placeholders are replaced, unknown ones left as they are. Numbers
+ * are written the locale's way (`10,000`, `10 000`, `10.000`).
+ */
 export function translator(locale: Locale): Translate {
   const table = tables[locale];
   return (key, params) => {
     const text = table[key];
     if (!params) return text;
-    return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+    return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+      if (!(name in params)) return whole;
+      const value = params[name]!;
+      return typeof value === 'number' ? formatNumber(locale, value) : value;
+    });
   };
+}
+
+/** Whether a key exists (for keys built from data, such as `autopilot.<code>`). */
+export function hasMessage(key: string): key is MessageKey {
+  return Object.hasOwn(tables[DEFAULT_LOCALE], key);
+}
+
+const numberFormats = new Map<Locale, Intl.NumberFormat>();
+
+/** A count as the locale writes it: `10,000`, `10 000`, `10.000`. */
+export function formatNumber(locale: Locale, value: number): string {
+  let format = numberFormats.get(locale);
+  if (!format) numberFormats.set(locale, (format = new Intl.NumberFormat(locale)));
+  return format.format(value);
+}
+
+/** A share as the locale writes it: `16%`, `16 %` (fr, sv), rounded down so 100 % means all. */
+export function formatPercent(locale: Locale, ratio: number): string {
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0, roundingMode: 'trunc' } as Intl.NumberFormatOptions).format(ratio);
 }
 
 /**

@@ -1,5 +1,6 @@
-import type { BatchStatusClient } from '@batchwatch/client';
-import { Sequencer } from './sequencer.js';
+import { PartnerCenterError, type BatchStatusClient } from '@batchwatch/client';
+import { sleep } from '@batchwatch/client/internal';
+import { reconnectDelay, Sequencer } from './sequencer.js';
 import type { SourceHandlers, WatchSource } from './types.js';
 
 export interface PollingConfig {
@@ -12,6 +13,9 @@ export interface PollingConfig {
 /** Quiet batches are polled less often, but never less than every 4 intervals (the UI should feel live). */
 export const MAX_INTERVAL_FACTOR = 4;
 
+/** Unreadable answers in a row (a truncated body) that are retried before the watch gives up. */
+export const MALFORMED_RETRIES = 3;
+
 /**
  * The client's `watchBatchStatus`, restartable: `refresh()` ends the current watch and starts a new one,
  * which polls at once; its opening snapshot reaches the UI as the changes since the last known state.
@@ -21,7 +25,12 @@ export function createPollingSource(client: BatchStatusClient, config: PollingCo
   return {
     async run(handlers: SourceHandlers, signal: AbortSignal): Promise<void> {
       handlers.mode('polling');
-      const sequencer = new Sequencer(handlers.event);
+      let malformed = 0;
+      let lastMalformed = 0;
+      const sequencer = new Sequencer((event) => {
+        if (event.type !== 'retrying') malformed = 0;
+        handlers.event(event);
+      });
       for (;;) {
         round = new AbortController();
         const roundSignal = AbortSignal.any([signal, round.signal]);
@@ -31,7 +40,15 @@ export function createPollingSource(client: BatchStatusClient, config: PollingCo
         } catch (error) {
           if (signal.aborted) throw signal.reason;
           if (round.signal.aborted) continue; // a refresh: start over, polling at once
-          throw error;
+          // One truncated answer is waited out like a 5xx; a URL that answers only garbage is not.
+          if (!(error instanceof PartnerCenterError) || error.kind !== 'malformed') throw error;
+          // Counted in a row: a good poll in between (a change, or simply a long quiet spell) starts over.
+          if (Date.now() - lastMalformed > config.intervalMs * MAX_INTERVAL_FACTOR * 2) malformed = 0;
+          lastMalformed = Date.now();
+          if (++malformed > MALFORMED_RETRIES) throw error;
+          const retryInMs = reconnectDelay(malformed, config.intervalMs * MAX_INTERVAL_FACTOR);
+          sequencer.retrying(error, retryInMs);
+          await sleep(retryInMs, signal);
         }
       }
     },

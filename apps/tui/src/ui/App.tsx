@@ -1,9 +1,12 @@
 import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { useInput, type Key } from 'ink';
-import type { Translate } from '../i18n/index.js';
+import { useInput, useStdout, type Key } from 'ink';
+import type { Locale, Translate } from '../i18n/index.js';
 import type { WatchSession } from '../session.js';
-import { clampScroll, planLayout, SearchCache, visibleKeys } from '../view.js';
-import { DEFAULT_VIEW, LiveView, type ViewOptions } from './LiveView.js';
+import type { WatchState } from '../state/index.js';
+import { applyKey, DEFAULT_VIEW, splitKeys, type Effect, type ViewOptions } from './keys.js';
+import { planLayout, SearchCache, visibleKeys } from './layout.js';
+import { LiveView } from './LiveView.js';
+import { copyToClipboard } from './terminal.js';
 import { TransitionLog } from './TransitionLog.js';
 import { useNow } from './useNow.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
@@ -11,17 +14,26 @@ import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 export interface AppProps {
   session: Pick<WatchSession, 'getState' | 'subscribe' | 'interrupt' | 'refresh'>;
   t: Translate;
-  locale: string;
+  locale: Locale;
   /** Pins the terminal size (tests); by default the real size, following resizes. */
   size?: TerminalSize;
   clock?: () => number;
+  /** Keep the live view after the batch finished, for browsing, until the operator leaves (q). */
+  stay?: boolean;
 }
 
-export function App({ session, t, locale, size: sizeOverride, clock }: AppProps) {
+/** The watch is over and nothing is left to browse: the frame left on screen drops table and help. */
+export function isClosed(state: Pick<WatchState, 'outcome' | 'left'>, stay: boolean): boolean {
+  if (state.outcome === undefined) return false;
+  return !stay || state.outcome.kind !== 'finished' || state.left === true;
+}
+
+export function App({ session, t, locale, size: sizeOverride, clock, stay = false }: AppProps) {
   const state = useSyncExternalStore(session.subscribe, session.getState);
   const size = useTerminalSize(sizeOverride);
-  const ended = state.outcome !== undefined;
-  const now = useNow(!ended, clock);
+  const { stdout } = useStdout();
+  const ended = isClosed(state, stay);
+  const now = useNow(state.outcome === undefined, clock);
   const [view, setView] = useState<ViewOptions>(DEFAULT_VIEW);
   const search = useRef(new SearchCache());
   // Recomputed only when the underlying lists or the filter change, and then incrementally.
@@ -30,46 +42,37 @@ export function App({ session, t, locale, size: sizeOverride, clock }: AppProps)
     [state.order, state.failed, state.devices, view.failedOnly, view.query],
   );
   const page = Math.max(1, planLayout(size.rows, { notice: state.retry !== undefined, ended }).tableRows);
+  // The latest view between renders: every key of one chunk builds on the one before it.
+  const latest = useRef(view);
+  latest.current = view;
 
-  useInput((input, key) => onKey(input, key), { isActive: !ended });
+  useInput((input, key) => onKeys(input, key), { isActive: !ended });
 
-  function onKey(input: string, key: Key): void {
-    if (key.ctrl && input === 'c') return session.interrupt();
-    if (view.searching) return setView(searchKey(view, input, key));
-    if (input === 'q') return session.interrupt();
-    if (input === 'r') return session.refresh();
-    if (input === 'f') return setView({ ...view, failedOnly: !view.failedOnly, scroll: { cursor: 0, top: 0 } });
-    if (input === '/') return setView({ ...view, searching: true, draft: view.query });
-    if (key.escape && (view.query || view.failedOnly)) return setView({ ...DEFAULT_VIEW });
-    const move = movement(input, key, page, keys.length);
-    if (move === undefined) return;
-    const current = clampScroll(view.scroll, keys.length, page);
-    setView({ ...view, scroll: clampScroll({ ...current, cursor: move(current.cursor) }, keys.length, page) });
+  function onKeys(input: string, key: Key): void {
+    let next = latest.current;
+    for (const [char, charKey] of splitKeys(input, key)) {
+      const result = applyKey(next, char, charKey, { page, total: keys.length });
+      next = result.view;
+      perform(result.effect, next);
+    }
+    latest.current = next;
+    setView(next);
+  }
+
+  function perform(effect: Effect, current: ViewOptions): void {
+    if (effect === 'quit') session.interrupt();
+    else if (effect === 'refresh') session.refresh();
+    else if (effect === 'copy') {
+      const device = state.devices.get(keys[current.scroll.cursor] ?? '');
+      const text = device?.serialNumber ?? device?.productKey;
+      if (text) copyToClipboard(stdout, text);
+    }
   }
 
   return (
     <>
       <TransitionLog entries={state.log} t={t} locale={locale} columns={size.columns} />
-      <LiveView state={state} keys={keys} view={view} size={size} t={t} locale={locale} now={now} />
+      <LiveView state={state} keys={keys} view={view} size={size} t={t} locale={locale} now={now} ended={ended} pinned={sizeOverride !== undefined} />
     </>
   );
-}
-
-/** Typing a serial number: Enter applies, Esc clears the search, Backspace deletes. */
-function searchKey(view: ViewOptions, input: string, key: Key): ViewOptions {
-  if (key.return) return { ...view, searching: false, query: view.draft.trim(), scroll: { cursor: 0, top: 0 } };
-  if (key.escape) return { ...view, searching: false, draft: '', query: '', scroll: { cursor: 0, top: 0 } };
-  if (key.backspace || key.delete) return { ...view, draft: view.draft.slice(0, -1) };
-  if (key.ctrl || key.meta || !input) return view;
-  return { ...view, draft: view.draft + input.replace(/[\r\n\t]/g, '') };
-}
-
-function movement(input: string, key: Key, page: number, total: number): ((cursor: number) => number) | undefined {
-  if (key.upArrow || input === 'k') return (cursor) => cursor - 1;
-  if (key.downArrow || input === 'j') return (cursor) => cursor + 1;
-  if (key.pageUp) return (cursor) => cursor - page;
-  if (key.pageDown || input === ' ') return (cursor) => cursor + page;
-  if (key.home || input === 'g') return () => 0;
-  if (key.end || input === 'G') return () => total - 1;
-  return undefined;
 }

@@ -1,30 +1,35 @@
 import { Text } from 'ink';
 import type { BatchStatus } from '@batchwatch/client';
-import type { Translate } from '../i18n/index.js';
+import { formatNumber, type Locale, type Translate } from '../i18n/index.js';
 import { statusWord } from '../output/format.js';
-import type { WatchState } from '../state.js';
+import type { WatchState } from '../state/index.js';
 import { statusColor, statusGlyph } from './theme.js';
 
 const ORDER: readonly BatchStatus[] = ['queued', 'processing', 'finished', 'finished_with_errors', 'unknown'];
 
-/** Devices per status (unknown only when there are some), and the failed count. */
-export function Counts({ state, t }: { state: WatchState; t: Translate }) {
+/**
+ * The failed count first (it decides the exit code), then already-registered, then devices per status
+ * (unknown only when there are some). When the words do not fit, statuses are shown by glyph alone.
+ */
+export function Counts({ state, t, locale, columns }: { state: WatchState; t: Translate; locale: Locale; columns: number }) {
   const shown = ORDER.filter((status) => status !== 'unknown' || state.counts.unknown > 0);
+  const failed = t('count.failed', { count: state.failed.length });
+  const already = state.alreadyRegistered.length > 0 ? t('count.alreadyRegistered', { count: state.alreadyRegistered.length }) : '';
+  const label = (status: BatchStatus, words: boolean) => `${statusGlyph[status]}${words ? ` ${statusWord(t, status)}` : ''} ${formatNumber(locale, state.counts[status])}`;
+  const full = [failed, already, ...shown.map((status) => label(status, true))].filter(Boolean).join(' · ');
+  const words = [...full].length <= columns;
   return (
     <Text wrap="truncate-end">
-      {shown.map((status, index) => (
+      <Text color={state.failed.length > 0 ? 'red' : undefined} bold={state.failed.length > 0}>
+        {failed}
+      </Text>
+      {already ? ` · ${already}` : ''}
+      {shown.map((status) => (
         <Text key={status}>
-          {index > 0 ? ' · ' : ''}
-          <Text color={statusColor[status]}>
-            {statusGlyph[status]} {statusWord(t, status)}
-          </Text>{' '}
-          {state.counts[status]}
+          {' · '}
+          <Text color={statusColor[status]}>{label(status, words)}</Text>
         </Text>
       ))}
-      {' · '}
-      <Text color={state.failed.length > 0 ? 'red' : undefined} bold={state.failed.length > 0}>
-        {t('count.failed')} {state.failed.length}
-      </Text>
     </Text>
   );
 }

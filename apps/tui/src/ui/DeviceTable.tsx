@@ -1,10 +1,12 @@
 import { memo } from 'react';
 import { Text } from 'ink';
 import { isFailedDevice, type BatchStatus, type DeviceDetails } from '@batchwatch/client';
+import { isAlreadyRegistered } from '../state/index.js';
 import type { Translate } from '../i18n/index.js';
-import { errorText, statusWord } from '../output/format.js';
-import { deviceError } from '../state.js';
-import type { Columns, Scroll } from '../view.js';
+import { errorText, hintText, statusWord } from '../output/format.js';
+import { safeText } from '../output/safe.js';
+import { deviceError } from '../state/index.js';
+import type { Columns, Scroll } from './layout.js';
 import { fit, statusColor } from './theme.js';
 
 const STATUSES: readonly BatchStatus[] = ['unknown', 'queued', 'processing', 'finished', 'finished_with_errors'];
@@ -18,6 +20,7 @@ interface TableProps {
   devices: ReadonlyMap<string, DeviceDetails>;
   /** The visible list (all / failed / search result); only the window [top, top + rows) is rendered. */
   keys: readonly string[];
+  countAlreadyRegistered: boolean;
   scroll: Scroll;
   rows: number;
   columns: Columns;
@@ -26,9 +29,9 @@ interface TableProps {
   query: string;
 }
 
-export function DeviceTable({ devices, keys, scroll, rows, columns, t, failedOnly, query }: TableProps) {
+export function DeviceTable({ devices, keys, countAlreadyRegistered, scroll, rows, columns, t, failedOnly, query }: TableProps) {
   const window = keys.slice(scroll.top, scroll.top + rows);
-  const filters = [failedOnly ? t('table.filterFailed') : '', query ? t('table.search', { query }) : ''].filter(Boolean);
+  const filters = [failedOnly ? t('table.filterFailed') : '', query ? t('table.search', { query: safeText(query) }) : ''].filter(Boolean);
   const footer =
     keys.length === 0
       ? devices.size === 0
@@ -46,7 +49,7 @@ export function DeviceTable({ devices, keys, scroll, rows, columns, t, failedOnl
       </Text>
       {window.map((key, index) => {
         const device = devices.get(key);
-        return device ? <DeviceRow key={key} device={device} selected={scroll.top + index === scroll.cursor} columns={columns} t={t} /> : null;
+        return device ? <DeviceRow key={key} device={device} countAlreadyRegistered={countAlreadyRegistered} selected={scroll.top + index === scroll.cursor} columns={columns} t={t} /> : null;
       })}
       <Text wrap="truncate-end" dimColor>
         {[footer, ...filters].join(' · ')}
@@ -57,6 +60,7 @@ export function DeviceTable({ devices, keys, scroll, rows, columns, t, failedOnl
 
 interface RowProps {
   device: DeviceDetails;
+  countAlreadyRegistered: boolean;
   selected: boolean;
   columns: Columns;
   t: Translate;
@@ -67,22 +71,24 @@ interface RowProps {
  * kept to plain ASCII where the data allows (status as a coloured word, `-` and `...`): Ink measures every
  * line with string-width, whose fast path is ASCII-only, and this keeps a full table well within a frame.
  */
-export const DeviceRow = memo(function DeviceRow({ device, selected, columns, t }: RowProps) {
+export const DeviceRow = memo(function DeviceRow({ device, countAlreadyRegistered, selected, columns, t }: RowProps) {
   const failed = isFailedDevice(device);
-  const error = failed ? errorText(deviceError(device), true, ' - ') || device.rawStatus : '';
+  const error = failed ? errorText(t, deviceError(device), true, ' - ') || safeText(device.rawStatus) : '';
+  // 806 (already registered) is not a failure unless counted; it is shown, but not in red.
+  const errorColor = isAlreadyRegistered(device) && !countAlreadyRegistered ? 'gray' : 'red';
   const status = fit(statusWord(t, device.status), columns.status, '...');
   const word = status.trimEnd();
   // Only the words are coloured and the line ends where the text ends: fewer escape codes and cells to process.
   return (
     <Text wrap="truncate-end" bold={selected}>
       {selected ? '> ' : '  '}
-      {fit(device.serialNumber ?? '-', columns.serial, '...')}
-      {columns.productKey ? fit(device.productKey ?? '-', columns.productKey, '...') : ''}
-      <Text color={failed ? 'red' : statusColor[device.status]}>{word}</Text>
+      {fit(safeText(device.serialNumber ?? '-'), columns.serial, '...')}
+      {columns.productKey ? fit(safeText(device.productKey ?? '-'), columns.productKey, '...') : ''}
+      <Text color={failed ? errorColor : statusColor[device.status]}>{word}</Text>
       {error ? (
         <>
           {status.slice(word.length)}
-          <Text color="red">{fit(error, columns.error, '...').trimEnd()}</Text>
+          <Text color={errorColor}>{fit(error, columns.error, '...').trimEnd()}</Text>
         </>
       ) : null}
     </Text>
@@ -104,16 +110,16 @@ export function DeviceDetail({ device, t }: { device: DeviceDetails | undefined;
   }
   const failed = isFailedDevice(device);
   const error = failed ? deviceError(device) : undefined;
-  const parts = [device.serialNumber ?? device.key, device.productKey, statusWord(t, device.status)].filter(Boolean);
+  const parts = [device.serialNumber ?? device.key, device.productKey].filter(Boolean).map((part) => safeText(part!)).concat(statusWord(t, device.status));
   return (
     <>
       <Text wrap="truncate-end">
         <Text dimColor>› {parts.join(' · ')}</Text>
-        {failed ? <Text color="red"> · {(error && errorText(error, false)) || device.rawStatus}</Text> : null}
+        {failed ? <Text color="red"> · {(error && errorText(t, error, false)) || safeText(device.rawStatus)}</Text> : null}
       </Text>
       <Text wrap="truncate-end" color="red">
         {'  '}
-        {error?.hint ?? ' '}
+        {(error && hintText(t, error)) ?? ' '}
       </Text>
     </>
   );

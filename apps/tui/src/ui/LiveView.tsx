@@ -1,25 +1,18 @@
 import { useMemo } from 'react';
 import { Box, Text } from 'ink';
-import type { Translate } from '../i18n/index.js';
+import type { Locale, Translate } from '../i18n/index.js';
 import { retryText } from '../output/format.js';
-import type { WatchState } from '../state.js';
-import { clampScroll, planLayout, tableColumns, type Scroll } from '../view.js';
+import type { WatchState } from '../state/index.js';
+import type { ViewOptions } from './keys.js';
+import { clampScroll, planLayout, tableColumns } from './layout.js';
 import { Counts } from './Counts.js';
 import { DeviceDetail, DeviceTable, statusCellWidth } from './DeviceTable.js';
-import { SourceLine, StatusLine, TitleLine } from './Header.js';
+import { SourceLine, StatusLine, TitleLine, titleLines } from './Header.js';
 import { HelpLine } from './HelpLine.js';
 import { ProgressBar } from './ProgressBar.js';
 import type { TerminalSize } from './useTerminalSize.js';
 
-export interface ViewOptions {
-  failedOnly: boolean;
-  query: string;
-  searching: boolean;
-  draft: string;
-  scroll: Scroll;
-}
-
-export const DEFAULT_VIEW: ViewOptions = { failedOnly: false, query: '', searching: false, draft: '', scroll: { cursor: 0, top: 0 } };
+export { DEFAULT_VIEW, type ViewOptions } from './keys.js';
 
 interface Props {
   state: WatchState;
@@ -28,17 +21,20 @@ interface Props {
   view: ViewOptions;
   size: TerminalSize;
   t: Translate;
-  locale: string;
+  locale: Locale;
   now: number;
+  /** Nothing left to browse: the frame left on screen (no table, no help). */
+  ended?: boolean;
+  /** The size is pinned (tests), not the terminal's: lay out at exactly that width. */
+  pinned?: boolean;
 }
 
 /**
  * Everything below the transition log: always at most `rows − 1` lines (see `planLayout`), every line
  * truncated to the width, so Ink never has to clear the screen and a resize only re-plans the layout.
  */
-export function LiveView({ state, keys, view, size, t, locale, now }: Props) {
-  const ended = state.outcome !== undefined;
-  const plan = planLayout(size.rows, { notice: state.retry !== undefined && !ended, ended });
+export function LiveView({ state, keys, view, size, t, locale, now, ended = state.outcome !== undefined, pinned = false }: Props) {
+  const plan = planLayout(size.rows, { notice: state.retry !== undefined && !ended, ended, titleLines: titleLines(t, state, size.columns) });
   const has = (section: Parameters<typeof plan.sections.has>[0]) => plan.sections.has(section);
   const scroll = clampScroll(view.scroll, keys.length, plan.tableRows);
   const selectedKey = keys[scroll.cursor];
@@ -46,11 +42,13 @@ export function LiveView({ state, keys, view, size, t, locale, now }: Props) {
   // A stable object, so memoised rows are not re-rendered by every frame.
   const columns = useMemo(() => tableColumns(size.columns, statusCellWidth(t)), [size.columns, t]);
   return (
-    <Box flexDirection="column" width={size.columns}>
+    // No fixed width: when the window narrows, Ink re-lays out the last frame at the new width before React
+    // renders the next one; a fixed (old) width would write lines the terminal wraps, leaving ghosts.
+    <Box flexDirection="column" width={pinned ? size.columns : undefined}>
       {has('title') ? <TitleLine {...header} columns={size.columns} /> : null}
-      {has('status') ? <StatusLine {...header} /> : null}
-      {has('progress') ? <ProgressBar state={state} t={t} columns={size.columns} /> : null}
-      {has('counts') ? <Counts state={state} t={t} /> : null}
+      {has('status') ? <StatusLine {...header} columns={size.columns} /> : null}
+      {has('progress') ? <ProgressBar state={state} t={t} locale={locale} columns={size.columns} /> : null}
+      {has('counts') ? <Counts state={state} t={t} locale={locale} columns={size.columns} /> : null}
       {has('source') ? <SourceLine {...header} /> : null}
       {has('notice') && state.retry ? (
         <Text wrap="truncate-end" color="yellow">
@@ -61,6 +59,7 @@ export function LiveView({ state, keys, view, size, t, locale, now }: Props) {
         <DeviceTable
           devices={state.devices}
           keys={keys}
+          countAlreadyRegistered={state.countAlreadyRegistered}
           scroll={scroll}
           rows={plan.tableRows}
           columns={columns}
@@ -70,7 +69,7 @@ export function LiveView({ state, keys, view, size, t, locale, now }: Props) {
         />
       ) : null}
       {has('detail') ? <DeviceDetail device={selectedKey === undefined ? undefined : state.devices.get(selectedKey)} t={t} /> : null}
-      {has('help') ? <HelpLine t={t} searching={view.searching} draft={view.draft} /> : null}
+      {has('help') ? <HelpLine t={t} searching={view.searching} draft={view.query} finished={state.outcome !== undefined} columns={size.columns} /> : null}
     </Box>
   );
 }

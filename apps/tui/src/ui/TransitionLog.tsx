@@ -1,7 +1,7 @@
 import { Static, Text } from 'ink';
-import type { Translate } from '../i18n/index.js';
+import type { Locale, Translate } from '../i18n/index.js';
 import { clockTime, logText, logTone } from '../output/format.js';
-import type { LogEntry } from '../state.js';
+import type { LogEntry } from '../state/index.js';
 import { toneColor } from './theme.js';
 
 /**
@@ -26,12 +26,11 @@ export function wrapLine(text: string, width: number): string {
  * The transition log, written once above the live area by `<Static>` and kept in the terminal's
  * scrollback; it never counts against the live area's height.
  */
-export function TransitionLog({ entries, t, locale, columns }: { entries: readonly LogEntry[]; t: Translate; locale: string; columns: number }) {
+export function TransitionLog({ entries, t, locale, columns }: { entries: readonly LogEntry[]; t: Translate; locale: Locale; columns: number }) {
   return (
     <Static items={entries as LogEntry[]}>
       {(entry) => {
-        const time = clockTime(entry.at, locale);
-        const text = wrapLine(logText(t, entry), Math.max(1, columns - time.length - 1));
+        const { time, text } = logLine(entry, t, locale, columns);
         return (
           <Text key={entry.id}>
             <Text dimColor>{time}</Text> <Text color={toneColor[logTone(entry)]}>{indentContinuation(text, time.length + 1)}</Text>
@@ -40,6 +39,22 @@ export function TransitionLog({ entries, t, locale, columns }: { entries: readon
       }}
     </Static>
   );
+}
+
+/** One log entry: its clock time and its text wrapped to the width beside it. */
+export function logLine(entry: LogEntry, t: Translate, locale: Locale, columns: number): { time: string; text: string } {
+  const time = clockTime(entry.at, locale);
+  return { time, text: wrapLine(logText(t, entry), Math.max(1, columns - time.length - 1)) };
+}
+
+/** The log as plain text (reprinted after a resize that would leave ghosts). */
+export function logPlainText(entries: readonly LogEntry[], t: Translate, locale: Locale, columns: number): string {
+  return entries
+    .map((entry) => {
+      const { time, text } = logLine(entry, t, locale, columns);
+      return `${time} ${indentContinuation(text, time.length + 1)}\n`;
+    })
+    .join('');
 }
 
 function indentContinuation(text: string, indent: number): string {

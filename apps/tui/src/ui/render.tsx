@@ -4,10 +4,12 @@
  */
 import { render } from 'ink';
 import type { ExitCodeValue, Outcome } from '../exit-codes.js';
-import type { Translate } from '../i18n/index.js';
-import { summaryLines } from '../output/summary.js';
+import type { Locale, Translate } from '../i18n/index.js';
+import { outcomeLine, summaryLines, type ErrorContext } from '../output/summary.js';
 import type { WatchSession } from '../session.js';
 import { App } from './App.js';
+import { announce } from './terminal.js';
+import { logPlainText } from './TransitionLog.js';
 
 export interface InteractiveIO {
   stdout: NodeJS.WriteStream;
@@ -15,11 +17,23 @@ export interface InteractiveIO {
   stdin: NodeJS.ReadStream;
 }
 
+export interface InteractiveOptions {
+  /** Leave as soon as the batch ends (scripts, the demo) instead of staying until q. */
+  exitOnFinish: boolean;
+  context?: ErrorContext;
+}
+
 /** Renders frames at most this often: a 5 s poller needs no more, and 10k-row updates stay cheap. */
 export const MAX_FPS = 15;
 
-export async function runInteractive(session: WatchSession, io: InteractiveIO, t: Translate, locale: string): Promise<Outcome> {
-  const instance = render(<App session={session} t={t} locale={locale} />, {
+/** Session flushes (reduce + render of upstream updates) per second; the same rate as the frames. */
+export const UPDATE_FPS = MAX_FPS;
+
+const CLEAR_ALL = '\u001b[2J\u001b[3J\u001b[H';
+
+export async function runInteractive(session: WatchSession, io: InteractiveIO, t: Translate, locale: Locale, options: InteractiveOptions = { exitOnFinish: true }): Promise<Outcome> {
+  const stopRepaint = repaintOnNarrowing(io.stdout, () => logPlainText(session.getState().log, t, locale, io.stdout.columns || 80));
+  const instance = render(<App session={session} t={t} locale={locale} stay={!options.exitOnFinish} />, {
     stdout: io.stdout,
     stderr: io.stderr,
     stdin: io.stdin,
@@ -29,13 +43,38 @@ export async function runInteractive(session: WatchSession, io: InteractiveIO, t
     maxFps: MAX_FPS,
   });
   const outcome = await session.run();
-  // Let the final state (outcome set: no table, no help line) render, then leave it on screen.
-  await new Promise((resolve) => setTimeout(resolve, 1_000 / MAX_FPS + 10));
+  if (outcome.kind === 'finished') {
+    // The bell and the window title tell an operator in another window that the batch is done.
+    announce(io.stdout, `batchwatch: ${outcomeLine(t, session.getState(), outcome)}`);
+    if (!options.exitOnFinish) await session.left;
+  }
+  // Let the final state (no table, no help line) render, then leave it on screen.
+  await new Promise((resolve) => setTimeout(resolve, 1_000 / UPDATE_FPS + 10));
   instance.unmount();
   await instance.waitUntilExit().catch(() => {});
   instance.cleanup();
-  io.stdout.write(`${summaryLines(t, session.getState(), outcome).join('\n')}\n`);
+  stopRepaint();
+  io.stdout.write(`${summaryLines(t, session.getState(), outcome, Date.now(), options.context).join('\n')}\n`);
   return outcome;
+}
+
+/**
+ * A narrower window makes the terminal re-wrap the live area, and Ink then erases too few lines: copies of
+ * the header stay behind on screen and in the scrollback. So on narrowing, the screen and scrollback are
+ * cleared and the log reprinted (narrower); the blank lines after it are what Ink erases before it draws
+ * the live area again. (A shorter window needs nothing: Ink repaints everything itself then.)
+ */
+function repaintOnNarrowing(stdout: NodeJS.WriteStream, log: () => string): () => void {
+  let columns = stdout.columns;
+  let rows = stdout.rows;
+  const onResize = () => {
+    if (stdout.columns < columns) stdout.write(`${CLEAR_ALL}${log()}${'\n'.repeat(Math.max(0, Math.min(rows, stdout.rows) - 1))}`);
+    columns = stdout.columns;
+    rows = stdout.rows;
+  };
+  // Before Ink's own handler, which erases and redraws the live area.
+  stdout.prependListener('resize', onResize);
+  return () => stdout.off('resize', onResize);
 }
 
 export type { ExitCodeValue };

@@ -3,91 +3,9 @@
  * call takes every event of one flush (usually one poll) and copies the containers at most once, so a
  * 10,000-device batch costs one O(n) copy per flush, never per event, and the old state stays intact.
  */
-import { describeDeviceError, isFailedDevice, type BatchStatus, type DeviceDetails, type DeviceStatus, type WatchEvent } from '@batchwatch/client';
-import type { Outcome } from './exit-codes.js';
-
-export type SourceMode = 'connecting' | 'sse' | 'polling';
-
-export type WatchAction =
-  | WatchEvent
-  /** A successful answer arrived (even one without changes): the upstream is healthy again. */
-  | { type: 'alive'; at: Date }
-  | { type: 'source'; mode: 'sse' | 'polling'; at: Date }
-  | { type: 'end'; outcome: Outcome; at: Date };
-
-export interface RetryInfo {
-  at: Date;
-  retryInMs: number;
-  /** 0 when there was no HTTP answer. */
-  status: number;
-  code?: string;
-  kind: 'throttled' | 'http' | 'network' | 'timeout';
-  description: string;
-}
-
-/** Enough to name a device in a log line. */
-export interface DeviceLabel {
-  serialNumber?: string;
-  productKey?: string;
-  key: string;
-}
-
-export interface DeviceError {
-  code?: string;
-  name?: string;
-  hint?: string;
-}
-
-export type LogEntry = { id: number; at: Date } & (
-  | { kind: 'snapshot'; status: BatchStatus; done: number; total: number }
-  | { kind: 'batch'; from: BatchStatus; to: BatchStatus }
-  | { kind: 'device-added'; device: DeviceLabel; status: DeviceStatus }
-  | { kind: 'device'; device: DeviceLabel; from: DeviceStatus; to: DeviceStatus }
-  | { kind: 'device-failed'; device: DeviceLabel; error: DeviceError }
-  | { kind: 'devices'; count: number; status: DeviceStatus; done: number; total: number }
-  | { kind: 'more-failed'; count: number }
-  | { kind: 'retrying'; retry: RetryInfo }
-  | { kind: 'recovered' }
-  | { kind: 'source'; mode: 'sse' | 'polling'; intervalMs: number }
-);
-
-export interface BatchView {
-  status: BatchStatus;
-  startedTime?: Date;
-  completedTime?: Date;
-}
-
-export interface WatchState {
-  customerId: string;
-  trackingId: string;
-  correlationId: string;
-  intervalMs: number;
-  /** When the watch began (for "elapsed" before the batch reports a start). */
-  watchStarted: Date;
-  mode: SourceMode;
-  /** Undefined until the first answer. */
-  batch?: BatchView;
-  devices: ReadonlyMap<string, DeviceDetails>;
-  /** Device keys in the order they appeared; append-only, so views can scan it incrementally. */
-  order: readonly string[];
-  /** Keys of failed devices in the order they failed. */
-  failed: readonly string[];
-  counts: Readonly<Record<DeviceStatus, number>>;
-  seq: number;
-  lastUpdate?: Date;
-  retry?: RetryInfo;
-  /** Transition log (for `<Static>`): append-only; device changes are grouped when a flush holds many. */
-  log: readonly LogEntry[];
-  outcome?: Outcome;
-}
-
-export interface StateInit {
-  customerId: string;
-  trackingId: string;
-  correlationId: string;
-  intervalMs: number;
-  now?: Date;
-}
+import { type BatchStatus, type DeviceDetails, type DeviceStatus, type WatchEvent } from '@batchwatch/client';
+import { deviceError, deviceVerdict, doneCount, label } from './selectors.js';
+import type { BatchView, LogEntry, Progress, RetryInfo, StateInit, WatchAction, WatchState } from './types.js';
 
 /** Per flush: up to this many device changes are logged one by one, more are grouped by status. */
 export const SINGLE_LINES_PER_FLUSH = 10;
@@ -107,44 +25,23 @@ export function initialState(init: StateInit): WatchState {
     devices: new Map(),
     order: [],
     failed: [],
+    alreadyRegistered: [],
+    countAlreadyRegistered: init.countAlreadyRegistered ?? false,
+    viaProxy: init.viaProxy ?? false,
+    sourceLogged: false,
     counts: ZERO_COUNTS,
     seq: 0,
     log: [],
   };
 }
 
-export function doneCount(counts: Readonly<Record<DeviceStatus, number>>): number {
-  return counts.finished + counts.finished_with_errors;
-}
-
-export function totalCount(state: Pick<WatchState, 'order'>): number {
-  return state.order.length;
-}
-
-export function deviceError(device: Pick<DeviceDetails, 'errorCode' | 'errorDescription'>): DeviceError {
-  const known = describeDeviceError(device.errorCode, device.errorDescription);
-  const error: DeviceError = {};
-  const code = device.errorCode ?? known?.code;
-  if (code) error.code = code;
-  const name = known?.name ?? device.errorDescription;
-  if (name) error.name = name;
-  if (known?.hint) error.hint = known.hint;
-  return error;
-}
-
-export function retryInfo(event: Extract<WatchEvent, { type: 'retrying' }>): RetryInfo {
+export function retryInfo(event: Extract<WatchEvent, { type: 'retrying' }>, viaProxy = false): RetryInfo {
   const { error } = event;
   const kind = error.status === 429 ? 'throttled' : error.kind === 'timeout' ? 'timeout' : error.status ? 'http' : 'network';
   const info: RetryInfo = { at: event.at, retryInMs: event.retryInMs, status: error.status, kind, description: error.description };
   if (error.code) info.code = error.code;
+  if (viaProxy && (kind === 'network' || kind === 'timeout')) info.proxy = true;
   return info;
-}
-
-/** Progress right after one action was applied (for outputs that print one line per event). */
-export interface Progress {
-  done: number;
-  total: number;
-  failed: number;
 }
 
 /**
@@ -165,17 +62,19 @@ export function reduce(state: WatchState, actions: readonly WatchAction[], obser
 class Draft {
   private devices: Map<string, DeviceDetails> | undefined;
   private order: string[] | undefined;
-  private failed: string[] | undefined;
-  private failedSet: Set<string> | undefined;
+  private readonly failed: TrackedKeys;
+  private readonly already: TrackedKeys;
   private counts: Record<DeviceStatus, number> | undefined;
   private log: LogEntry[] | undefined;
   private next: WatchState;
   /** Device changes waiting to be logged (flushed before batch-level lines, and at the end). */
-  private pending: Array<{ device: DeviceDetails; from?: DeviceStatus; newlyFailed: boolean }> = [];
+  private pending: Array<{ device: DeviceDetails; from?: DeviceStatus; newly?: 'failed' | 'already-registered' }> = [];
   private pendingAt = new Date(0);
 
   constructor(private readonly base: WatchState) {
     this.next = { ...base };
+    this.failed = new TrackedKeys(base.failed);
+    this.already = new TrackedKeys(base.alreadyRegistered);
   }
 
   apply(action: WatchAction): void {
@@ -203,18 +102,21 @@ class Draft {
         this.upsert(action.device, action.from, action.at);
         return;
       case 'retrying': {
-        const retry = retryInfo(action);
+        const retry = retryInfo(action, this.base.viaProxy);
         if (!this.next.retry) this.addLog(action.at, { kind: 'retrying', retry });
         this.next.retry = retry;
         return;
       }
       case 'alive':
         this.recovered(action.at);
+        this.answered(action.at);
         this.next.lastUpdate = action.at;
         return;
       case 'source':
         this.next.mode = action.mode;
-        this.addLog(action.at, { kind: 'source', mode: action.mode, intervalMs: this.base.intervalMs });
+        // "Polling every 5 s" is news only once something answers (not before a 401).
+        this.next.sourceLogged = false;
+        if (this.next.lastUpdate) this.answered(action.at);
         return;
       case 'end':
         this.flushPending();
@@ -224,21 +126,30 @@ class Draft {
   }
 
   progress(): Progress {
-    return { done: doneCount(this.counts ?? this.base.counts), total: this.keys().length, failed: (this.failed ?? this.base.failed).length };
+    return { done: doneCount(this.counts ?? this.base.counts), total: this.keys().length, failed: this.failed.current().length };
   }
 
   finish(): WatchState {
     this.flushPending();
     if (this.devices) this.next.devices = this.devices;
     if (this.order) this.next.order = this.order;
-    if (this.failed) this.next.failed = this.failed;
+    this.next.failed = this.failed.current();
+    this.next.alreadyRegistered = this.already.current();
     if (this.counts) this.next.counts = this.counts;
     if (this.log) this.next.log = this.log;
     return this.next;
   }
 
+  /** The first answer after the source was chosen: now say how the batch is followed. */
+  private answered(at: Date): void {
+    if (this.next.sourceLogged || this.next.mode === 'connecting') return;
+    this.next.sourceLogged = true;
+    this.addLog(at, { kind: 'source', mode: this.next.mode, intervalMs: this.base.intervalMs });
+  }
+
   private changed(seq: number, at: Date): void {
     this.recovered(at);
+    this.answered(at);
     this.next.seq = Math.max(this.next.seq, seq);
     this.next.lastUpdate = at;
   }
@@ -260,8 +171,8 @@ class Draft {
   private snapshot(devices: readonly DeviceDetails[], at: Date): void {
     this.devices = new Map();
     this.order = [];
-    this.failed = [];
-    this.failedSet = new Set();
+    this.failed.reset();
+    this.already.reset();
     this.counts = { ...ZERO_COUNTS };
     this.pending = [];
     for (const device of devices) {
@@ -270,10 +181,10 @@ class Draft {
     }
     for (const device of this.devices.values()) {
       this.counts[device.status] += 1;
-      if (isFailedDevice(device)) {
-        this.failed.push(device.key);
-        this.failedSet.add(device.key);
-        this.pending.push({ device, newlyFailed: true });
+      const verdict = deviceVerdict(device, this.base.countAlreadyRegistered);
+      if (verdict) {
+        (verdict === 'failed' ? this.failed : this.already).add(device.key);
+        this.pending.push({ device, newly: verdict });
       }
     }
     this.pendingAt = at;
@@ -288,18 +199,11 @@ class Draft {
     devices.set(device.key, device);
     counts[device.status] += 1;
 
-    const failedSet = (this.failedSet ??= new Set(this.base.failed));
-    const nowFailed = isFailedDevice(device);
-    const wasFailed = failedSet.has(device.key);
-    if (nowFailed && !wasFailed) {
-      failedSet.add(device.key);
-      (this.failed ??= [...this.base.failed]).push(device.key);
-    } else if (!nowFailed && wasFailed) {
-      // Rare (a device retried into success): the one non-append change to `failed`.
-      failedSet.delete(device.key);
-      this.failed = (this.failed ?? this.base.failed).filter((key) => key !== device.key);
-    }
-    this.pending.push({ device, ...(before || from ? { from: from ?? before!.status } : {}), newlyFailed: nowFailed && !wasFailed });
+    const verdict = deviceVerdict(device, this.base.countAlreadyRegistered);
+    const newlyFailed = verdict === 'failed' ? this.failed.add(device.key) : (this.failed.remove(device.key), false);
+    const newlyAlready = verdict === 'already-registered' ? this.already.add(device.key) : (this.already.remove(device.key), false);
+    const newly = newlyFailed ? 'failed' : newlyAlready ? 'already-registered' : undefined;
+    this.pending.push({ device, ...(before || from ? { from: from ?? before!.status } : {}), ...(newly ? { newly } : {}) });
     this.pendingAt = at;
   }
 
@@ -315,8 +219,9 @@ class Draft {
   private flushPending(): void {
     if (this.pending.length === 0) return;
     const at = this.pendingAt;
-    const failures = this.pending.filter((change) => change.newlyFailed);
-    const others = this.pending.filter((change) => !change.newlyFailed);
+    const failures = this.pending.filter((change) => change.newly === 'failed');
+    const already = this.pending.filter((change) => change.newly === 'already-registered');
+    const others = this.pending.filter((change) => !change.newly);
     this.pending = [];
     const counts = this.counts ?? this.base.counts;
     const total = this.keys().length;
@@ -334,6 +239,8 @@ class Draft {
       this.addLog(at, { kind: 'device-failed', device: label(device), error: deviceError(device) });
     }
     if (failures.length > FAILED_LINES_PER_FLUSH) this.addLog(at, { kind: 'more-failed', count: failures.length - FAILED_LINES_PER_FLUSH });
+    if (already.length === 1) this.addLog(at, { kind: 'device-already', device: label(already[0]!.device) });
+    else if (already.length > 1) this.addLog(at, { kind: 'devices-already', count: already.length });
   }
 
   private addLog(at: Date, entry: DistributiveOmit<LogEntry, 'id' | 'at'>): void {
@@ -342,21 +249,37 @@ class Draft {
   }
 }
 
+/** A copy-on-first-write key list with a set beside it: appends are cheap, removals rare. */
+class TrackedKeys {
+  private list: string[] | undefined;
+  private set: Set<string> | undefined;
+
+  constructor(private readonly base: readonly string[]) {}
+
+  /** Adds the key; true when it was not there yet. */
+  add(key: string): boolean {
+    const set = (this.set ??= new Set(this.base));
+    if (set.has(key)) return false;
+    set.add(key);
+    (this.list ??= [...this.base]).push(key);
+    return true;
+  }
+
+  remove(key: string): void {
+    const set = (this.set ??= new Set(this.base));
+    if (!set.delete(key)) return;
+    this.list = this.current().filter((other) => other !== key);
+  }
+
+  reset(): void {
+    this.list = [];
+    this.set = new Set();
+  }
+
+  current(): readonly string[] {
+    return this.list ?? this.base;
+  }
+}
+
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-export function label(device: Pick<DeviceDetails, 'serialNumber' | 'productKey' | 'key'>): DeviceLabel {
-  const result: DeviceLabel = { key: device.key };
-  if (device.serialNumber) result.serialNumber = device.serialNumber;
-  if (device.productKey) result.productKey = device.productKey;
-  return result;
-}
-
-/** The device list for the summary: the failed devices, in the order they failed. */
-export function failedDevices(state: Pick<WatchState, 'failed' | 'devices'>): DeviceDetails[] {
-  return state.failed.map((key) => state.devices.get(key)).filter((device): device is DeviceDetails => device !== undefined);
-}
-
-/** The batch is terminal and clean when it finished, no device failed and it does not say `finished_with_errors`. */
-export function isClean(state: Pick<WatchState, 'batch' | 'failed'>): boolean {
-  return state.batch?.status === 'finished' && state.failed.length === 0;
-}

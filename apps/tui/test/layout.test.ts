@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceDetails } from '@batchwatch/client';
 import { normalizeDevice } from '@batchwatch/client/internal';
-import { clampScroll, planLayout, SearchCache, tableColumns, visibleKeys } from '../src/view.js';
+import { clampScroll, planLayout, SearchCache, tableColumns, visibleKeys } from '../src/ui/layout.js';
 import { wrapLine } from '../src/ui/TransitionLog.js';
 import { fit } from '../src/ui/theme.js';
 import { device } from './helpers.js';

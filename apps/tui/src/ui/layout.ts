@@ -3,7 +3,7 @@
  * device list is visible, and an incremental search. Kept out of the components so it is tested directly.
  */
 import type { DeviceDetails } from '@batchwatch/client';
-import type { WatchState } from './state.js';
+import type { WatchState } from '../state/index.js';
 
 export type Section = 'title' | 'status' | 'progress' | 'counts' | 'source' | 'notice' | 'table' | 'detail' | 'help';
 
@@ -22,7 +22,7 @@ const TABLE_CHROME = 2;
  * Fits the sections into `rows − 1` lines, most important first; whatever is left goes to device rows.
  * `ended` drops the interactive parts (table, help) for the frame left on screen at exit.
  */
-export function planLayout(rows: number, options: { notice: boolean; ended: boolean }): LayoutPlan {
+export function planLayout(rows: number, options: { notice: boolean; ended: boolean; titleLines?: number }): LayoutPlan {
   let budget = Math.max(0, rows - 1);
   const sections = new Set<Section>();
   const take = (section: Section, cost = 1) => {
@@ -35,7 +35,7 @@ export function planLayout(rows: number, options: { notice: boolean; ended: bool
   if (!options.ended) take('help');
   if (options.notice) take('notice');
   take('progress');
-  take('title');
+  take('title', options.titleLines ?? 1);
   const table = !options.ended && take('table', TABLE_CHROME + 1);
   take('counts');
   take('source');
