@@ -41,6 +41,8 @@ const proxy = await startProxy(
     // The terminal belongs to the UI: the proxy logs nothing unless asked.
     BATCHWATCH_LOG_LEVEL: process.env.BATCHWATCH_LOG_LEVEL ?? 'silent',
   }),
+  // Audit lines ignore the log level (a deployment keeps them); here the terminal is the UI's.
+  { audit: () => {} },
 );
 
 console.log(`batchwatch demo — simulated Partner Center ${simulator.url}, proxy ${proxy.url}\n`);

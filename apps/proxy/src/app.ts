@@ -8,7 +8,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { TokenSource } from '@batchwatch/client';
-import { loggerAuditLog } from './audit.js';
+import { loggerAuditLog, type AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/index.js';
 import { KeyRing } from './auth/key-file.js';
 import { corsFor } from './edge.js';
@@ -35,6 +35,8 @@ export interface ProxyDeps {
   /** Where log lines go (default stdout). */
   logDestination?: DestinationStream;
   logger?: Logger;
+  /** Where audit lines go instead (embedding: a terminal that belongs to a UI, a separate audit sink). */
+  audit?: AuditLog;
   /** Overrides the configured Partner Center credential. */
   credential?: TokenSource;
   metrics?: ProxyMetrics;
@@ -76,7 +78,7 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     config,
     log,
     accessLog: loggers.accessLog,
-    audit: loggers.audit,
+    audit: deps.audit ?? loggers.audit,
     metrics,
     store,
     hub,
