@@ -1,28 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// One Vitest run for the whole repo, one project per workspace package. Sources
-// resolve through the `@batchwatch/source` export condition, so tests never need
-// a build first. `*.test-d.ts` files are type tests, checked by tsc.
-const workspaces = {
-  '@batchwatch/openapi': 'openapi',
-  '@batchwatch/client': 'packages/client',
-  '@batchwatch/simulator': 'packages/simulator',
-  '@batchwatch/proxy': 'apps/proxy',
-  '@batchwatch/tui': 'apps/tui',
-  '@batchwatch/deploy': 'deploy',
-};
-
+// `npm test`: every workspace's own Vitest project (its vitest.config.ts), in one run. The same tests as
+// `nx run-many -t test`, which runs each project from its folder.
 export default defineConfig({
-  resolve: { conditions: ['@batchwatch/source'] },
-  ssr: { resolve: { conditions: ['@batchwatch/source'] } },
   test: {
-    projects: Object.entries(workspaces).map(([name, dir]) => ({
-      extends: true,
-      test: {
-        name,
-        include: [`${dir}/test/**/*.test.{ts,tsx}`],
-        typecheck: { enabled: true, include: [`${dir}/test/**/*.test-d.ts`], tsconfig: `${dir}/tsconfig.json` },
-      },
-    })),
+    projects: ['openapi', 'packages/*', 'apps/*', 'tests/*', 'tools', 'deploy'],
   },
 });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createBatchStatusClient } from '@batchwatch/client';
-import { seedExample } from '../../openapi/test/http-message.js';
+import { seedExample } from '@batchwatch/openapi/testing';
 import type { BenchRow } from './report.js';
 
 const CUSTOMER = '47021739-3426-40bf-9601-61b4b6d7c793';

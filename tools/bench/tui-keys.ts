@@ -64,10 +64,11 @@ interface KeyRun {
 }
 
 async function keyRun(deviceCount: number): Promise<KeyRun> {
-  const [{ createElement }, { render }, client, state, { App }, i18n, { MAX_FPS, UPDATE_FPS }] = await Promise.all([
+  const [{ createElement }, { render }, client, internal, state, { App }, i18n, { MAX_FPS, UPDATE_FPS }] = await Promise.all([
     import('react'),
     import('ink'),
     import('@batchwatch/client'),
+    import('@batchwatch/client/internal'),
     dist('state/index.js'),
     dist('ui/App.js'),
     dist('i18n/index.js'),
@@ -108,7 +109,7 @@ async function keyRun(deviceCount: number): Promise<KeyRun> {
       const actions = [];
       for (let i = 0; i < 100; i++, next++) {
         const device = raw[next % deviceCount]!;
-        actions.push({ type: 'device-status', seq: ++seq, at: new Date(), from: 'processing', device: client.normalizeDevice({ ...device, status: 'finished' }), snapshot });
+        actions.push({ type: 'device-status', seq: ++seq, at: new Date(), from: 'processing', device: internal.normalizeDevice({ ...device, status: 'finished' }), snapshot });
       }
       current = state.reduce(current, actions);
       for (const listener of listeners) listener();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable, PassThrough } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { DeviceUploadDetails } from '@batchwatch/openapi';
 import type { BenchRow } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,7 +46,7 @@ function fakeStdin(): NodeJS.ReadStream {
   return stdin;
 }
 
-function rawDevices(count: number) {
+function rawDevices(count: number): DeviceUploadDetails[] {
   return Array.from({ length: count }, (_, i) => ({
     serialNumber: `SN${String(i).padStart(8, '0')}`,
     productKey: `${String(10000 + (i % 90000)).padStart(5, '0')}-67890-09876-54321-13579`,
@@ -102,7 +103,7 @@ async function renderTimes(deviceCount: number, updates: number): Promise<number
     for (let i = 0; i < PER_UPDATE; i++) {
       const raw = devices[(update * PER_UPDATE + i) % deviceCount]!;
       const failed = i % 100 === 0; // 1 % fail, like the simulator's `large` scenario (0.8 %)
-      const next = { ...raw, status: failed ? 'finished_with_errors' : 'finished', ...(failed ? { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' } : {}) };
+      const next: DeviceUploadDetails = { ...raw, status: failed ? 'finished_with_errors' : 'finished', ...(failed ? { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' } : {}) };
       actions.push({ type: 'device-status', seq: ++seq, at: new Date(), from: 'processing', device: internal.normalizeDevice(next), snapshot });
     }
     const frame = new Promise<void>((resolve) => (rendered = resolve));
@@ -160,7 +161,7 @@ process.exit(0);
 `;
 
 async function peakRssMb(deviceCount: number): Promise<number> {
-  const env = { ...process.env, NODE_ENV: 'production' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
   delete env.CI; // Ink would print only the last frame
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, String(deviceCount)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -166,6 +166,7 @@ export const VARIABLES: readonly VariableSpec[] = Object.entries(SETTINGS).map((
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const KEY_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 /** C0 controls, DEL and C1 controls: never valid in a header value or a key. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 type Env = Record<string, string | undefined>;

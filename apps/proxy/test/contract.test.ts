@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBatchStatusClient } from '@batchwatch/client';
 import { createVirtualClock } from '@batchwatch/simulator';
-import { seedExample } from '../../../openapi/test/http-message.js';
+import { seedExample } from '@batchwatch/openapi/testing';
 import { CUSTOMER, fakeUpstream, KEYS, proxyFor, simulator, statusCalls, statusPath, UPSTREAM_TOKEN } from './helpers.js';
 
 

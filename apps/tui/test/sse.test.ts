@@ -1,13 +1,12 @@
 /**
  * The SSE path: a scripted event-stream server (to drop connections and check Last-Event-ID, which a real
- * proxy does not do on demand), and the real proxy in front of the simulator.
+ * proxy does not do on demand). The real proxy in front of the simulator: tests/e2e/test/tui-sse.test.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { startSimulator } from '@batchwatch/simulator';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/run.js';
-import { CUSTOMER, device, PROXY_KEY, startTestProxy, testIO, TRACKING } from './helpers.js';
+import { CUSTOMER, device, testIO, TRACKING } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -137,28 +136,5 @@ describe('the proxy event stream', () => {
     expect(code).toBe(3);
     expect(stderr).toMatch(/Not authorised \(HTTP 401, code unauthorized\).*The API key was revoked\./);
     expect(summary).toMatchObject({ outcome: 'error', total: 1 });
-  });
-});
-
-describe('through the real proxy', () => {
-  const cleanup: Array<() => Promise<void>> = [];
-  afterAll(async () => {
-    for (const close of cleanup.reverse()) await close();
-  });
-
-  it('follows a batch over SSE from start to finish', async () => {
-    const sim = await startSimulator({ speed: 10 });
-    cleanup.push(() => sim.close());
-    const batch = sim.addBatch('device-errors');
-    const proxy = await startTestProxy(sim.url, 100);
-    cleanup.push(() => proxy.close());
-    const io = testIO({ env: { BATCHWATCH_TOKEN: PROXY_KEY } });
-    const code = await main(['watch', batch.customerId, batch.trackingId, '--base-url', proxy.url, '--json', '--timeout', '20s'], io);
-    const lines = io.stdout.text().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(code).toBe(1);
-    expect(lines.at(-1)).toMatchObject({ type: 'summary', source: 'sse', status: 'finished_with_errors', total: 20, done: 20 });
-    expect((lines.at(-1)!.failed as unknown[]).length).toBe(4);
-    expect((lines.at(-1)!.alreadyRegistered as unknown[]).length).toBe(2);
-    expect(lines[0]).toMatchObject({ type: 'snapshot' });
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@batchwatch/simulator';
 
 // Packs the published packages and uses them the way a team would: from tarballs, in a fresh project.
-const root = new URL('../../../', import.meta.url).pathname;
+import { workspaceRoot as root } from '@nx/devkit';
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const esbuild = join(root, 'node_modules/.bin/esbuild');
 const fixtures = new URL('./fixtures/consumer/', import.meta.url);

@@ -25,29 +25,24 @@ export function createPollingSource(client: BatchStatusClient, config: PollingCo
   return {
     async run(handlers: SourceHandlers, signal: AbortSignal): Promise<void> {
       handlers.mode('polling');
-      let malformed = 0;
-      let lastMalformed = 0;
+      const garbage = malformedCounter(config.intervalMs * MAX_INTERVAL_FACTOR * 2);
       const sequencer = new Sequencer((event) => {
-        if (event.type !== 'retrying') malformed = 0;
+        if (event.type !== 'retrying') garbage.reset(); // a good poll in between starts the count over
         handlers.event(event);
       });
       for (;;) {
         round = new AbortController();
         const roundSignal = AbortSignal.any([signal, round.signal]);
         try {
-          await followOnce(client, config, sequencer, roundSignal);
+          await followOnce(client, config, sequencer, roundSignal, garbage);
           return;
         } catch (error) {
           if (signal.aborted) throw signal.reason;
           if (round.signal.aborted) continue; // a refresh: start over, polling at once
-          // One truncated answer is waited out like a 5xx; a URL that answers only garbage is not.
-          if (!(error instanceof PartnerCenterError) || error.kind !== 'malformed') throw error;
-          // Counted in a row: a good poll in between (a change, or simply a long quiet spell) starts over.
-          if (Date.now() - lastMalformed > config.intervalMs * MAX_INTERVAL_FACTOR * 2) malformed = 0;
-          lastMalformed = Date.now();
-          if (++malformed > MALFORMED_RETRIES) throw error;
-          const retryInMs = reconnectDelay(malformed, config.intervalMs * MAX_INTERVAL_FACTOR);
-          sequencer.retrying(error, retryInMs);
+          if (!garbage.tolerate(error)) throw error;
+          const retryInMs = reconnectDelay(garbage.count, config.intervalMs * MAX_INTERVAL_FACTOR);
+          garbage.retryingIn(retryInMs);
+          sequencer.retrying(error as PartnerCenterError, retryInMs);
           await sleep(retryInMs, signal);
         }
       }
@@ -58,7 +53,36 @@ export function createPollingSource(client: BatchStatusClient, config: PollingCo
   };
 }
 
-async function followOnce(client: BatchStatusClient, config: PollingConfig, sequencer: Sequencer, signal: AbortSignal): Promise<void> {
+/**
+ * Unreadable answers in a row (truncated or not JSON): one is waited out like a 5xx, a URL that answers only
+ * garbage is not. The client's watch retries a truncated body by itself, so its `retrying` events count too.
+ */
+function malformedCounter(quietMs: number) {
+  let count = 0;
+  let resetAt = Infinity;
+  return {
+    get count() {
+      return count;
+    },
+    reset() {
+      count = 0;
+    },
+    /** Counts a malformed answer; false when the error is not one, or is one too many. */
+    tolerate(error: unknown): boolean {
+      if (!(error instanceof PartnerCenterError) || error.kind !== 'malformed') return false;
+      if (Date.now() > resetAt) count = 0; // no garbage for a while after the announced retry: good polls came between
+      return ++count <= MALFORMED_RETRIES;
+    },
+    /** The next try comes after `retryInMs`; garbage arriving long after that is not "in a row". */
+    retryingIn(retryInMs: number): void {
+      resetAt = Date.now() + retryInMs + quietMs;
+    },
+  };
+}
+
+type MalformedCounter = ReturnType<typeof malformedCounter>;
+
+async function followOnce(client: BatchStatusClient, config: PollingConfig, sequencer: Sequencer, signal: AbortSignal, garbage: MalformedCounter): Promise<void> {
   const watch = client.watchBatchStatus(config.customerId, config.trackingId, {
     intervalMs: config.intervalMs,
     maxIntervalMs: config.intervalMs * MAX_INTERVAL_FACTOR,
@@ -66,7 +90,13 @@ async function followOnce(client: BatchStatusClient, config: PollingConfig, sequ
     signal,
   });
   for await (const event of watch) {
-    if (event.type === 'retrying') sequencer.retrying(event.error, event.retryInMs, event.at);
+    if (event.type === 'retrying') {
+      if (event.error.kind === 'malformed') {
+        if (!garbage.tolerate(event.error)) throw event.error;
+        garbage.retryingIn(event.retryInMs);
+      }
+      sequencer.retrying(event.error, event.retryInMs, event.at);
+    }
     else if (event.type === 'snapshot') sequencer.full(event.snapshot, event.at);
     else sequencer.change(event, event.snapshot);
   }

@@ -2,10 +2,10 @@
  * The simulator's contract checks: the repo's one contract validator (openapi/test/contract.ts), plus what the
  * simulator promises on every reply — the Partner Center headers and an exact JSON content type.
  */
-import { validateResponse } from '../../../../openapi/test/contract.js';
+import { validateResponse } from '@batchwatch/openapi/testing';
 import type { Reply } from './http.js';
 
-export { declaredResponse, partnerCenterSpec as spec, validateAt, validateSchema } from '../../../../openapi/test/contract.js';
+export { declaredResponse, partnerCenterSpec as spec, validateAt, validateSchema } from '@batchwatch/openapi/testing';
 
 export const operations = {
   getStatus: { path: '/v1/customers/{customer-id}/batchJobStatus/{batchtracking-id}', method: 'get' },

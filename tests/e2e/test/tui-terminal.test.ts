@@ -10,15 +10,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { workspaceRoot } from '@nx/devkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBatchStatusClient } from '@batchwatch/client';
 import { startSimulator, type RunningSimulator, type ScenarioName } from '@batchwatch/simulator';
-import { PROXY_KEY, startTestProxy } from './helpers.js';
+import { PROXY_KEY, startTestProxy } from './proxy.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = workspaceRoot;
 const BIN = join(ROOT, 'apps/tui/bin/batchwatch.js');
 const SOCKET = `batchwatch-e2e-${process.pid}`;
 const work = mkdtempSync(join(tmpdir(), 'batchwatch-e2e-'));
