@@ -48,11 +48,10 @@ const proxy = await startProxy(
 console.log(`batchwatch demo — simulated Partner Center ${simulator.url}, proxy ${proxy.url}\n`);
 
 const cli = fileURLToPath(new URL('../apps/tui/bin/batchwatch.js', import.meta.url));
-const child = spawn(
-  process.execPath,
-  [cli, 'watch', batch.customerId, batch.trackingId, '--base-url', proxy.url, '--interval', '1s', '--exit-on-finish'],
-  { stdio: 'inherit', env: { ...process.env, BATCHWATCH_TOKEN: apiKey } },
-);
+const child = spawn(process.execPath, [cli, 'watch', batch.customerId, batch.trackingId, '--base-url', proxy.url, '--interval', '1s', '--exit-on-finish'], {
+  stdio: 'inherit',
+  env: { ...process.env, BATCHWATCH_TOKEN: apiKey },
+});
 const forward = (signal) => child.kill(signal);
 process.on('SIGINT', forward).on('SIGTERM', forward);
 

@@ -90,7 +90,10 @@ export const SETTINGS = {
   BATCHWATCH_PORT: int(8787, 0, 65_535, 'Port to listen on (0 = any free port).'),
   BATCHWATCH_UPSTREAM_URL: text(clouds.global, 'Partner Center base URL (or a simulator); no user:password@.'),
   BATCHWATCH_UPSTREAM_TOKEN: text(undefined, 'Static bearer token for Partner Center. Or use the three AZURE_* variables.'),
-  BATCHWATCH_AZURE_CREDENTIAL: text('auto', 'Entra credential kind: auto (client secret, certificate, workload identity: the first whose variables are set), client-secret, client-certificate, workload-identity or managed-identity.'),
+  BATCHWATCH_AZURE_CREDENTIAL: text(
+    'auto',
+    'Entra credential kind: auto (client secret, certificate, workload identity: the first whose variables are set), client-secret, client-certificate, workload-identity or managed-identity.',
+  ),
   AZURE_TENANT_ID: text(undefined, 'Entra tenant of the app-only credential.'),
   AZURE_CLIENT_ID: text(undefined, 'Entra application (client) id (for managed identity: a user-assigned one).'),
   AZURE_CLIENT_SECRET: text(undefined, 'Entra client secret.'),
@@ -99,11 +102,19 @@ export const SETTINGS = {
   AZURE_FEDERATED_TOKEN_FILE: text(undefined, 'Workload identity: the projected service-account token (set by the AKS webhook).'),
   BATCHWATCH_UPSTREAM_TIMEOUT_MS: int(10_000, 1, MAX_TIMER_MS, 'Timeout of one upstream attempt; a timeout answers 504.'),
   BATCHWATCH_UPSTREAM_ATTEMPTS: int(3, 1, 10, 'Attempts per upstream call for network errors, timeouts and 5xx (1 = no retries).'),
-  BATCHWATCH_UPSTREAM_MAX_BYTES: int(32 * MiB, 1_024, 1_024 * MiB, 'Largest upstream body read (a 10,000-device batch is about 3 MB); a larger one answers 502.'),
+  BATCHWATCH_UPSTREAM_MAX_BYTES: int(
+    32 * MiB,
+    1_024,
+    1_024 * MiB,
+    'Largest upstream body read (a 10,000-device batch is about 3 MB); a larger one answers 502.',
+  ),
   BATCHWATCH_MAX_BACKOFF_MS: int(3_600_000, 1_000, MAX_TIMER_MS, 'Longest the proxy waits after an upstream failure, whatever Retry-After says.'),
   BATCHWATCH_AUTH: text('required', '`required`, or `none` (no caller authentication; refused unless BATCHWATCH_HOST is loopback).'),
   BATCHWATCH_API_KEYS: text(undefined, 'Caller API keys: `name=key` pairs, comma-separated (keys of 16+ characters, each key once).'),
-  BATCHWATCH_API_KEYS_FILE: text(undefined, 'Caller API keys from a file instead: `name=key` per line or comma, `#` comments; re-read when it changes. A name may have several keys (rotation).'),
+  BATCHWATCH_API_KEYS_FILE: text(
+    undefined,
+    'Caller API keys from a file instead: `name=key` per line or comma, `#` comments; re-read when it changes. A name may have several keys (rotation).',
+  ),
   BATCHWATCH_CUSTOMER_ACL: text(undefined, 'Customers per API key: `name=guid|guid,other=*`, each name once. A key without an entry may read no customer.'),
   BATCHWATCH_JWT_ISSUER: text(undefined, 'Accept JWTs from this issuer (with the two next variables).'),
   BATCHWATCH_JWT_AUDIENCE: text(undefined, "The JWT audience: this proxy's identifier."),
@@ -111,7 +122,12 @@ export const SETTINGS = {
   BATCHWATCH_JWT_ALGORITHMS: text('RS256', 'Accepted JWT signature algorithms, comma-separated.'),
   BATCHWATCH_JWT_CUSTOMERS_CLAIM: text('customers', "JWT claim with the caller's customers: an array or a space-separated string of GUIDs, or `*`."),
   BATCHWATCH_JWT_CLOCK_TOLERANCE_S: int(30, 0, 600, 'Clock skew tolerated on exp/nbf.'),
-  BATCHWATCH_JWKS_COOLDOWN_MS: int(30_000, 0, 3_600_000, 'A rotated signing key (new kid, or new key under a known kid) is picked up at most this long after the previous JWKS fetch.'),
+  BATCHWATCH_JWKS_COOLDOWN_MS: int(
+    30_000,
+    0,
+    3_600_000,
+    'A rotated signing key (new kid, or new key under a known kid) is picked up at most this long after the previous JWKS fetch.',
+  ),
   BATCHWATCH_JWKS_MAX_AGE_MS: int(600_000, 1_000, 86_400_000, 'A fetched JWKS is refreshed at least this often.'),
   BATCHWATCH_CACHE_TTL_MS: int(5_000, 0, MAX_TIMER_MS, 'Cache lifetime of a queued/processing status (0 = no caching; coalescing stays on).'),
   BATCHWATCH_CACHE_TERMINAL_TTL_MS: int(3_600_000, 0, MAX_TIMER_MS, 'Cache lifetime of a finished status.'),
@@ -128,7 +144,12 @@ export const SETTINGS = {
   BATCHWATCH_SSE_MAX_STREAMS_PER_CALLER: int(1_000, 1, 1_000_000, 'Most open event streams per caller; more answer 429 with Retry-After.'),
   BATCHWATCH_RATE_LIMIT: int(600, 0, Number.MAX_SAFE_INTEGER, 'Requests per caller per window (0 = unlimited).'),
   BATCHWATCH_RATE_LIMIT_WINDOW_S: int(60, 1, 86_400, 'Rate-limit window.'),
-  BATCHWATCH_MAX_CONNECTIONS: int(10_000, 16, 1_000_000, 'Most open client connections (lowered to fit the open-file limit). At the cap an idle connection is closed to make room; if none is idle the new one gets 503.'),
+  BATCHWATCH_MAX_CONNECTIONS: int(
+    10_000,
+    16,
+    1_000_000,
+    'Most open client connections (lowered to fit the open-file limit). At the cap an idle connection is closed to make room; if none is idle the new one gets 503.',
+  ),
   BATCHWATCH_LISTEN_BACKLOG: int(2_048, 1, 65_535, 'Pending-connection queue of the listener (the kernel may cap it: net.core.somaxconn).'),
   BATCHWATCH_HEADERS_TIMEOUT_MS: int(15_000, 1, MAX_TIMER_MS, 'Time allowed to receive request headers.'),
   BATCHWATCH_REQUEST_TIMEOUT_MS: int(30_000, 1, MAX_TIMER_MS, 'Time allowed to receive a whole request (does not limit event streams).'),
@@ -158,9 +179,10 @@ export interface VariableSpec {
 export const VARIABLES: readonly VariableSpec[] = Object.entries(SETTINGS).map(([name, setting]: [string, Setting]) => ({
   name,
   default: setting.default === undefined ? '—' : String(setting.default),
-  description: setting.kind === 'int' && setting.max !== MAX_TIMER_MS && setting.max < Number.MAX_SAFE_INTEGER
-    ? `${setting.description} [${setting.min}–${setting.max}]`
-    : setting.description,
+  description:
+    setting.kind === 'int' && setting.max !== MAX_TIMER_MS && setting.max < Number.MAX_SAFE_INTEGER
+      ? `${setting.description} [${setting.min}–${setting.max}]`
+      : setting.description,
 }));
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -296,10 +318,12 @@ export function parseApiKeys(text: string, where = 'BATCHWATCH_API_KEYS'): ApiKe
     const name = pair.slice(0, at).trim();
     const key = pair.slice(at + 1).trim();
     if (at <= 0 || !KEY_NAME.test(name) || key === '') throw new ConfigError(`${where}: ${entry} is not a name=key pair`);
-    if (key.length < 16 || /\s/.test(key) || CONTROL.test(key)) throw new ConfigError(`${where}: ${entry} needs a key of 16+ characters without spaces or control characters`);
+    if (key.length < 16 || /\s/.test(key) || CONTROL.test(key))
+      throw new ConfigError(`${where}: ${entry} needs a key of 16+ characters without spaces or control characters`);
     const digest = sha256(key);
     const same = keys.find((k) => k.digest.equals(digest));
-    if (same) throw new ConfigError(same.name === name ? `${where}: "${name}" has the same key twice` : `${where}: "${same.name}" and "${name}" have the same key`);
+    if (same)
+      throw new ConfigError(same.name === name ? `${where}: "${name}" has the same key twice` : `${where}: "${same.name}" and "${name}" have the same key`);
     keys.push({ name, id: digest.toString('hex').slice(0, 8), digest });
   });
   return keys;
@@ -355,7 +379,8 @@ function readJwt(read: Reader): JwtConfig | undefined {
   const jwksUrl = readUrl(read, 'BATCHWATCH_JWKS_URL');
   const algorithms = splitList(read.text('BATCHWATCH_JWT_ALGORITHMS')!, ',');
   const bad = algorithms.find((alg) => !/^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(alg));
-  if (bad !== undefined || algorithms.length === 0) throw new ConfigError(`BATCHWATCH_JWT_ALGORITHMS: ${JSON.stringify(bad ?? '')} is not an accepted asymmetric algorithm`);
+  if (bad !== undefined || algorithms.length === 0)
+    throw new ConfigError(`BATCHWATCH_JWT_ALGORITHMS: ${JSON.stringify(bad ?? '')} is not an accepted asymmetric algorithm`);
   return {
     issuer: issuer!,
     audience: audience!,

@@ -155,7 +155,10 @@ const HSTS = 'max-age=31536000; includeSubDomains';
 
 export const HELMET_OPTIONS = {
   strictTransportSecurity: false,
-  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  },
 };
 
 /**

@@ -93,9 +93,9 @@ export function accessWriter(logger: Logger, destination: DestinationStream): Ac
     if (pending === '') setImmediate(flush);
     pending +=
       `{"level":"${level}","time":"${new Date().toISOString()}"${BASE_JSON}${traceJson()}${field('method', f.method)}${field('url', f.url)}` +
-        `,"statusCode":${f.statusCode},"responseTime":${f.responseTime}${field('remoteAddress', f.remoteAddress)}${field('correlationId', f.correlationId)}` +
-        `${field('route', f.route)}${field('caller', f.caller)}${field('keyId', f.keyId)}${field('cache', f.cache)}${field('xRequestId', f.xRequestId)}` +
-        `${field('reqId', f.reqId)},"msg":"request completed"}\n`;
+      `,"statusCode":${f.statusCode},"responseTime":${f.responseTime}${field('remoteAddress', f.remoteAddress)}${field('correlationId', f.correlationId)}` +
+      `${field('route', f.route)}${field('caller', f.caller)}${field('keyId', f.keyId)}${field('cache', f.cache)}${field('xRequestId', f.xRequestId)}` +
+      `${field('reqId', f.reqId)},"msg":"request completed"}\n`;
   };
 }
 
@@ -144,7 +144,10 @@ export function createLoggers(options: LoggerOptions): Loggers {
  */
 export function serializeError(error: unknown): unknown {
   if (!(error instanceof Error)) return redact(String(error), 256);
-  const stack = (error.stack ?? '').split('\n', 30).map((line) => redact(line, 512)).join('\n');
+  const stack = (error.stack ?? '')
+    .split('\n', 30)
+    .map((line) => redact(line, 512))
+    .join('\n');
   if (error instanceof PartnerCenterError) return { type: error.name, ...describeUpstreamError(error), stack };
   const { type, message, code } = stdSerializers.err(error) as { type: string; message: string; code?: unknown };
   return { type, message: redact(message, 512), stack, ...(code === undefined ? {} : { code }) };

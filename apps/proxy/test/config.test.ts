@@ -50,7 +50,10 @@ describe('loadConfig', () => {
   it.each([
     [{ BATCHWATCH_UPSTREAM_TOKEN: '' }, /no Partner Center credentials/],
     [{ AZURE_TENANT_ID: 't' }, /either BATCHWATCH_UPSTREAM_TOKEN or an Entra credential/],
-    [{ BATCHWATCH_UPSTREAM_TOKEN: '', AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c' }, /no Partner Center credentials: set BATCHWATCH_UPSTREAM_TOKEN, or AZURE_TENANT_ID \+ AZURE_CLIENT_ID with/],
+    [
+      { BATCHWATCH_UPSTREAM_TOKEN: '', AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c' },
+      /no Partner Center credentials: set BATCHWATCH_UPSTREAM_TOKEN, or AZURE_TENANT_ID \+ AZURE_CLIENT_ID with/,
+    ],
     [{ BATCHWATCH_PORT: 'eighty' }, /BATCHWATCH_PORT must be a whole number/],
     [{ BATCHWATCH_PORT: '70000' }, /BATCHWATCH_PORT must be between 0 and 65535/],
     [{ BATCHWATCH_UPSTREAM_URL: 'not a url' }, /BATCHWATCH_UPSTREAM_URL is not a URL/],
@@ -62,7 +65,10 @@ describe('loadConfig', () => {
     [{ BATCHWATCH_CUSTOMER_ACL: 'tui=not-a-guid' }, /must be GUIDs/],
     [{ BATCHWATCH_JWT_ISSUER: 'https://issuer' }, /needs all of BATCHWATCH_JWT_ISSUER/],
     [{ BATCHWATCH_JWT_ISSUER: 'i', BATCHWATCH_JWT_AUDIENCE: 'a', BATCHWATCH_JWKS_URL: 'http://keys.example.com/jwks' }, /BATCHWATCH_JWKS_URL must be https/],
-    [{ BATCHWATCH_JWT_ISSUER: 'i', BATCHWATCH_JWT_AUDIENCE: 'a', BATCHWATCH_JWKS_URL: 'https://k/j', BATCHWATCH_JWT_ALGORITHMS: 'HS256' }, /not an accepted asymmetric algorithm/],
+    [
+      { BATCHWATCH_JWT_ISSUER: 'i', BATCHWATCH_JWT_AUDIENCE: 'a', BATCHWATCH_JWKS_URL: 'https://k/j', BATCHWATCH_JWT_ALGORITHMS: 'HS256' },
+      /not an accepted asymmetric algorithm/,
+    ],
     [{ BATCHWATCH_AUTH: 'maybe' }, /BATCHWATCH_AUTH must be/],
     [{ BATCHWATCH_AUTH: 'none', BATCHWATCH_HOST: '10.0.0.5' }, /refused on 10\.0\.0\.5/],
     [{ BATCHWATCH_AUTH: 'none', BATCHWATCH_HOST: '::' }, /refused on ::/],

@@ -51,8 +51,13 @@ describe('access log', () => {
     });
     const other = lines.find((line) => line.url === '/openapi.json');
     expect(other).toMatchObject({ level: 'info', statusCode: 200, route: '/openapi.json', reqId: expect.any(String), correlationId: expect.any(String) });
-    const keys = (line: Record<string, unknown>) => Object.keys(line).filter((key) => line[key] !== undefined).sort();
-    expect(keys(other).filter((key) => !['caller', 'keyId', 'cache'].includes(key))).toEqual(keys(hot).filter((key) => !['caller', 'keyId', 'cache'].includes(key)));
+    const keys = (line: Record<string, unknown>) =>
+      Object.keys(line)
+        .filter((key) => line[key] !== undefined)
+        .sort();
+    expect(keys(other).filter((key) => !['caller', 'keyId', 'cache'].includes(key))).toEqual(
+      keys(hot).filter((key) => !['caller', 'keyId', 'cache'].includes(key)),
+    );
     expect(lines.some((line) => line.url === '/healthz')).toBe(false); // probes are not logged
   });
 
@@ -64,7 +69,11 @@ describe('access log', () => {
     expect(await failed.text()).not.toContain('stack');
     const lines = proxy.logs.map((line) => JSON.parse(line)).filter((line) => typeof line.statusCode === 'number');
     expect(lines.find((line) => line.statusCode === 401)).toMatchObject({ level: 'warn', msg: 'request completed' });
-    expect(lines.find((line) => line.statusCode === 502)).toMatchObject({ level: 'error', msg: 'request errored', err: { type: 'PartnerCenterError', stack: expect.any(String) } });
+    expect(lines.find((line) => line.statusCode === 502)).toMatchObject({
+      level: 'error',
+      msg: 'request errored',
+      err: { type: 'PartnerCenterError', stack: expect.any(String) },
+    });
   });
 });
 

@@ -7,7 +7,13 @@ import { parseApiKeys } from '../src/config.js';
 
 describe('formatEvent', () => {
   it('writes id, event and one data line of JSON', () => {
-    const text = formatEvent({ type: 'device-status', seq: 7, at: '2026-01-01T00:00:00.000Z', from: 'processing', device: { status: 'finished', serialNumber: 'a\nb' } });
+    const text = formatEvent({
+      type: 'device-status',
+      seq: 7,
+      at: '2026-01-01T00:00:00.000Z',
+      from: 'processing',
+      device: { status: 'finished', serialNumber: 'a\nb' },
+    });
     expect(text).toBe(
       'id: 7\nevent: device-status\ndata: {"type":"device-status","seq":7,"at":"2026-01-01T00:00:00.000Z","from":"processing","device":{"status":"finished","serialNumber":"a\\nb"}}\n\n',
     );
@@ -45,7 +51,8 @@ describe('etagMatches', () => {
 });
 
 describe('mapError', () => {
-  const http = (status: number, retryAfterMs?: number) => new PartnerCenterError({ kind: 'http', status, description: 'upstream said something', retryAfterMs });
+  const http = (status: number, retryAfterMs?: number) =>
+    new PartnerCenterError({ kind: 'http', status, description: 'upstream said something', retryAfterMs });
   it.each([
     [new PartnerCenterError({ kind: 'timeout', description: 'x' }), 504, 'UpstreamTimeout'],
     [new PartnerCenterError({ kind: 'network', description: 'ECONNREFUSED' }), 502, 'UpstreamUnreachable'],

@@ -19,7 +19,9 @@ export interface UpstreamDeps {
 }
 
 export function createUpstreamClient(config: ProxyConfig['upstream'], metrics: ProxyMetrics, deps: UpstreamDeps = {}): BatchStatusClient {
-  const credential = remembered(observedTokenSource(deps.credential ?? credentialFor(config.credential), metrics.health, deps.credential ? 'custom' : config.credential.kind));
+  const credential = remembered(
+    observedTokenSource(deps.credential ?? credentialFor(config.credential), metrics.health, deps.credential ? 'custom' : config.credential.kind),
+  );
   return createBatchStatusClient({
     baseUrl: config.url,
     ...(typeof credential === 'object' ? { credential } : { token: credential }),
