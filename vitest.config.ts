@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // `nx run-many -t test`, which runs each project from its folder.
 export default defineConfig({
   test: {
-    projects: ['openapi', 'packages/*', 'apps/*', 'tests/*', 'tools'],
+    projects: ['openapi', 'packages/*', 'apps/*', 'tests/*', 'tools', 'deploy'],
   },
 });

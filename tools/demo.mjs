@@ -47,6 +47,8 @@ const proxy = await startProxy(
     // The terminal belongs to the UI: the proxy logs nothing unless asked.
     BATCHWATCH_LOG_LEVEL: process.env.BATCHWATCH_LOG_LEVEL ?? 'silent',
   }),
+  // Audit lines ignore the log level (a deployment keeps them); here the terminal is the UI's.
+  { audit: () => {} },
 );
 
 // A sample CSV: 24 devices; the simulator fails serials marked ERR806/ERR808/ERR802 with that Autopilot error.

@@ -39,11 +39,14 @@ function fields(req: IncomingMessage, res: ServerResponse, responseTime: number)
     url: withoutQuery(req.url),
     statusCode: res.statusCode,
     responseTime,
-    remoteAddress: req.socket.remoteAddress,
+    // The real client when the hop in front is a trusted proxy (BATCHWATCH_TRUSTED_PROXIES), else the peer.
+    remoteAddress: (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress,
     correlationId: l.correlationId,
     route: l.route,
     caller: l.principal?.id,
+    keyId: l.principal?.keyId,
     cache: l.cache,
+    xRequestId: l.xRequestId,
   };
 }
 

@@ -8,7 +8,12 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { TokenSource } from '@batchwatch/client';
+import { loggerAuditLog, type AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/index.js';
+import { KeyRing } from './auth/key-file.js';
+import { corsFor } from './edge.js';
+import { egressFromEnv } from './egress.js';
+import { observedJwksFetch } from './health-metrics.js';
 import type { ProxyConfig } from './config.js';
 import { applyDeferredHeaders, completed, frontDoor } from './front-door.js';
 import { locals, type AppContext, type ReadinessState } from './context.js';
@@ -32,6 +37,8 @@ export interface ProxyDeps {
   /** Where log lines go (default stdout). */
   logDestination?: DestinationStream;
   logger?: Logger;
+  /** Where audit lines go instead (embedding: a terminal that belongs to a UI, a separate audit sink). */
+  audit?: AuditLog;
   /** Overrides the configured Partner Center credential. */
   credential?: TokenSource;
   metrics?: ProxyMetrics;
@@ -53,22 +60,27 @@ export interface ProxyApp {
   fleet: Fleet | undefined;
   readiness: { state: ReadinessState };
   serveMetrics: MetricsHandler;
+  /** The egress proxies in use (credentials removed); empty when Partner Center is called directly. */
+  egressProxies: string[];
   /** Ends every event stream and poller; the app answers 503 on /readyz from then on. */
   close(): Promise<void>;
 }
 
 export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): ProxyApp {
   const loggers = deps.logger
-    ? { log: deps.logger, accessLog: loggerAccessWriter(deps.logger) }
+    ? { log: deps.logger, accessLog: loggerAccessWriter(deps.logger), audit: loggerAuditLog(deps.logger) }
     : createLoggers({ level: config.logLevel, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
   const { log } = loggers;
   const metrics = deps.metrics ?? createMetrics();
   if (config.fleet && !deps.createFleet) throw new Error('BATCHWATCH_REDIS_URL is set: start the proxy with startProxy(), or pass deps.createFleet');
   const fleet = config.fleet ? deps.createFleet!(config.fleet, config, metrics.registry, log) : undefined;
+  const egress = egressFromEnv(config.egress);
   const client = createUpstreamClient(config.upstream, metrics, {
+    fetch: egress.fetch,
     ...(deps.credential ? { credential: deps.credential } : {}),
     ...(fleet?.gate ? { gate: fleet.gate } : {}),
   });
+  const keyRing = config.auth.apiKeysFile ? watchKeyFile(config.auth.apiKeysFile, log) : undefined;
   const { timeoutMs, attempts, maxBackoffMs } = config.upstream;
   const budgetMs = timeoutMs * (attempts + 1) + RETRY_AFTER_IN_CALL_MS * attempts; // attempts, back-off, and a token request
   const store = new StatusStore(client, new SnapshotCache(config.cache), metrics, log, { budgetMs, maxBackoffMs }, deps.now, fleet?.shared);
@@ -81,11 +93,12 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     config,
     log,
     accessLog: loggers.accessLog,
+    audit: deps.audit ?? loggers.audit,
     metrics,
     store,
     hub,
     streams: new StreamQuota(config.sse, metrics),
-    authenticate: createAuthenticator(config.auth),
+    authenticate: createAuthenticator(config.auth, keyRing ? () => keyRing.keys : undefined, observedJwksFetch(egress.fetch, metrics.health)),
     limiter: fleet ? fleet.limiter : config.rateLimit.points > 0 ? new RateLimiterMemory({ points: config.rateLimit.points, duration: config.rateLimit.windowS }) : undefined,
     fleetRedis: fleet?.redis,
     readiness: { state: 'ok' },
@@ -96,7 +109,10 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // ETags are computed once per snapshot, not per response
+  // Whose X-Forwarded-For / -Proto is believed: the load balancers named, nobody by default.
+  app.set('trust proxy', config.edge.trustedProxies.length > 0 ? config.edge.trustedProxies : false);
   app.use(frontDoor(ctx, [EVENTS_ROUTE]));
+  if (config.edge.corsOrigins.length > 0) app.use(corsFor(config.edge.corsOrigins));
   // Batch routes first: they are the hot path, and every layer in front of them is walked per request.
   // The status GET is matched by one regex in its own layer (see routes/paths.ts).
   app.use(getStatus(ctx));
@@ -120,12 +136,22 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     fleet,
     readiness: ctx.readiness,
     serveMetrics: ctx.serveMetrics,
+    egressProxies: egress.proxies,
     async close() {
       ctx.readiness.state = 'shutting-down';
+      keyRing?.close();
       hub.closeAll();
       await fleet?.close();
     },
   };
+}
+
+/** BATCHWATCH_API_KEYS_FILE, followed: each change applied (or refused) is logged with the key ids. */
+function watchKeyFile(path: string, log: Logger): KeyRing {
+  const ring = KeyRing.fromFile(path);
+  ring.on('reload', (change) => log.info(change, 'API keys reloaded from BATCHWATCH_API_KEYS_FILE'));
+  ring.on('error', (error) => log.error({ err: error }, 'BATCHWATCH_API_KEYS_FILE changed but was not applied; the previous keys stay'));
+  return ring;
 }
 
 function errorHandler(ctx: AppContext): ErrorRequestHandler {

@@ -3,11 +3,16 @@
  * default, kind, bounds, description): `loadConfig` reads through it and `--help` prints it, so the two
  * cannot disagree. Every problem becomes one `ConfigError` naming the variable — and never echoing a secret.
  */
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { clouds, isGuid } from '@batchwatch/client';
 import { sha256, type ApiKey, type CustomerAccess, type JwtConfig } from './auth/types.js';
+import { listenHost, parseCorsOrigins, parseTrustedProxies } from './edge.js';
+import { rejectUnknownVariables, withSecretFiles } from './environment.js';
+import { selectCredential, type CredentialChoice } from './upstream/credentials.js';
 
 export type { ApiKey, CustomerAccess, JwtConfig } from './auth/types.js';
+export { sha256 } from './auth/types.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -21,8 +26,8 @@ export interface ProxyConfig {
   port: number;
   upstream: {
     url: string;
-    token?: string;
-    azure?: { tenantId: string; clientId: string; clientSecret: string };
+    /** How the proxy gets its Partner Center token (upstream/credentials.ts). */
+    credential: CredentialChoice;
     timeoutMs: number;
     attempts: number;
     /** Largest upstream body read; past it the call fails (502) and the rest is not read. */
@@ -35,8 +40,13 @@ export interface ProxyConfig {
     apiKeys: ApiKey[];
     /** API key name → its customers. A key without an entry may read no customer. */
     keyAcl: ReadonlyMap<string, CustomerAccess>;
+    /** BATCHWATCH_API_KEYS_FILE: `apiKeys` were read from it, and it is re-read when it changes. */
+    apiKeysFile?: string;
     jwt?: JwtConfig;
   };
+  edge: { trustedProxies: string[]; corsOrigins: string[] };
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case) as given: egress.ts reads them. */
+  egress: Record<string, string>;
   cache: { ttlMs: number; terminalTtlMs: number; staleMs: number; maxEntries: number; maxBytes: number };
   poll: { intervalMs: number; maxIntervalMs: number };
   sse: { heartbeatMs: number; retryMs: number; replayEvents: number; maxBufferBytes: number; maxStreams: number; maxStreamsPerCaller: number };
@@ -92,15 +102,31 @@ export const SETTINGS = {
   BATCHWATCH_PORT: int(8787, 0, 65_535, 'Port to listen on (0 = any free port).'),
   BATCHWATCH_UPSTREAM_URL: text(clouds.global, 'Partner Center base URL (or a simulator); no user:password@.'),
   BATCHWATCH_UPSTREAM_TOKEN: text(undefined, 'Static bearer token for Partner Center. Or use the three AZURE_* variables.'),
-  AZURE_TENANT_ID: text(undefined, 'Entra tenant of the app-only credential (ClientSecretCredential).'),
-  AZURE_CLIENT_ID: text(undefined, 'Entra application (client) id.'),
+  BATCHWATCH_AZURE_CREDENTIAL: text(
+    'auto',
+    'Entra credential kind: auto (client secret, certificate, workload identity: the first whose variables are set), client-secret, client-certificate, workload-identity or managed-identity.',
+  ),
+  AZURE_TENANT_ID: text(undefined, 'Entra tenant of the app-only credential.'),
+  AZURE_CLIENT_ID: text(undefined, 'Entra application (client) id (for managed identity: a user-assigned one).'),
   AZURE_CLIENT_SECRET: text(undefined, 'Entra client secret.'),
+  AZURE_CLIENT_CERTIFICATE_PATH: text(undefined, 'PEM file with the private key and certificate of the Entra application.'),
+  AZURE_CLIENT_CERTIFICATE_PASSWORD: text(undefined, 'Password of that PEM file, if it has one.'),
+  AZURE_FEDERATED_TOKEN_FILE: text(undefined, 'Workload identity: the projected service-account token (set by the AKS webhook).'),
   BATCHWATCH_UPSTREAM_TIMEOUT_MS: int(10_000, 1, MAX_TIMER_MS, 'Timeout of one upstream attempt; a timeout answers 504.'),
   BATCHWATCH_UPSTREAM_ATTEMPTS: int(3, 1, 10, 'Attempts per upstream call for network errors, timeouts and 5xx (1 = no retries).'),
-  BATCHWATCH_UPSTREAM_MAX_BYTES: int(32 * MiB, 1_024, 1_024 * MiB, 'Largest upstream body read (a 10,000-device batch is about 3 MB); a larger one answers 502.'),
+  BATCHWATCH_UPSTREAM_MAX_BYTES: int(
+    32 * MiB,
+    1_024,
+    1_024 * MiB,
+    'Largest upstream body read (a 10,000-device batch is about 3 MB); a larger one answers 502.',
+  ),
   BATCHWATCH_MAX_BACKOFF_MS: int(3_600_000, 1_000, MAX_TIMER_MS, 'Longest the proxy waits after an upstream failure, whatever Retry-After says.'),
   BATCHWATCH_AUTH: text('required', '`required`, or `none` (no caller authentication; refused unless BATCHWATCH_HOST is loopback).'),
   BATCHWATCH_API_KEYS: text(undefined, 'Caller API keys: `name=key` pairs, comma-separated (keys of 16+ characters, each key once).'),
+  BATCHWATCH_API_KEYS_FILE: text(
+    undefined,
+    'Caller API keys from a file instead: `name=key` per line or comma, `#` comments; re-read when it changes. A name may have several keys (rotation).',
+  ),
   BATCHWATCH_CUSTOMER_ACL: text(undefined, 'Customers per API key: `name=guid|guid,other=*`, each name once. A key without an entry may read no customer.'),
   BATCHWATCH_JWT_ISSUER: text(undefined, 'Accept JWTs from this issuer (with the two next variables).'),
   BATCHWATCH_JWT_AUDIENCE: text(undefined, "The JWT audience: this proxy's identifier."),
@@ -108,7 +134,12 @@ export const SETTINGS = {
   BATCHWATCH_JWT_ALGORITHMS: text('RS256', 'Accepted JWT signature algorithms, comma-separated.'),
   BATCHWATCH_JWT_CUSTOMERS_CLAIM: text('customers', "JWT claim with the caller's customers: an array or a space-separated string of GUIDs, or `*`."),
   BATCHWATCH_JWT_CLOCK_TOLERANCE_S: int(30, 0, 600, 'Clock skew tolerated on exp/nbf.'),
-  BATCHWATCH_JWKS_COOLDOWN_MS: int(30_000, 0, 3_600_000, 'A rotated signing key (new kid, or new key under a known kid) is picked up at most this long after the previous JWKS fetch.'),
+  BATCHWATCH_JWKS_COOLDOWN_MS: int(
+    30_000,
+    0,
+    3_600_000,
+    'A rotated signing key (new kid, or new key under a known kid) is picked up at most this long after the previous JWKS fetch.',
+  ),
   BATCHWATCH_JWKS_MAX_AGE_MS: int(600_000, 1_000, 86_400_000, 'A fetched JWKS is refreshed at least this often.'),
   BATCHWATCH_CACHE_TTL_MS: int(5_000, 0, MAX_TIMER_MS, 'Cache lifetime of a queued/processing status (0 = no caching; coalescing stays on).'),
   BATCHWATCH_CACHE_TERMINAL_TTL_MS: int(3_600_000, 0, MAX_TIMER_MS, 'Cache lifetime of a finished status.'),
@@ -125,7 +156,12 @@ export const SETTINGS = {
   BATCHWATCH_SSE_MAX_STREAMS_PER_CALLER: int(1_000, 1, 1_000_000, 'Most open event streams per caller; more answer 429 with Retry-After.'),
   BATCHWATCH_RATE_LIMIT: int(600, 0, Number.MAX_SAFE_INTEGER, 'Requests per caller per window (0 = unlimited).'),
   BATCHWATCH_RATE_LIMIT_WINDOW_S: int(60, 1, 86_400, 'Rate-limit window.'),
-  BATCHWATCH_MAX_CONNECTIONS: int(10_000, 16, 1_000_000, 'Most open client connections (lowered to fit the open-file limit). At the cap an idle connection is closed to make room; if none is idle the new one gets 503.'),
+  BATCHWATCH_MAX_CONNECTIONS: int(
+    10_000,
+    16,
+    1_000_000,
+    'Most open client connections (lowered to fit the open-file limit). At the cap an idle connection is closed to make room; if none is idle the new one gets 503.',
+  ),
   BATCHWATCH_LISTEN_BACKLOG: int(2_048, 1, 65_535, 'Pending-connection queue of the listener (the kernel may cap it: net.core.somaxconn).'),
   BATCHWATCH_HEADERS_TIMEOUT_MS: int(15_000, 1, MAX_TIMER_MS, 'Time allowed to receive request headers.'),
   BATCHWATCH_REQUEST_TIMEOUT_MS: int(30_000, 1, MAX_TIMER_MS, 'Time allowed to receive a whole request (does not limit event streams).'),
@@ -142,6 +178,8 @@ export const SETTINGS = {
   BATCHWATCH_REDIS_RETENTION_MS: int(3_600_000, 1_000, 30 * 86_400_000, "How long a batch's events and state stay in Redis after its last event."),
   BATCHWATCH_UPSTREAM_BUDGET: int(0, 0, 1_000_000, 'Upstream calls per minute for the whole fleet (0 = no budget, else at least 10; needs BATCHWATCH_REDIS_URL).'),
   BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS: int(60_000, 1_000, 3_600_000, 'The window of BATCHWATCH_UPSTREAM_BUDGET (shorter only for tests and benchmarks).'),
+  BATCHWATCH_TRUSTED_PROXIES: text(undefined, 'Load balancers whose X-Forwarded-For/-Proto are believed: IPs, CIDR ranges, loopback, linklocal, uniquelocal.'),
+  BATCHWATCH_CORS_ORIGINS: text(undefined, 'Browser origins allowed to call the proxy (CORS), comma-separated; unset: none.'),
   BATCHWATCH_LOG_LEVEL: text('info', 'pino level: fatal, error, warn, info, debug, trace, silent.'),
 } as const satisfies Record<string, Setting>;
 
@@ -160,9 +198,10 @@ export interface VariableSpec {
 export const VARIABLES: readonly VariableSpec[] = Object.entries(SETTINGS).map(([name, setting]: [string, Setting]) => ({
   name,
   default: setting.default === undefined ? '—' : String(setting.default),
-  description: setting.kind === 'int' && setting.max !== MAX_TIMER_MS && setting.max < Number.MAX_SAFE_INTEGER
-    ? `${setting.description} [${setting.min}–${setting.max}]`
-    : setting.description,
+  description:
+    setting.kind === 'int' && setting.max !== MAX_TIMER_MS && setting.max < Number.MAX_SAFE_INTEGER
+      ? `${setting.description} [${setting.min}–${setting.max}]`
+      : setting.description,
 }));
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -173,15 +212,27 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Secrets that may come from a file instead (`NAME_FILE`, a mounted secret). BATCHWATCH_API_KEYS has its own
+ * BATCHWATCH_API_KEYS_FILE, which is also re-read when it changes.
+ */
+export const SECRET_FILE_TWINS = ['BATCHWATCH_UPSTREAM_TOKEN', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD', 'BATCHWATCH_METRICS_KEY'];
+
+const EGRESS_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
+
 /** Reads and validates the configuration; throws one `ConfigError` naming the variable at fault. */
-export function loadConfig(env: Env = process.env): ProxyConfig {
+export function loadConfig(given: Env = process.env): ProxyConfig {
+  rejectUnknownVariables(given, [...Object.keys(SETTINGS), ...SECRET_FILE_TWINS.map((name) => `${name}_FILE`)]);
+  const env = withSecretFiles(given, SECRET_FILE_TWINS);
   const read = reader(env);
-  const host = read.text('BATCHWATCH_HOST')!;
+  const host = listenHost(read.text('BATCHWATCH_HOST')!);
   const config: ProxyConfig = {
     host,
     port: read.int('BATCHWATCH_PORT'),
-    upstream: readUpstream(read),
+    upstream: readUpstream(read, env),
     auth: readAuth(read, host),
+    egress: Object.fromEntries(EGRESS_VARIABLES.flatMap((name) => (env[name] ? [[name, env[name]!]] : []))),
+    edge: { trustedProxies: parseTrustedProxies(read.text('BATCHWATCH_TRUSTED_PROXIES')), corsOrigins: parseCorsOrigins(read.text('BATCHWATCH_CORS_ORIGINS')) },
     cache: {
       ttlMs: read.int('BATCHWATCH_CACHE_TTL_MS'),
       terminalTtlMs: read.int('BATCHWATCH_CACHE_TERMINAL_TTL_MS'),
@@ -221,26 +272,17 @@ export function loadConfig(env: Env = process.env): ProxyConfig {
   return config;
 }
 
-function readUpstream(read: Reader): ProxyConfig['upstream'] {
+function readUpstream(read: Reader, env: Env): ProxyConfig['upstream'] {
   const parsed = readUrl(read, 'BATCHWATCH_UPSTREAM_URL');
-  const upstream: ProxyConfig['upstream'] = {
+  for (const name of ['BATCHWATCH_UPSTREAM_TOKEN', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD'] as const) read.secret(name);
+  return {
     url: parsed.href.replace(/\/+$/, ''),
+    credential: selectCredential(env),
     timeoutMs: read.int('BATCHWATCH_UPSTREAM_TIMEOUT_MS'),
     attempts: read.int('BATCHWATCH_UPSTREAM_ATTEMPTS'),
     maxBytes: read.int('BATCHWATCH_UPSTREAM_MAX_BYTES'),
     maxBackoffMs: read.int('BATCHWATCH_MAX_BACKOFF_MS'),
   };
-  const token = read.secret('BATCHWATCH_UPSTREAM_TOKEN');
-  const azure = (['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'] as const).map((name) => read.secret(name));
-  const azureCount = azure.filter(Boolean).length;
-  if (token && azureCount > 0) throw new ConfigError('set either BATCHWATCH_UPSTREAM_TOKEN or the AZURE_* credential, not both');
-  if (azureCount > 0 && azureCount < 3) {
-    throw new ConfigError('the Entra credential needs all of AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET');
-  }
-  if (token) upstream.token = token;
-  else if (azureCount === 3) upstream.azure = { tenantId: azure[0]!, clientId: azure[1]!, clientSecret: azure[2]! };
-  else throw new ConfigError('no Partner Center credentials: set BATCHWATCH_UPSTREAM_TOKEN, or AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET');
-  return upstream;
 }
 
 /** https (http only on loopback), and no credentials in the URL: they would travel and be logged with it. */
@@ -269,23 +311,26 @@ function readAuth(read: Reader, host: string): ProxyConfig['auth'] {
     }
     return { mode, apiKeys: [], keyAcl: new Map() };
   }
-  const apiKeys = parseApiKeys(read.raw('BATCHWATCH_API_KEYS'));
+  const apiKeysFile = read.text('BATCHWATCH_API_KEYS_FILE');
+  if (apiKeysFile && read.raw('BATCHWATCH_API_KEYS')) throw new ConfigError('set either BATCHWATCH_API_KEYS or BATCHWATCH_API_KEYS_FILE, not both');
+  const apiKeys = apiKeysFile ? readKeyFile(apiKeysFile) : parseApiKeys(read.raw('BATCHWATCH_API_KEYS'));
   const keyAcl = parseAcl(read.text('BATCHWATCH_CUSTOMER_ACL') ?? '', new Set(apiKeys.map((key) => key.name)));
   const jwt = readJwt(read);
-  if (apiKeys.length === 0 && !jwt) {
+  if (apiKeys.length === 0 && !jwt && !apiKeysFile) {
     throw new ConfigError(
       'no caller authentication configured: set BATCHWATCH_API_KEYS and/or BATCHWATCH_JWT_ISSUER + BATCHWATCH_JWT_AUDIENCE + BATCHWATCH_JWKS_URL (or BATCHWATCH_AUTH=none on a loopback host)',
     );
   }
-  return jwt ? { mode, apiKeys, keyAcl, jwt } : { mode, apiKeys, keyAcl };
+  return { mode, apiKeys, keyAcl, ...(apiKeysFile ? { apiKeysFile } : {}), ...(jwt ? { jwt } : {}) };
 }
 
 /**
- * `name=key,name=key`. Messages name an entry by its position — never by its text, which may be a key
- * given without `name=` — and by its name only once the entry is known to be well-formed.
+ * `name=key,name=key`. A name may have several keys (a rotation: old and new are both valid); every key is
+ * different and gets an id (8 hex digits of its SHA-256) for logs. Messages name an entry by its position —
+ * never by its text, which may be a key given without `name=` — and by its name only once the entry is known
+ * to be well-formed.
  */
-export function parseApiKeys(text: string): ApiKey[] {
-  const where = 'BATCHWATCH_API_KEYS';
+export function parseApiKeys(text: string, where = 'BATCHWATCH_API_KEYS'): ApiKey[] {
   if (text.includes(';')) throw new ConfigError(`${where}: separate entries with ",", not ";"`);
   const keys: ApiKey[] = [];
   splitList(text, ',').forEach((pair, index) => {
@@ -294,14 +339,34 @@ export function parseApiKeys(text: string): ApiKey[] {
     const name = pair.slice(0, at).trim();
     const key = pair.slice(at + 1).trim();
     if (at <= 0 || !KEY_NAME.test(name) || key === '') throw new ConfigError(`${where}: ${entry} is not a name=key pair`);
-    if (key.length < 16 || /\s/.test(key) || CONTROL.test(key)) throw new ConfigError(`${where}: ${entry} needs a key of 16+ characters without spaces or control characters`);
-    if (keys.some((k) => k.name === name)) throw new ConfigError(`${where}: the name "${name}" appears twice`);
+    if (key.length < 16 || /\s/.test(key) || CONTROL.test(key))
+      throw new ConfigError(`${where}: ${entry} needs a key of 16+ characters without spaces or control characters`);
     const digest = sha256(key);
     const same = keys.find((k) => k.digest.equals(digest));
-    if (same) throw new ConfigError(`${where}: "${same.name}" and "${name}" have the same key`);
-    keys.push({ name, digest });
+    if (same)
+      throw new ConfigError(same.name === name ? `${where}: "${name}" has the same key twice` : `${where}: "${same.name}" and "${name}" have the same key`);
+    keys.push({ name, id: digest.toString('hex').slice(0, 8), digest });
   });
   return keys;
+}
+
+/** BATCHWATCH_API_KEYS_FILE at start: unreadable or malformed stops the start (later changes do not: auth/key-file.ts). */
+function readKeyFile(path: string): ApiKey[] {
+  return parseKeyFile(readFileOrFail(path, 'BATCHWATCH_API_KEYS_FILE'), 'BATCHWATCH_API_KEYS_FILE');
+}
+
+/** A key file's text: entries on lines or separated by commas, `#` starts a comment. */
+export function parseKeyFile(text: string, where: string): ApiKey[] {
+  const entries = text.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, '').trim());
+  return parseApiKeys(entries.filter(Boolean).join(','), where);
+}
+
+function readFileOrFail(path: string, name: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${name}: cannot read ${JSON.stringify(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 export function parseAcl(text: string, knownNames: ReadonlySet<string>): Map<string, CustomerAccess> {
@@ -335,7 +400,8 @@ function readJwt(read: Reader): JwtConfig | undefined {
   const jwksUrl = readUrl(read, 'BATCHWATCH_JWKS_URL');
   const algorithms = splitList(read.text('BATCHWATCH_JWT_ALGORITHMS')!, ',');
   const bad = algorithms.find((alg) => !/^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(alg));
-  if (bad !== undefined || algorithms.length === 0) throw new ConfigError(`BATCHWATCH_JWT_ALGORITHMS: ${JSON.stringify(bad ?? '')} is not an accepted asymmetric algorithm`);
+  if (bad !== undefined || algorithms.length === 0)
+    throw new ConfigError(`BATCHWATCH_JWT_ALGORITHMS: ${JSON.stringify(bad ?? '')} is not an accepted asymmetric algorithm`);
   return {
     issuer: issuer!,
     audience: audience!,
@@ -385,7 +451,7 @@ function readMetrics(read: Reader): ProxyConfig['metrics'] {
   }
   const key = read.secret('BATCHWATCH_METRICS_KEY');
   if (key !== undefined && (key.length < 16 || /\s/.test(key))) throw new ConfigError('BATCHWATCH_METRICS_KEY must be 16+ characters without spaces');
-  return { port, key: key === undefined ? undefined : { name: 'metrics', digest: sha256(key) } };
+  return { port, key: key === undefined ? undefined : { name: 'metrics', id: 'metrics', digest: sha256(key) } };
 }
 
 export function isLoopback(host: string): boolean {
@@ -436,7 +502,7 @@ export function helpText(): string {
   return [
     'batchwatch-proxy — internal gateway for Partner Center device batch status',
     '',
-    'Usage: batchwatch-proxy [--help]',
+    'Usage: batchwatch-proxy [--help | --version]',
     '',
     'Configured by environment variables:',
     ...lines,

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import type { AccessWriter } from './logger.js';
+import type { AuditLog } from './audit.js';
 import type { Authenticator, Principal } from './auth/index.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
@@ -21,6 +22,8 @@ export interface AppContext {
   log: Logger;
   /** The hot path's access line (see logger.ts). */
   accessLog: AccessWriter;
+  /** One line per customer read (audit.ts). */
+  audit: AuditLog;
   metrics: ProxyMetrics;
   store: StatusStore;
   hub: PollerHub | FleetHub;
@@ -39,6 +42,12 @@ export interface AppContext {
 export interface RequestLocals {
   requestId: string;
   correlationId: string;
+  /** An ingress X-Request-Id, when one came (echoed and logged). */
+  xRequestId?: string | undefined;
+  /** Arrived over TLS (here, or at a trusted proxy): the response may carry HSTS. */
+  secure?: boolean;
+  /** The customer and batch an authenticated caller asked for: the audit line's subject. */
+  read?: { customerId: string; trackingId: string };
   /** Route template for metrics and logs (never the URL). */
   route?: string;
   principal?: Principal;

@@ -13,6 +13,8 @@ import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { isGuid } from '@batchwatch/client';
 import { createHttpLogger, hotPath, logRequest } from './access-log.js';
+import { ingressRequestId } from './edge.js';
+import { traceRequest, tracingOn } from './tracing.js';
 import type { AppContext, RequestLocals } from './context.js';
 import { ProxyError } from './faults.js';
 
@@ -38,6 +40,17 @@ export function frontDoor(ctx: AppContext, streamingRoutes: readonly string[]): 
     metrics.requests.inc(labels);
     if (!streaming.has(labels.route)) metrics.duration.observe(labels, elapsedMs / 1000);
     if (request.statusPath) logRequest(loggers, req, res, elapsedMs);
+    if (request.read && request.principal) {
+      ctx.audit({
+        caller: request.principal.id,
+        ...(request.principal.keyId ? { keyId: request.principal.keyId } : {}),
+        customerId: request.read.customerId,
+        trackingId: request.read.trackingId,
+        status: res.statusCode,
+        requestId: request.requestId,
+        route: labels.route,
+      });
+    }
   };
   return (req, res, next) => {
     const request = res.locals as RequestLocals;
@@ -45,6 +58,10 @@ export function frontDoor(ctx: AppContext, streamingRoutes: readonly string[]): 
     if (req.url.charCodeAt(0) !== SLASH) toOriginForm(req);
     request.requestId = guidHeader(req.headers['ms-requestid']) ?? randomUUID();
     request.correlationId = guidHeader(req.headers['ms-correlationid']) ?? randomUUID();
+    // An ingress's X-Request-Id is kept (logged, echoed); MS-RequestId stays a GUID, as Partner Center's.
+    request.xRequestId = ingressRequestId(req.headers['x-request-id']);
+    // HSTS only for what arrived over TLS: at the load balancer (X-Forwarded-Proto from a trusted proxy) or here.
+    request.secure = (req.socket as { encrypted?: boolean }).encrypted === true || (req.headers['x-forwarded-proto'] !== undefined && req.secure);
     request.closing = ctx.readiness.state === 'shutting-down';
     request.statusPath = hotPath(req);
     if (request.statusPath) {
@@ -57,8 +74,9 @@ export function frontDoor(ctx: AppContext, streamingRoutes: readonly string[]): 
       res.on('close', () => complete(res));
     }
     if (req.originalUrl.length > MAX_URL_LENGTH) throw new ProxyError(414, 'UriTooLong', `the request target is longer than ${MAX_URL_LENGTH} characters`);
-    if (request.statusPath) next();
-    else httpLogger(req, res, next);
+    const proceed = request.statusPath ? next : () => httpLogger(req, res, next);
+    if (tracingOn()) traceRequest(req, res, () => request.route, proceed);
+    else proceed();
   };
 }
 
@@ -92,6 +110,8 @@ export function completed(res: Response): void {
 /** helmet's headers, the request ids, `Connection: close` while shutting down, then `own`: one flat list. */
 function commonHeaders(request: RequestLocals, own: readonly string[]): string[] {
   const all = securityHeaders!.concat('MS-RequestId', request.requestId, 'MS-CorrelationId', request.correlationId);
+  if (request.xRequestId) all.push('X-Request-Id', request.xRequestId);
+  if (request.secure) all.push('Strict-Transport-Security', HSTS);
   if (request.closing) all.push('Connection', 'close');
   for (const value of own) all.push(value);
   return all;
@@ -130,8 +150,15 @@ function guidHeader(value: string | string[] | undefined): string | undefined {
  * helmet's defaults, except a CSP for what this is — a JSON API: nothing may load, nothing may frame it
  * (the one HTML page, /docs, widens it for what Swagger UI needs: see docs.ts).
  */
+/** helmet's default HSTS, sent only on requests that came over HTTPS (see `secure` above). */
+const HSTS = 'max-age=31536000; includeSubDomains';
+
 export const HELMET_OPTIONS = {
-  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  strictTransportSecurity: false,
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  },
 };
 
 /**

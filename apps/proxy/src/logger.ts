@@ -4,8 +4,11 @@
  */
 import { PartnerCenterError } from '@batchwatch/client';
 import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
+import { createAuditLog, type AuditLog } from './audit.js';
 import { redact } from './redact.js';
+import { traceFields } from './tracing.js';
 import { describeUpstreamError } from './upstream/store.js';
+import { VERSION } from './version.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -14,8 +17,9 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'upstream.token',
   'upstream.headers.authorization',
-  'config.upstream.token',
-  'config.upstream.azure.clientSecret',
+  'config.upstream.credential.token',
+  'config.upstream.credential.clientSecret',
+  'config.upstream.credential.certificatePassword',
 ];
 
 export interface LoggerOptions {
@@ -29,6 +33,8 @@ export interface Loggers {
   log: Logger;
   /** Writes the hot path's access line (see `AccessWriter`). */
   accessLog: AccessWriter;
+  /** One line per customer read, whatever the level (audit.ts). */
+  audit: AuditLog;
 }
 
 /** The fields of an access line, all whitelisted: ids, method, URL without its query, status, caller name. */
@@ -41,7 +47,11 @@ export interface AccessFields {
   correlationId: string | undefined;
   route: string | undefined;
   caller: string | undefined;
+  /** The API key's id, when the caller used one. */
+  keyId: string | undefined;
   cache: string | undefined;
+  /** An ingress X-Request-Id, when one came. */
+  xRequestId: string | undefined;
   reqId: string;
 }
 
@@ -52,7 +62,18 @@ export interface AccessFields {
  */
 export type AccessWriter = (level: 'info' | 'warn', fields: AccessFields) => void;
 
-const LEVEL_VALUES = { info: 30, warn: 40 } as const;
+/**
+ * Every line, hot path included: ISO-8601 UTC times, levels as words, the service and its version, and the
+ * trace and span ids when the line is written inside a traced request.
+ */
+const BASE = { service: 'batchwatch-proxy', version: VERSION };
+const LINE_FORMAT = {
+  base: BASE,
+  timestamp: pino.stdTimeFunctions.isoTime,
+  formatters: { level: (label: string) => ({ level: label }) },
+  mixin: () => traceFields(),
+} satisfies PinoOptions;
+const BASE_JSON = `,"service":"batchwatch-proxy","version":${JSON.stringify(VERSION)}`;
 
 function field(name: string, value: string | undefined): string {
   return value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
@@ -71,10 +92,16 @@ export function accessWriter(logger: Logger, destination: DestinationStream): Ac
     if (!logger.isLevelEnabled(level)) return;
     if (pending === '') setImmediate(flush);
     pending +=
-      `{"level":${LEVEL_VALUES[level]},"time":${Date.now()},"service":"batchwatch-proxy"${field('method', f.method)}${field('url', f.url)}` +
-        `,"statusCode":${f.statusCode},"responseTime":${f.responseTime}${field('remoteAddress', f.remoteAddress)}${field('correlationId', f.correlationId)}` +
-        `${field('route', f.route)}${field('caller', f.caller)}${field('cache', f.cache)}${field('reqId', f.reqId)},"msg":"request completed"}\n`;
+      `{"level":"${level}","time":"${new Date().toISOString()}"${BASE_JSON}${traceJson()}${field('method', f.method)}${field('url', f.url)}` +
+      `,"statusCode":${f.statusCode},"responseTime":${f.responseTime}${field('remoteAddress', f.remoteAddress)}${field('correlationId', f.correlationId)}` +
+      `${field('route', f.route)}${field('caller', f.caller)}${field('keyId', f.keyId)}${field('cache', f.cache)}${field('xRequestId', f.xRequestId)}` +
+      `${field('reqId', f.reqId)},"msg":"request completed"}\n`;
   };
+}
+
+function traceJson(): string {
+  const ids = traceFields();
+  return ids.trace_id ? `,"trace_id":"${ids.trace_id}","span_id":"${ids.span_id}"` : '';
 }
 
 /** For a logger given from outside (tests, embedding): the same fields through the logger. */
@@ -106,9 +133,9 @@ function stdoutDestination(): DestinationStream {
 
 export function createLoggers(options: LoggerOptions): Loggers {
   const destination = options.destination ?? stdoutDestination();
-  const common: PinoOptions = { level: options.level, base: { service: 'batchwatch-proxy' }, serializers: { err: serializeError } };
+  const common: PinoOptions = { ...LINE_FORMAT, level: options.level, serializers: { err: serializeError } };
   const log = pino({ ...common, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
-  return { log, accessLog: accessWriter(log, destination) };
+  return { log, accessLog: accessWriter(log, destination), audit: createAuditLog(destination, LINE_FORMAT) };
 }
 
 /**
@@ -117,7 +144,10 @@ export function createLoggers(options: LoggerOptions): Loggers {
  */
 export function serializeError(error: unknown): unknown {
   if (!(error instanceof Error)) return redact(String(error), 256);
-  const stack = (error.stack ?? '').split('\n', 30).map((line) => redact(line, 512)).join('\n');
+  const stack = (error.stack ?? '')
+    .split('\n', 30)
+    .map((line) => redact(line, 512))
+    .join('\n');
   if (error instanceof PartnerCenterError) return { type: error.name, ...describeUpstreamError(error), stack };
   const { type, message, code } = stdSerializers.err(error) as { type: string; message: string; code?: unknown };
   return { type, message: redact(message, 512), stack, ...(code === undefined ? {} : { code }) };

@@ -3,14 +3,18 @@
  * templates, never URLs: GUIDs in labels would make one time series per batch.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createHealthMetrics, type HealthMetrics } from './health-metrics.js';
+import { VERSION } from './version.js';
 
 export interface ProxyMetrics {
   registry: Registry;
+  /** Version and dependency health (health-metrics.ts). */
+  health: HealthMetrics;
   requests: Counter<'method' | 'route' | 'status_code'>;
   duration: Histogram<'method' | 'route' | 'status_code'>;
-  upstreamRequests: Counter<'status'>;
-  upstreamDuration: Histogram<'status'>;
-  upstreamErrors: Counter<'kind' | 'status'>;
+  upstreamRequests: Counter<'status_code'>;
+  upstreamDuration: Histogram<'status_code'>;
+  upstreamErrors: Counter<'kind' | 'status_code'>;
   cacheLookups: Counter<'result'>;
   coalesced: Counter;
   sseSubscribers: Gauge;
@@ -26,10 +30,11 @@ export interface ProxyMetrics {
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ProxyMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'batchwatch_proxy_' });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry }); // standard names: what stock Node.js dashboards query
   const registers = [registry];
   return {
     registry,
+    health: createHealthMetrics(registry, VERSION),
     requests: new Counter({
       name: 'batchwatch_proxy_http_requests_total',
       help: 'Requests answered, by route template and status',
@@ -46,20 +51,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Proxy
     upstreamRequests: new Counter({
       name: 'batchwatch_proxy_upstream_requests_total',
       help: 'HTTP attempts made to Partner Center, by response status (0 = no response)',
-      labelNames: ['status'],
+      labelNames: ['status_code'],
       registers,
     }),
     upstreamDuration: new Histogram({
       name: 'batchwatch_proxy_upstream_request_duration_seconds',
       help: 'Duration of one HTTP attempt to Partner Center',
-      labelNames: ['status'],
+      labelNames: ['status_code'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30],
       registers,
     }),
     upstreamErrors: new Counter({
       name: 'batchwatch_proxy_upstream_errors_total',
       help: 'Failed upstream calls (after retries), by kind (http, network, timeout, malformed, auth) and status',
-      labelNames: ['kind', 'status'],
+      labelNames: ['kind', 'status_code'],
       registers,
     }),
     cacheLookups: new Counter({

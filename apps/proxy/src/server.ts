@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { configSummary } from './config-summary.js';
+import { VERSION } from './version.js';
 import { createProxyApp, type ProxyApp, type ProxyDeps } from './app.js';
 import type { ProxyConfig } from './config.js';
 import { trackConnections, type Connections } from './connections.js';
@@ -62,6 +64,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     { url, metricsUrl: metricsServer?.url, upstream: config.upstream.url, auth: config.auth.mode, maxConnections: connections.cap },
     'batchwatch-proxy listening',
   );
+  proxy.log.info({ version: VERSION, config: configSummary(config, proxy.egressProxies) }, 'configuration');
 
   let closing: Promise<void> | undefined;
   const close = async () => {

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
 
   it('keeps only SHA-256 digests of API keys', () => {
     const config = loadConfig(minimal);
-    expect(config.auth.apiKeys).toEqual([{ name: 'tui', digest: expect.any(Buffer) }]);
+    expect(config.auth.apiKeys).toEqual([{ name: 'tui', id: expect.stringMatching(/^[0-9a-f]{8}$/), digest: expect.any(Buffer) }]);
     expect(JSON.stringify(config)).not.toContain('0123456789abcdef');
   });
 
@@ -44,26 +44,31 @@ describe('loadConfig', () => {
 
   it('uses the Entra credential when the three AZURE_* variables are set', () => {
     const config = loadConfig({ BATCHWATCH_API_KEYS: minimal.BATCHWATCH_API_KEYS, AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c', AZURE_CLIENT_SECRET: 's' });
-    expect(config.upstream.azure).toEqual({ tenantId: 't', clientId: 'c', clientSecret: 's' });
-    expect(config.upstream.token).toBeUndefined();
+    expect(config.upstream.credential).toEqual({ kind: 'client-secret', tenantId: 't', clientId: 'c', clientSecret: 's' });
   });
 
   it.each([
     [{ BATCHWATCH_UPSTREAM_TOKEN: '' }, /no Partner Center credentials/],
-    [{ AZURE_TENANT_ID: 't' }, /either BATCHWATCH_UPSTREAM_TOKEN or the AZURE_\* credential/],
-    [{ BATCHWATCH_UPSTREAM_TOKEN: '', AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c' }, /needs all of AZURE_TENANT_ID/],
+    [{ AZURE_TENANT_ID: 't' }, /either BATCHWATCH_UPSTREAM_TOKEN or an Entra credential/],
+    [
+      { BATCHWATCH_UPSTREAM_TOKEN: '', AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c' },
+      /no Partner Center credentials: set BATCHWATCH_UPSTREAM_TOKEN, or AZURE_TENANT_ID \+ AZURE_CLIENT_ID with/,
+    ],
     [{ BATCHWATCH_PORT: 'eighty' }, /BATCHWATCH_PORT must be a whole number/],
     [{ BATCHWATCH_PORT: '70000' }, /BATCHWATCH_PORT must be between 0 and 65535/],
     [{ BATCHWATCH_UPSTREAM_URL: 'not a url' }, /BATCHWATCH_UPSTREAM_URL is not a URL/],
     [{ BATCHWATCH_UPSTREAM_URL: 'http://partner.example.com' }, /must be https/],
     [{ BATCHWATCH_API_KEYS: 'tui=short' }, /16\+ characters/],
     [{ BATCHWATCH_API_KEYS: 'just-a-key-without-a-name' }, /entry 1 is not a name=key pair/],
-    [{ BATCHWATCH_API_KEYS: 'a=0123456789abcdef,a=0123456789abcdeg' }, /appears twice/],
+    [{ BATCHWATCH_API_KEYS: 'a=0123456789abcdef,a=0123456789abcdef' }, /"a" has the same key twice/],
     [{ BATCHWATCH_CUSTOMER_ACL: 'nobody=*' }, /not a key name/],
     [{ BATCHWATCH_CUSTOMER_ACL: 'tui=not-a-guid' }, /must be GUIDs/],
     [{ BATCHWATCH_JWT_ISSUER: 'https://issuer' }, /needs all of BATCHWATCH_JWT_ISSUER/],
     [{ BATCHWATCH_JWT_ISSUER: 'i', BATCHWATCH_JWT_AUDIENCE: 'a', BATCHWATCH_JWKS_URL: 'http://keys.example.com/jwks' }, /BATCHWATCH_JWKS_URL must be https/],
-    [{ BATCHWATCH_JWT_ISSUER: 'i', BATCHWATCH_JWT_AUDIENCE: 'a', BATCHWATCH_JWKS_URL: 'https://k/j', BATCHWATCH_JWT_ALGORITHMS: 'HS256' }, /not an accepted asymmetric algorithm/],
+    [
+      { BATCHWATCH_JWT_ISSUER: 'i', BATCHWATCH_JWT_AUDIENCE: 'a', BATCHWATCH_JWKS_URL: 'https://k/j', BATCHWATCH_JWT_ALGORITHMS: 'HS256' },
+      /not an accepted asymmetric algorithm/,
+    ],
     [{ BATCHWATCH_AUTH: 'maybe' }, /BATCHWATCH_AUTH must be/],
     [{ BATCHWATCH_AUTH: 'none', BATCHWATCH_HOST: '10.0.0.5' }, /refused on 10\.0\.0\.5/],
     [{ BATCHWATCH_AUTH: 'none', BATCHWATCH_HOST: '::' }, /refused on ::/],

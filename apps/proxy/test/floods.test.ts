@@ -23,10 +23,14 @@ async function liveBatch(env: Record<string, string> = {}) {
 /** Opens `count` TCP connections that send nothing; resolves once all are connected. */
 async function idleSockets(port: number, count: number): Promise<Socket[]> {
   const sockets = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Socket>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(socket));
-      socket.on('error', () => resolve(socket)); // closed by the proxy: fine
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => resolve(socket));
+          socket.on('error', () => resolve(socket)); // closed by the proxy: fine
+        }),
+    ),
   );
   defer(() => sockets.forEach((socket) => socket.destroy()));
   return sockets;
@@ -46,10 +50,14 @@ describe('caps on event streams', () => {
     expect(await (await proxy.get('/metrics')).text()).toMatch(/^batchwatch_proxy_sse_refused_total\{reason="per-caller"\} 1$/m);
 
     open[0]!.close(); // a slot frees up when a stream ends
-    await eventually(async () => (await fetch(eventsUrl, { headers: auth(KEYS.tui), signal: AbortSignal.timeout(5_000) }).then((res) => {
-      void res.body?.cancel();
-      return res.status;
-    })) === 200, 'a freed slot');
+    await eventually(
+      async () =>
+        (await fetch(eventsUrl, { headers: auth(KEYS.tui), signal: AbortSignal.timeout(5_000) }).then((res) => {
+          void res.body?.cancel();
+          return res.status;
+        })) === 200,
+      'a freed slot',
+    );
     open[1]!.close();
     other.close();
   });
@@ -93,13 +101,25 @@ describe('the connection cap', () => {
   it('keeps /healthz answerable with 400 idle sockets under ulimit -n 256 (the proxy in its own process)', { timeout: 60_000 }, async () => {
     const sim = await simulator();
     const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-    const env = { ...process.env, ...baseEnv(sim.url), BATCHWATCH_LOG_LEVEL: 'info', BATCHWATCH_HEADERS_TIMEOUT_MS: '60000', BATCHWATCH_REQUEST_TIMEOUT_MS: '60000' };
-    const child = spawn('bash', ['-c', `ulimit -n 256 && exec "${process.execPath}" --conditions=@batchwatch/source --import tsx "${cli}"`], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    defer(() => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    }));
+    const env = {
+      ...process.env,
+      ...baseEnv(sim.url),
+      BATCHWATCH_LOG_LEVEL: 'info',
+      BATCHWATCH_HEADERS_TIMEOUT_MS: '60000',
+      BATCHWATCH_REQUEST_TIMEOUT_MS: '60000',
+    };
+    const child = spawn('bash', ['-c', `ulimit -n 256 && exec "${process.execPath}" --conditions=@batchwatch/source --import tsx "${cli}"`], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    defer(
+      () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    );
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -160,12 +180,15 @@ describe('HTTP edges', () => {
   it('logs requests cut at shutdown as warn 503, not as error-level 500s', async () => {
     const upstream = await fakeUpstream(() => {}); // never answers
     const proxy = await proxyFor(upstream.url, { BATCHWATCH_SHUTDOWN_GRACE_MS: '50', BATCHWATCH_UPSTREAM_TIMEOUT_MS: '60000' });
-    const pending = proxy.get(statusPath(CUSTOMER, TRACKING)).then((res) => res.status, () => 'cut');
+    const pending = proxy.get(statusPath(CUSTOMER, TRACKING)).then(
+      (res) => res.status,
+      () => 'cut',
+    );
     await eventually(() => upstream.hits.length === 1, 'the upstream call');
     await proxy.close();
     await pending;
     const lines = proxy.logs.map((line) => JSON.parse(line) as { level: number; statusCode?: number; msg: string });
-    expect(lines.find((line) => line.statusCode === 503)).toMatchObject({ level: 40 });
+    expect(lines.find((line) => line.statusCode === 503)).toMatchObject({ level: 'warn' });
     expect(lines.filter((line) => line.level >= 50)).toEqual([]);
   });
 });

@@ -7,7 +7,13 @@ import { parseApiKeys } from '../src/config.js';
 
 describe('formatEvent', () => {
   it('writes id, event and one data line of JSON', () => {
-    const text = formatEvent({ type: 'device-status', seq: 7, at: '2026-01-01T00:00:00.000Z', from: 'processing', device: { status: 'finished', serialNumber: 'a\nb' } });
+    const text = formatEvent({
+      type: 'device-status',
+      seq: 7,
+      at: '2026-01-01T00:00:00.000Z',
+      from: 'processing',
+      device: { status: 'finished', serialNumber: 'a\nb' },
+    });
     expect(text).toBe(
       'id: 7\nevent: device-status\ndata: {"type":"device-status","seq":7,"at":"2026-01-01T00:00:00.000Z","from":"processing","device":{"status":"finished","serialNumber":"a\\nb"}}\n\n',
     );
@@ -45,7 +51,8 @@ describe('etagMatches', () => {
 });
 
 describe('mapError', () => {
-  const http = (status: number, retryAfterMs?: number) => new PartnerCenterError({ kind: 'http', status, description: 'upstream said something', retryAfterMs });
+  const http = (status: number, retryAfterMs?: number) =>
+    new PartnerCenterError({ kind: 'http', status, description: 'upstream said something', retryAfterMs });
   it.each([
     [new PartnerCenterError({ kind: 'timeout', description: 'x' }), 504, 'UpstreamTimeout'],
     [new PartnerCenterError({ kind: 'network', description: 'ECONNREFUSED' }), 502, 'UpstreamUnreachable'],
@@ -81,7 +88,7 @@ describe('API keys', () => {
   const keys = parseApiKeys('a=0123456789abcdef,b=fedcba9876543210');
   const acl = new Map([['a', '*' as const]]);
   it('matches the right key and only a whole key', () => {
-    expect(matchApiKey('0123456789abcdef', keys, acl)).toEqual({ id: 'key:a', kind: 'api-key', customers: '*' });
+    expect(matchApiKey('0123456789abcdef', keys, acl)).toEqual({ id: 'key:a', kind: 'api-key', keyId: keys[0]!.id, customers: '*' });
     expect(matchApiKey('fedcba9876543210', keys, acl)?.customers).toEqual(new Set());
     expect(matchApiKey('0123456789abcde', keys, acl)).toBeUndefined();
     expect(matchApiKey('0123456789abcdef ', keys, acl)).toBeUndefined();
@@ -108,10 +115,10 @@ describe('log redaction', () => {
     const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
     log.info({ req: { headers: { authorization: 'Bearer caller-secret', cookie: 'c=secret-cookie' } } }, 'incoming');
     log.info({ upstream: { token: 'upstream-secret', headers: { authorization: 'Bearer upstream-secret' } } }, 'outgoing');
-    log.info({ config: { upstream: { token: 'upstream-secret', azure: { clientSecret: 'azure-secret' } } } }, 'config');
+    log.info({ config: { upstream: { credential: { token: 'upstream-secret', clientSecret: 'azure-secret', certificatePassword: 'pem-secret' } } } }, 'config');
     const text = lines.join('');
     expect(lines).toHaveLength(3);
-    for (const secret of ['caller-secret', 'secret-cookie', 'upstream-secret', 'azure-secret']) expect(text).not.toContain(secret);
-    expect(text.match(/\[redacted\]/g)).toHaveLength(6);
+    for (const secret of ['caller-secret', 'secret-cookie', 'upstream-secret', 'azure-secret', 'pem-secret']) expect(text).not.toContain(secret);
+    expect(text.match(/\[redacted\]/g)).toHaveLength(7);
   });
 });

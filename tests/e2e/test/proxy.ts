@@ -19,5 +19,6 @@ export async function startTestProxy(upstreamUrl: string, pollMs: number) {
       BATCHWATCH_SHUTDOWN_DELAY_MS: '0',
       BATCHWATCH_LOG_LEVEL: 'silent',
     }),
+    { audit: () => {} }, // audit lines ignore the log level; the test output has no use for them
   );
 }

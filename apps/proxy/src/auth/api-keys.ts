@@ -16,5 +16,5 @@ export function matchApiKey(token: string, keys: readonly ApiKey[], acl: Readonl
     if (timingSafeEqual(digest, key.digest) && found === undefined) found = key;
   }
   if (!found) return undefined;
-  return { id: `key:${found.name}`, kind: 'api-key', customers: acl.get(found.name) ?? NOTHING };
+  return { id: `key:${found.name}`, kind: 'api-key', keyId: found.id, customers: acl.get(found.name) ?? NOTHING };
 }

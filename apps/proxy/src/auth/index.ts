@@ -2,7 +2,7 @@
  * Caller authentication: `Authorization: Bearer <token>` where the token is an API key or a JWT. The
  * caller's credentials end here — they are never forwarded upstream.
  */
-import type { ProxyConfig } from '../config.js';
+import type { ApiKey, ProxyConfig } from '../config.js';
 import { ProxyError } from '../faults.js';
 import { matchApiKey } from './api-keys.js';
 import { createJwtVerifier, looksLikeJwt } from './jwt.js';
@@ -16,13 +16,18 @@ export type Authenticator = (authorization: string | undefined) => Principal | P
 const ANONYMOUS: Principal = { id: 'anonymous', kind: 'anonymous', customers: '*' };
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="batchwatch-proxy"' };
 
-export function createAuthenticator(auth: ProxyConfig['auth']): Authenticator {
+/** `keys`: the current API keys (they change when BATCHWATCH_API_KEYS_FILE does). */
+export function createAuthenticator(
+  auth: ProxyConfig['auth'],
+  keys: () => readonly ApiKey[] = () => auth.apiKeys,
+  fetchJwks: typeof fetch = globalThis.fetch,
+): Authenticator {
   if (auth.mode === 'none') return () => ANONYMOUS;
-  const verifyJwt = auth.jwt ? createJwtVerifier(auth.jwt) : undefined;
+  const verifyJwt = auth.jwt ? createJwtVerifier(auth.jwt, fetchJwks) : undefined;
   return (authorization) => {
     const token = bearerToken(authorization);
     if (token === undefined) throw new ProxyError(401, 'Unauthorized', 'send Authorization: Bearer <API key or token>', { headers: CHALLENGE });
-    const byKey = matchApiKey(token, auth.apiKeys, auth.keyAcl);
+    const byKey = matchApiKey(token, keys(), auth.keyAcl);
     if (byKey) return byKey;
     if (verifyJwt && looksLikeJwt(token)) return verifyJwt(token);
     throw new ProxyError(401, 'Unauthorized', 'the API key or token is not valid', {

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload } from 'jose';
 import { isGuid } from '@batchwatch/client';
 import type { CustomerAccess, JwtConfig } from './types.js';
 import { ProxyError } from '../faults.js';
@@ -17,8 +17,12 @@ export const looksLikeJwt = (token: string): boolean => /^[\w-]+\.[\w-]+\.[\w-]+
  * issuer replaced the key behind it) refetches here, once, when the cool-down since the last fetch has passed.
  * Either way a rotation is seen within `jwksCooldownMs`, without a restart.
  */
-export function createJwtVerifier(config: JwtConfig): JwtVerifier {
-  const jwks = createRemoteJWKSet(config.jwksUrl, { cooldownDuration: config.jwksCooldownMs, cacheMaxAge: config.jwksMaxAgeMs });
+export function createJwtVerifier(config: JwtConfig, fetchJwks: typeof fetch = globalThis.fetch): JwtVerifier {
+  const jwks = createRemoteJWKSet(config.jwksUrl, {
+    cooldownDuration: config.jwksCooldownMs,
+    cacheMaxAge: config.jwksMaxAgeMs,
+    [customFetch]: (url, options) => fetchJwks(url, options),
+  });
   const options = {
     issuer: config.issuer,
     audience: config.audience,

@@ -5,6 +5,8 @@ export interface Principal {
   /** Stable id for rate limits and logs: `key:<name>`, `jwt:<sub>` or `anonymous`. */
   id: string;
   kind: 'api-key' | 'jwt' | 'anonymous';
+  /** Which API key (its id, see ApiKey), for logs. */
+  keyId?: string;
   customers: CustomerAccess;
 }
 

@@ -3,6 +3,8 @@ import { hash } from 'node:crypto';
 
 export interface ApiKey {
   name: string;
+  /** 8 hex digits of the key's SHA-256: which key a caller used, in logs, without revealing it. */
+  id: string;
   /** SHA-256 of the key: the key itself is not kept. */
   digest: Buffer;
 }

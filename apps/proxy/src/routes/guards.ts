@@ -28,10 +28,12 @@ export function batchParams(req: Request): BatchParams {
 }
 
 /** Authentication, rate limit, then the customer allow-list. */
-export async function admit(ctx: AppContext, req: Request, res: Response, { customerId }: BatchParams): Promise<Principal> {
+export async function admit(ctx: AppContext, req: Request, res: Response, params: BatchParams): Promise<Principal> {
+  const { customerId } = params;
   const pending = authenticate(ctx, req);
   const principal = pending instanceof Promise ? await pending : pending;
   locals(res).principal = principal;
+  locals(res).read = params; // audited from here on, whatever the answer
   await rateLimit(ctx, principal);
   if (!mayRead(principal, customerId)) {
     ctx.metrics.authFailures.inc({ reason: 'Forbidden' });

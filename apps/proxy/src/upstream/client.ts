@@ -5,11 +5,12 @@
  */
 import { createBatchStatusClient, type BatchStatusClient, type TokenSource } from '@batchwatch/client';
 import type { ProxyConfig } from '../config.js';
+import { observedTokenSource } from '../health-metrics.js';
 import type { ProxyMetrics } from '../metrics.js';
+import { injectTraceHeaders } from '../tracing.js';
+import { credentialFor } from './credentials.js';
 import { registerSecret } from '../redact.js';
 import { limitBody } from './body-limit.js';
-
-type TokenCredential = Extract<TokenSource, { getToken: unknown }>;
 
 export interface UpstreamDeps {
   /** Overrides the configured credential (tests, or a custom `TokenCredential`). */
@@ -20,8 +21,9 @@ export interface UpstreamDeps {
 }
 
 export function createUpstreamClient(config: ProxyConfig['upstream'], metrics: ProxyMetrics, deps: UpstreamDeps = {}): BatchStatusClient {
-  const configured = deps.credential ?? config.token ?? (config.azure ? lazyClientSecretCredential(config.azure) : undefined);
-  const credential = remembered(configured);
+  const credential = remembered(
+    observedTokenSource(deps.credential ?? credentialFor(config.credential), metrics.health, deps.credential ? 'custom' : config.credential.kind),
+  );
   return createBatchStatusClient({
     baseUrl: config.url,
     ...(typeof credential === 'object' ? { credential } : { token: credential }),
@@ -60,31 +62,22 @@ function remembered(credential: TokenSource | undefined): TokenSource | undefine
   };
 }
 
+/** Per attempt: the fleet's upstream budget (when set), `traceparent` of the active span (when tracing is on), metrics, the body cap. */
 function instrumentedFetch(fetchImpl: typeof fetch, metrics: ProxyMetrics, maxBytes: number, gate: UpstreamDeps['gate']): typeof fetch {
   return async (input, init) => {
     if (gate) await gate(init?.signal ?? (input instanceof Request ? input.signal : undefined));
     const started = performance.now();
     let status = '0';
     try {
-      const response = await fetchImpl(input, init);
+      const headers = new Headers(init?.headers);
+      injectTraceHeaders(headers);
+      const response = await fetchImpl(input, { ...init, headers });
       status = String(response.status);
+      if (response.ok || response.status === 304) metrics.health.upstreamLastSuccess.set(Date.now() / 1000);
       return limitBody(response, maxBytes);
     } finally {
-      metrics.upstreamRequests.inc({ status });
-      metrics.upstreamDuration.observe({ status }, (performance.now() - started) / 1000);
+      metrics.upstreamRequests.inc({ status_code: status });
+      metrics.upstreamDuration.observe({ status_code: status }, (performance.now() - started) / 1000);
     }
-  };
-}
-
-/** `ClientSecretCredential`, imported on first use: @azure/identity costs ~0.4 s to load. */
-function lazyClientSecretCredential(azure: NonNullable<ProxyConfig['upstream']['azure']>): TokenCredential {
-  let credential: Promise<TokenCredential> | undefined;
-  return {
-    async getToken(scopes, options) {
-      credential ??= import('@azure/identity').then(
-        ({ ClientSecretCredential }) => new ClientSecretCredential(azure.tenantId, azure.clientId, azure.clientSecret),
-      );
-      return (await credential).getToken(scopes, options);
-    },
   };
 }

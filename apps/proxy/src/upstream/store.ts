@@ -192,7 +192,7 @@ export class StatusStore {
 
   #recordFailure(key: string, error: unknown): void {
     if (!(error instanceof PartnerCenterError)) return;
-    this.metrics.upstreamErrors.inc({ kind: error.kind, status: String(error.status) });
+    this.metrics.upstreamErrors.inc({ kind: error.kind, status_code: String(error.status) });
     if (error.status !== 429) return;
     const now = this.now();
     this.#throttledUntil.set(key, now + (error.retryAfterMs ?? DEFAULT_THROTTLE_MS));
