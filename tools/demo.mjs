@@ -89,7 +89,20 @@ const batchwatch = (...args) => {
 
 let code = await batchwatch('login');
 if (code === 0) code = await batchwatch('customers', 'add', 'contoso', customerId);
-if (code === 0) code = await batchwatch('upload', 'contoso', devicesCsv, '--batch-id', 'Demo laptops', '--watch', '--interval', '1s', '--exit-on-finish', '--export', exportCsv);
+if (code === 0)
+  code = await batchwatch(
+    'upload',
+    'contoso',
+    devicesCsv,
+    '--batch-id',
+    'Demo laptops',
+    '--watch',
+    '--interval',
+    '1s',
+    '--exit-on-finish',
+    '--export',
+    exportCsv,
+  );
 await proxy.close();
 await simulator.close();
 await identity.close();

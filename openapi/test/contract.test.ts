@@ -122,7 +122,9 @@ describe('parameters', () => {
     for (const [path, item] of Object.entries<Record<string, { parameters: Array<{ $ref: string }> }>>(partnerCenterSpec.paths)) {
       for (const operation of Object.values(item)) {
         const refs = operation.parameters.map((p) => p.$ref);
-        expect(refs, path).toEqual(expect.arrayContaining(['MsContractVersion', 'MsPartnerCenterClient', 'UserAgent'].map((n) => `#/components/parameters/${n}`)));
+        expect(refs, path).toEqual(
+          expect.arrayContaining(['MsContractVersion', 'MsPartnerCenterClient', 'UserAgent'].map((n) => `#/components/parameters/${n}`)),
+        );
       }
     }
   });

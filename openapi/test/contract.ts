@@ -90,8 +90,7 @@ export function validateResponse(
     if (options.undeclared !== 'api-fault') return [`status ${response.status} is not declared for ${method} ${operationPath}`];
     return validateSchema('ApiFault', response.body).map((problem) => `body: ${problem}`);
   }
-  const get = (name: string) =>
-    response.headers instanceof Headers ? response.headers.get(name) : response.headers[name.toLowerCase()];
+  const get = (name: string) => (response.headers instanceof Headers ? response.headers.get(name) : response.headers[name.toLowerCase()]);
   const problems = headerProblems(declared.response, get);
   if (!declared.response.content?.['application/json']) {
     return response.body === undefined || response.body === '' ? problems : [...problems, 'unexpected body'];

@@ -29,7 +29,7 @@ describe('device batch list', () => {
     expect(validateSchema('DeviceBatchCollection', collection)).toEqual([]);
   });
 
-  it('names the count devicesCount (wire evidence), not the resources table\'s deviceCount', () => {
+  it("names the count devicesCount (wire evidence), not the resources table's deviceCount", () => {
     const schema = partnerCenterSpec.components.schemas.DeviceBatch;
     expect(Object.keys(schema.properties)).toContain('devicesCount');
     expect(Object.keys(schema.properties)).not.toContain('deviceCount');

@@ -60,8 +60,7 @@ async function timePerCall(calls: number, call: () => Promise<unknown>): Promise
 async function perRequest(): Promise<BenchRow[]> {
   const { url, server } = await serve(() => seedBody);
   const client = createBatchStatusClient({ baseUrl: url, token: 'bench' });
-  const bare = () =>
-    fetch(`${url}${PATH}`, { headers: { Authorization: 'Bearer bench', Accept: 'application/json' } }).then((res) => res.json());
+  const bare = () => fetch(`${url}${PATH}`, { headers: { Authorization: 'Bearer bench', Accept: 'application/json' } }).then((res) => res.json());
   const sameRequest = () =>
     fetch(`${url}${PATH}`, {
       headers: {

@@ -41,7 +41,10 @@ async function child(role: string): Promise<void> {
     const sim = await startSimulator(clock ? { clock } : {});
     process.on('message', (message: Message) => {
       if (message.cmd === 'add') {
-        const ids = Array.from({ length: (message.count as number) ?? 1 }, () => sim.addBatch(message.scenario as Parameters<typeof sim.addBatch>[0]).trackingId);
+        const ids = Array.from(
+          { length: (message.count as number) ?? 1 },
+          () => sim.addBatch(message.scenario as Parameters<typeof sim.addBatch>[0]).trackingId,
+        );
         if (message.finished) clock?.advance(3_600_000);
         reply({ id: message.id, trackingIds: ids });
       } else if (message.cmd === 'advance') {
@@ -124,9 +127,13 @@ async function freePort(): Promise<number> {
 
 async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const proc = spawn(process.env.BATCHWATCH_REDIS_SERVER ?? '/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proc = spawn(
+    process.env.BATCHWATCH_REDIS_SERVER ?? '/usr/bin/redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     let output = '';
     proc.stdout!.on('data', (chunk: Buffer) => {
@@ -158,7 +165,13 @@ function proxyEnv(upstream: string, extra: Record<string, string> = {}): Record<
 }
 
 async function startFleet(sim: Child, redisUrl: string, prefix: string, extra: Record<string, string> = {}): Promise<Child[]> {
-  const env = proxyEnv(sim.url, { BATCHWATCH_REDIS_URL: redisUrl, BATCHWATCH_REDIS_PREFIX: prefix, BATCHWATCH_LEASE_TTL_MS: String(LEASE_TTL_MS), BATCHWATCH_REDIS_TIMEOUT_MS: '3000', ...extra });
+  const env = proxyEnv(sim.url, {
+    BATCHWATCH_REDIS_URL: redisUrl,
+    BATCHWATCH_REDIS_PREFIX: prefix,
+    BATCHWATCH_LEASE_TTL_MS: String(LEASE_TTL_MS),
+    BATCHWATCH_REDIS_TIMEOUT_MS: '3000',
+    ...extra,
+  });
   return Promise.all(Array.from({ length: REPLICAS }, () => spawnRole('proxy', env)));
 }
 
@@ -266,7 +279,7 @@ function eventAt(url: string, type: string): { opened: Promise<void>; at: Promis
 async function sseRows(redisUrl: string): Promise<BenchRow[]> {
   const sim = await spawnRole('sim');
   const fleet = await startFleet(sim, redisUrl, 'bench-sse');
-  const [trackingId] = ((await sim.call({ cmd: 'add', scenario: 'clean' })).trackingIds as string[]);
+  const [trackingId] = (await sim.call({ cmd: 'add', scenario: 'clean' })).trackingIds as string[];
   const watchers: Watchers[] = [];
   try {
     for (const replica of fleet) watchers.push(await openWatchers(`${replica.url}${eventsPath(trackingId!)}`, WATCHERS_PER_REPLICA));
@@ -282,7 +295,11 @@ async function sseRows(redisUrl: string): Promise<BenchRow[]> {
     await sim.call({ cmd: 'advance', ms: 2_500 });
     const at = withTimeout(probe.at, 60_000, 'the probe never saw the transition');
     const perReplica = await withTimeout(arrivals, 60_000, 'the transition never reached every watcher');
-    if (process.env.BENCH_DEBUG) console.error(perReplica.map((times) => [Math.min(...times), Math.max(...times)]), await at);
+    if (process.env.BENCH_DEBUG)
+      console.error(
+        perReplica.map((times) => [Math.min(...times), Math.max(...times)]),
+        await at,
+      );
     const last = Math.max(...perReplica.flat());
     const fanOutMs = last - (await at);
     const total = REPLICAS * WATCHERS_PER_REPLICA;
@@ -357,7 +374,7 @@ function follower(replicas: () => string[], start: number, path: string): Follow
 async function takeoverRow(redisUrl: string): Promise<BenchRow> {
   const sim = await spawnRole('sim');
   const fleet = await startFleet(sim, redisUrl, 'bench-takeover');
-  const [trackingId] = ((await sim.call({ cmd: 'add', scenario: 'clean' })).trackingIds as string[]);
+  const [trackingId] = (await sim.call({ cmd: 'add', scenario: 'clean' })).trackingIds as string[];
   let alive = fleet;
   const followers = Array.from({ length: 30 }, (_, i) => follower(() => alive.map((r) => r.url), i % REPLICAS, eventsPath(trackingId!)));
   try {
@@ -402,7 +419,7 @@ async function load(url: string, seconds: number): Promise<number> {
 
 async function cacheHitRow(redisUrl: string): Promise<BenchRow> {
   const sim = await spawnRole('sim');
-  const [trackingId] = ((await sim.call({ cmd: 'add', scenario: 'demo', finished: true })).trackingIds as string[]);
+  const [trackingId] = (await sim.call({ cmd: 'add', scenario: 'demo', finished: true })).trackingIds as string[];
   const path = `/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}`;
   const [single, replica] = await Promise.all([
     spawnRole('proxy', proxyEnv(sim.url)),
@@ -485,11 +502,27 @@ async function budgetRow(redisUrl: string): Promise<BenchRow> {
     }
     if (process.env.BENCH_DEBUG) {
       for (const r of fleet) {
-        const names = ['batchwatch_proxy_fleet_leases', 'batchwatch_proxy_fleet_lease_acquired_total', 'batchwatch_proxy_upstream_budget_calls_total\\{kind="poll"\\}', 'batchwatch_proxy_upstream_budget_stretched_total', 'batchwatch_proxy_pollers', 'batchwatch_proxy_sse_subscribers', 'batchwatch_proxy_fleet_fenced_writes_total'];
+        const names = [
+          'batchwatch_proxy_fleet_leases',
+          'batchwatch_proxy_fleet_lease_acquired_total',
+          'batchwatch_proxy_upstream_budget_calls_total\\{kind="poll"\\}',
+          'batchwatch_proxy_upstream_budget_stretched_total',
+          'batchwatch_proxy_pollers',
+          'batchwatch_proxy_sse_subscribers',
+          'batchwatch_proxy_fleet_fenced_writes_total',
+        ];
         console.error(r.url, (await Promise.all(names.map((n) => metric(r.url, n)))).join(' '));
       }
       const counts = trackingIds.map((id) => calls.filter((c) => c.path.includes(id)).length);
-      console.error({ watchers: sockets.length, unpolled: counts.filter((n) => n === 0).length, counts: counts.join(','), perSecond: Array.from({ length: Math.ceil(RUN_MS / 1000) }, (_, s) => times.filter((t) => t >= started + s * 1000 && t < started + (s + 1) * 1000).length).join(',') });
+      console.error({
+        watchers: sockets.length,
+        unpolled: counts.filter((n) => n === 0).length,
+        counts: counts.join(','),
+        perSecond: Array.from(
+          { length: Math.ceil(RUN_MS / 1000) },
+          (_, s) => times.filter((t) => t >= started + s * 1000 && t < started + (s + 1) * 1000).length,
+        ).join(','),
+      });
     }
     const burst = Math.max(2, CALLS / 10);
     const refillPerMs = (CALLS * 0.95 - burst) / WINDOW_MS; // as the README documents

@@ -212,7 +212,10 @@ interface Comparison {
  * Warms both up, then alternates ROUNDS rounds of ROUND_S seconds (the order flips every round), so that
  * noise from other work on the machine hits both sides alike; reports medians.
  */
-async function compare(baseline: { url: string; headers: Record<string, string> }, measured: { url: string; headers: Record<string, string> }): Promise<Comparison> {
+async function compare(
+  baseline: { url: string; headers: Record<string, string> },
+  measured: { url: string; headers: Record<string, string> },
+): Promise<Comparison> {
   await load(baseline.url, baseline.headers, WARMUP_S);
   await load(measured.url, measured.headers, WARMUP_S);
   const b: number[] = [];
@@ -238,7 +241,14 @@ const perSecond = (n: number) => `${Math.round(n).toLocaleString('en-US')} req/s
 
 async function cacheHit(sim: Child, runtime: Runtime): Promise<BenchRow> {
   if (!runtime.execPath) {
-    return { benchmark: `cache-hit GET vs bare Express returning it, ${runtime.name}`, value: 'not run', baseline: '—', ratio: null, goal: '≥ 0.9×', met: false };
+    return {
+      benchmark: `cache-hit GET vs bare Express returning it, ${runtime.name}`,
+      value: 'not run',
+      baseline: '—',
+      ratio: null,
+      goal: '≥ 0.9×',
+      met: false,
+    };
   }
   const { trackingId } = (await sim.call({ cmd: 'add', scenario: 'demo', finished: true })) as { trackingId: string };
   const path = `/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}`;
@@ -358,7 +368,10 @@ async function passThrough(sim: Child): Promise<BenchRow> {
     spawnRole('proxy', proxyEnv(sim.url, { BATCHWATCH_CACHE_TTL_MS: '0', BATCHWATCH_CACHE_TERMINAL_TTL_MS: '0' })),
   ]);
   try {
-    const { baseline, measured, ratio } = await compare({ url: `${hpm.url}${path}`, headers: {} }, { url: `${proxy.url}${path}`, headers: { Authorization: `Bearer ${API_KEY}` } });
+    const { baseline, measured, ratio } = await compare(
+      { url: `${hpm.url}${path}`, headers: {} },
+      { url: `${proxy.url}${path}`, headers: { Authorization: `Bearer ${API_KEY}` } },
+    );
     await sim.call({ cmd: 'count', trackingId }); // drop the request log
     return {
       benchmark: 'uncached pass-through (TTL 0, coalescing on) vs http-proxy-middleware (keep-alive agent)',
@@ -525,5 +538,7 @@ if (role) {
   const rows = await run();
   console.log(formatTable(rows));
   const cpus = (await import('node:os')).cpus().length;
-  console.log(`\nNode ${process.version}, ${cpus} CPUs, loopback, ${CONNECTIONS} connections; throughput: ${WARMUP_S} s warm-up, then medians of ${ROUNDS} alternating ${ROUND_S}-s rounds.`);
+  console.log(
+    `\nNode ${process.version}, ${cpus} CPUs, loopback, ${CONNECTIONS} connections; throughput: ${WARMUP_S} s warm-up, then medians of ${ROUNDS} alternating ${ROUND_S}-s rounds.`,
+  );
 }

@@ -109,7 +109,14 @@ async function keyRun(deviceCount: number): Promise<KeyRun> {
       const actions = [];
       for (let i = 0; i < 100; i++, next++) {
         const device = raw[next % deviceCount]!;
-        actions.push({ type: 'device-status', seq: ++seq, at: new Date(), from: 'processing', device: internal.normalizeDevice({ ...device, status: 'finished' }), snapshot });
+        actions.push({
+          type: 'device-status',
+          seq: ++seq,
+          at: new Date(),
+          from: 'processing',
+          device: internal.normalizeDevice({ ...device, status: 'finished' }),
+          snapshot,
+        });
       }
       current = state.reduce(current, actions);
       for (const listener of listeners) listener();

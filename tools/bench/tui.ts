@@ -103,7 +103,11 @@ async function renderTimes(deviceCount: number, updates: number): Promise<number
     for (let i = 0; i < PER_UPDATE; i++) {
       const raw = devices[(update * PER_UPDATE + i) % deviceCount]!;
       const failed = i % 100 === 0; // 1 % fail, like the simulator's `large` scenario (0.8 %)
-      const next: DeviceUploadDetails = { ...raw, status: failed ? 'finished_with_errors' : 'finished', ...(failed ? { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' } : {}) };
+      const next: DeviceUploadDetails = {
+        ...raw,
+        status: failed ? 'finished_with_errors' : 'finished',
+        ...(failed ? { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' } : {}),
+      };
       actions.push({ type: 'device-status', seq: ++seq, at: new Date(), from: 'processing', device: internal.normalizeDevice(next), snapshot });
     }
     const frame = new Promise<void>((resolve) => (rendered = resolve));
@@ -183,7 +187,10 @@ export async function run(): Promise<BenchRow[]> {
   const large = await renderTimes(10_000, 100);
   const small = await renderTimes(100, 100);
   const rows: BenchRow[] = [];
-  for (const [label, p] of [['median', 50], ['p95', 95]] as const) {
+  for (const [label, p] of [
+    ['median', 50],
+    ['p95', 95],
+  ] as const) {
     const value = percentile(large, p);
     const baseline = percentile(small, p);
     rows.push({

@@ -176,7 +176,12 @@ export const SETTINGS = {
   BATCHWATCH_REDIS_TIMEOUT_MS: int(250, 10, 60_000, 'Longest wait for one Redis command; slower counts as Redis unavailable.'),
   BATCHWATCH_LEASE_TTL_MS: int(10_000, 100, 3_600_000, "Lifetime of a batch's poller lease; a dead holder is replaced within this plus one poll interval."),
   BATCHWATCH_REDIS_RETENTION_MS: int(3_600_000, 1_000, 30 * 86_400_000, "How long a batch's events and state stay in Redis after its last event."),
-  BATCHWATCH_UPSTREAM_BUDGET: int(0, 0, 1_000_000, 'Upstream calls per minute for the whole fleet (0 = no budget, else at least 10; needs BATCHWATCH_REDIS_URL).'),
+  BATCHWATCH_UPSTREAM_BUDGET: int(
+    0,
+    0,
+    1_000_000,
+    'Upstream calls per minute for the whole fleet (0 = no budget, else at least 10; needs BATCHWATCH_REDIS_URL).',
+  ),
   BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS: int(60_000, 1_000, 3_600_000, 'The window of BATCHWATCH_UPSTREAM_BUDGET (shorter only for tests and benchmarks).'),
   BATCHWATCH_TRUSTED_PROXIES: text(undefined, 'Load balancers whose X-Forwarded-For/-Proto are believed: IPs, CIDR ranges, loopback, linklocal, uniquelocal.'),
   BATCHWATCH_CORS_ORIGINS: text(undefined, 'Browser origins allowed to call the proxy (CORS), comma-separated; unset: none.'),

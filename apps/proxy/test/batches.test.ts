@@ -14,7 +14,7 @@ async function upload(simUrl: string, customer: string, batchId: string, count: 
 }
 
 describe('GET /v1/customers/{customer-id}/deviceBatches through the proxy', () => {
-  it('answers Partner Center\'s list, with the proxy\'s own credentials upstream', async () => {
+  it("answers Partner Center's list, with the proxy's own credentials upstream", async () => {
     const sim = await simulator();
     await upload(sim.url, CUSTOMER, 'Spring laptops', 3);
     const proxy = await proxyFor(sim.url);

@@ -51,10 +51,7 @@ describe('coalescing', () => {
 describe('status-aware caching', () => {
   it('keeps a running batch for the short TTL and a finished one for the long TTL', async () => {
     let now = 1_000_000;
-    const { clock, sim, batch, proxy, path } = await setup(
-      { BATCHWATCH_CACHE_TTL_MS: '1000', BATCHWATCH_CACHE_TERMINAL_TTL_MS: '100000' },
-      () => now,
-    );
+    const { clock, sim, batch, proxy, path } = await setup({ BATCHWATCH_CACHE_TTL_MS: '1000', BATCHWATCH_CACHE_TERMINAL_TTL_MS: '100000' }, () => now);
     const calls = () => statusCalls(sim, batch.trackingId).length;
     expect((await proxy.get(path)).headers.get('x-batchwatch-cache')).toBe('miss');
     expect((await proxy.get(path)).headers.get('x-batchwatch-cache')).toBe('hit');

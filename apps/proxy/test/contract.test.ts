@@ -4,7 +4,6 @@ import { createVirtualClock } from '@batchwatch/simulator';
 import { seedExample } from '@batchwatch/openapi/testing';
 import { CUSTOMER, fakeUpstream, KEYS, proxyFor, simulator, statusCalls, statusPath, UPSTREAM_TOKEN } from './helpers.js';
 
-
 /** The response example of Microsoft's page, verbatim (openapi/test/fixtures). */
 const documented = seedExample.response.body as Record<string, unknown> & { batchTrackingId: string };
 const DOCUMENTED_TRACKING_ID = documented.batchTrackingId;
@@ -89,7 +88,10 @@ describe('the Partner Center contract, served by the proxy', () => {
     const unknown = await proxy.get('/v1/customers');
     expect(unknown.status).toBe(404);
     expect((await unknown.json()) as any).toMatchObject({ code: 'NotFound', source: 'batchwatch-proxy', data: [] });
-    const post = await fetch(`${proxy.url}${statusPath(CUSTOMER, DOCUMENTED_TRACKING_ID)}`, { method: 'POST', headers: { Authorization: `Bearer ${KEYS.tui}` } });
+    const post = await fetch(`${proxy.url}${statusPath(CUSTOMER, DOCUMENTED_TRACKING_ID)}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEYS.tui}` },
+    });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
     expect((await post.json()) as any).toMatchObject({ code: 'MethodNotAllowed', source: 'batchwatch-proxy' });

@@ -45,7 +45,10 @@ describe.runIf(existsSync(CHROMIUM))('/docs in headless Chromium', () => {
     await page.locator('.modal-ux input').first().fill(KEYS.tui);
     await page.locator('.modal-ux .auth-btn-wrapper button.authorize').click();
     await page.locator('.modal-ux button.btn-done').click();
-    const operation = page.locator('.opblock-get').filter({ has: page.locator('.opblock-summary-path', { hasText: /\{batchtracking-id\}$/ }) }).first();
+    const operation = page
+      .locator('.opblock-get')
+      .filter({ has: page.locator('.opblock-summary-path', { hasText: /\{batchtracking-id\}$/ }) })
+      .first();
     await operation.locator('.opblock-summary').click();
     await operation.locator('tr[data-param-name="customer-id"] input').fill(CUSTOMER);
     await operation.locator('tr[data-param-name="batchtracking-id"] input').fill(trackingId);

@@ -223,7 +223,12 @@ describe('backpressure', () => {
   };
 
   it('disconnects a subscriber that stops reading, and keeps serving the others', { timeout: 60_000 }, async () => {
-    const env = { BATCHWATCH_SSE_MAX_BUFFER_BYTES: '65536', BATCHWATCH_SSE_HEARTBEAT_MS: '300', BATCHWATCH_POLL_INTERVAL_MS: '200', BATCHWATCH_POLL_MAX_INTERVAL_MS: '200' };
+    const env = {
+      BATCHWATCH_SSE_MAX_BUFFER_BYTES: '65536',
+      BATCHWATCH_SSE_HEARTBEAT_MS: '300',
+      BATCHWATCH_POLL_INTERVAL_MS: '200',
+      BATCHWATCH_POLL_MAX_INTERVAL_MS: '200',
+    };
     const { clock, proxy, batch } = await setup(env, bulky);
     const request = `GET ${statusPath(CUSTOMER, batch.trackingId)}/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS.tui}\r\n\r\n`;
     const reader = eagerSubscriber(proxy.port, request);

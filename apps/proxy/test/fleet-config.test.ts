@@ -16,7 +16,10 @@ describe('fleet configuration', () => {
       leaseTtlMs: 10_000,
       retentionMs: 3_600_000,
     });
-    expect(loadConfig({ ...minimal, BATCHWATCH_REDIS_URL: 'rediss://r:6380', BATCHWATCH_UPSTREAM_BUDGET: '60' }).fleet?.budget).toEqual({ calls: 60, windowMs: 60_000 });
+    expect(loadConfig({ ...minimal, BATCHWATCH_REDIS_URL: 'rediss://r:6380', BATCHWATCH_UPSTREAM_BUDGET: '60' }).fleet?.budget).toEqual({
+      calls: 60,
+      windowMs: 60_000,
+    });
   });
 
   it.each([

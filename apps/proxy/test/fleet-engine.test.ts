@@ -61,8 +61,20 @@ describe('lease', { timeout: 60_000 }, () => {
     expect(leaseB.token).toBeGreaterThan(1);
 
     // A wakes up and tries to write with its old token: refused, nothing written.
-    const log = new BatchLog(a.client, { lease: keys.lease, stream: `${prefix}:events:x`, state: `${prefix}:state:x`, channel: `${prefix}:notify:x` }, 100, 60_000);
-    const stale = await log.append({ token: 1, previousSeq: 0, seq: 1, entries: [{ id: stateEventId(1), type: 'snapshot', frame: 'f1' }], at: 'now', done: false });
+    const log = new BatchLog(
+      a.client,
+      { lease: keys.lease, stream: `${prefix}:events:x`, state: `${prefix}:state:x`, channel: `${prefix}:notify:x` },
+      100,
+      60_000,
+    );
+    const stale = await log.append({
+      token: 1,
+      previousSeq: 0,
+      seq: 1,
+      entries: [{ id: stateEventId(1), type: 'snapshot', frame: 'f1' }],
+      at: 'now',
+      done: false,
+    });
     expect(stale).toBe('fenced');
     expect((await log.read('-', -1)).entries).toEqual([]);
     // A's renewal tells it the lease is gone.
@@ -94,9 +106,34 @@ describe('event log', { timeout: 60_000 }, () => {
   it('numbers state events as stream ids <seq>-0, notices as <seq>-n, and reads after any id', async () => {
     const { log, lease } = await setup();
     const token = lease.token;
-    expect(await log.append({ token, previousSeq: 0, seq: 2, entries: [{ id: stateEventId(1), type: 'snapshot', frame: 'one' }, { id: stateEventId(2), type: 'batch-status', frame: 'two' }], body: '{"status":"processing"}', at: 'T1', done: false })).toBe('ok');
-    expect(await log.append({ token, previousSeq: 2, seq: 2, entries: [{ id: noticeId(2), type: 'retrying', frame: 'wait' }], at: 'T2', done: false })).toBe('ok');
-    expect(await log.append({ token, previousSeq: 2, seq: 3, entries: [{ id: stateEventId(3), type: 'done', frame: 'three' }], body: '{"status":"finished"}', at: 'T3', done: true })).toBe('ok');
+    expect(
+      await log.append({
+        token,
+        previousSeq: 0,
+        seq: 2,
+        entries: [
+          { id: stateEventId(1), type: 'snapshot', frame: 'one' },
+          { id: stateEventId(2), type: 'batch-status', frame: 'two' },
+        ],
+        body: '{"status":"processing"}',
+        at: 'T1',
+        done: false,
+      }),
+    ).toBe('ok');
+    expect(await log.append({ token, previousSeq: 2, seq: 2, entries: [{ id: noticeId(2), type: 'retrying', frame: 'wait' }], at: 'T2', done: false })).toBe(
+      'ok',
+    );
+    expect(
+      await log.append({
+        token,
+        previousSeq: 2,
+        seq: 3,
+        entries: [{ id: stateEventId(3), type: 'done', frame: 'three' }],
+        body: '{"status":"finished"}',
+        at: 'T3',
+        done: true,
+      }),
+    ).toBe('ok');
 
     const all = await log.read('-', -1);
     expect(all.entries.map((e) => [e.id, e.seq, e.type, e.frame])).toEqual([
@@ -111,16 +148,20 @@ describe('event log', { timeout: 60_000 }, () => {
     expect(after.state.body).toBeUndefined(); // the reader already knows seq 3
   });
 
-  it('refuses an append whose previous seq is not the batch\'s (another writer), and never lets ids go back', async () => {
+  it("refuses an append whose previous seq is not the batch's (another writer), and never lets ids go back", async () => {
     const { log, lease } = await setup();
     const token = lease.token;
     await log.append({ token, previousSeq: 0, seq: 1, entries: [{ id: stateEventId(1), type: 'snapshot', frame: 'one' }], body: '{}', at: 'T', done: false });
-    expect(await log.append({ token, previousSeq: 0, seq: 1, entries: [{ id: stateEventId(1), type: 'snapshot', frame: 'again' }], at: 'T', done: false })).toBe('conflict');
+    expect(
+      await log.append({ token, previousSeq: 0, seq: 1, entries: [{ id: stateEventId(1), type: 'snapshot', frame: 'again' }], at: 'T', done: false }),
+    ).toBe('conflict');
     await log.raise(10);
     await log.raise(5); // lower: no effect
     const { state } = await log.read('-', -1);
     expect(state.seq).toBe(10);
-    expect(await log.append({ token, previousSeq: 10, seq: 11, entries: [{ id: stateEventId(11), type: 'device-added', frame: 'eleven' }], at: 'T', done: false })).toBe('ok');
+    expect(
+      await log.append({ token, previousSeq: 10, seq: 11, entries: [{ id: stateEventId(11), type: 'device-added', frame: 'eleven' }], at: 'T', done: false }),
+    ).toBe('ok');
   });
 
   it('keeps about maxLen entries', async () => {
@@ -131,7 +172,14 @@ describe('event log', { timeout: 60_000 }, () => {
     await lease.acquireOrRenew();
     const log = new BatchLog(client, keys, 100, 60_000);
     for (let seq = 1; seq <= 1_000; seq++) {
-      await log.append({ token: lease.token, previousSeq: seq - 1, seq, entries: [{ id: stateEventId(seq), type: 'device-added', frame: `e${seq}` }], at: 'T', done: false });
+      await log.append({
+        token: lease.token,
+        previousSeq: seq - 1,
+        seq,
+        entries: [{ id: stateEventId(seq), type: 'device-added', frame: `e${seq}` }],
+        at: 'T',
+        done: false,
+      });
     }
     const length = await client.xlen(keys.stream);
     expect(length).toBeGreaterThanOrEqual(100);
@@ -218,7 +266,7 @@ describe('upstream budget', { timeout: 60_000 }, () => {
     expect((await budget.take('poll', 'newer')).granted).toBe(true);
   });
 
-  it('bounds a watched batch\'s wait by its interval plus one token time per batch', async () => {
+  it("bounds a watched batch's wait by its interval plus one token time per batch", async () => {
     const prefix = freshPrefix();
     const a = await replica(prefix);
     const budget = new UpstreamBudget(a.fleet, a.client, { calls: 60, windowMs: 60_000 }, createFleetMetrics(new Registry()));

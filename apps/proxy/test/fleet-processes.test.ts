@@ -120,11 +120,21 @@ describe('three replica processes', () => {
     const path = `${statusPath(CUSTOMER, batch.trackingId)}/events`;
     let alive = replicas;
     let connected = 0;
-    const clients = Array.from({ length: 6 }, (_, i) => follow(() => alive.map((r) => r.url), i % 3, path, () => connected++));
+    const clients = Array.from({ length: 6 }, (_, i) =>
+      follow(
+        () => alive.map((r) => r.url),
+        i % 3,
+        path,
+        () => connected++,
+      ),
+    );
     await eventually(() => connected === 6, 'every client connected');
 
     clock.advance(2_500); // queued → processing
-    await eventually(async () => (await Promise.all(replicas.map((r) => metric(r.url, 'batchwatch_proxy_sse_events_total\\{type="batch-status"\\}')))).every((n) => n >= 1), 'processing seen everywhere');
+    await eventually(
+      async () => (await Promise.all(replicas.map((r) => metric(r.url, 'batchwatch_proxy_sse_events_total\\{type="batch-status"\\}')))).every((n) => n >= 1),
+      'processing seen everywhere',
+    );
     const leases = await Promise.all(replicas.map((r) => metric(r.url, 'batchwatch_proxy_fleet_leases')));
     expect(leases.filter((n) => n === 1)).toHaveLength(1);
     const holder = replicas[leases.indexOf(1)]!;
@@ -158,14 +168,22 @@ describe('three replica processes', () => {
     await Promise.all(readers.map((reader) => reader.next()));
 
     await redis.stop();
-    await eventually(async () => (await Promise.all(replicas.map((r) => metric(r.url, 'batchwatch_proxy_fleet_degraded')))).every((n) => n === 1), 'all degraded');
+    await eventually(
+      async () => (await Promise.all(replicas.map((r) => metric(r.url, 'batchwatch_proxy_fleet_degraded')))).every((n) => n === 1),
+      'all degraded',
+    );
     clock.advance(2_500);
-    await Promise.all(readers.map(async (reader) => {
-      for (let e = await reader.next(); e.event !== 'batch-status'; e = await reader.next());
-    }));
+    await Promise.all(
+      readers.map(async (reader) => {
+        for (let e = await reader.next(); e.event !== 'batch-status'; e = await reader.next());
+      }),
+    );
 
     await redis.start();
-    await eventually(async () => (await Promise.all(replicas.map((r) => metric(r.url, 'batchwatch_proxy_fleet_degraded')))).every((n) => n === 0), 'all rejoined');
+    await eventually(
+      async () => (await Promise.all(replicas.map((r) => metric(r.url, 'batchwatch_proxy_fleet_degraded')))).every((n) => n === 0),
+      'all rejoined',
+    );
     clock.advance(60_000);
     for (const reader of readers) {
       let last: SseEvent;

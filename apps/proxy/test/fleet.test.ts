@@ -6,7 +6,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createVirtualClock, type VirtualClock } from '@batchwatch/simulator';
-import { CUSTOMER, defer, eventually, KEYS, openEvents, proxyFor, simulator, statusCalls, statusPath, UPSTREAM_TOKEN, type SseEvent, type SseReader, type TestProxy } from './helpers.js';
+import {
+  CUSTOMER,
+  defer,
+  eventually,
+  KEYS,
+  openEvents,
+  proxyFor,
+  simulator,
+  statusCalls,
+  statusPath,
+  UPSTREAM_TOKEN,
+  type SseEvent,
+  type SseReader,
+  type TestProxy,
+} from './helpers.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 
 const auth = { Authorization: `Bearer ${KEYS.tui}` };
@@ -23,7 +37,13 @@ afterAll(async () => {
 async function fleet(count: number, env: Record<string, string> = {}, clock: VirtualClock = createVirtualClock(), redisUrl = redis.url) {
   const sim = await simulator({ clock });
   const prefix = `fleet${++fleetCounter}`;
-  const fleetEnv = { BATCHWATCH_REDIS_URL: redisUrl, BATCHWATCH_REDIS_PREFIX: prefix, BATCHWATCH_LEASE_TTL_MS: '2000', BATCHWATCH_REDIS_TIMEOUT_MS: '3000', ...env };
+  const fleetEnv = {
+    BATCHWATCH_REDIS_URL: redisUrl,
+    BATCHWATCH_REDIS_PREFIX: prefix,
+    BATCHWATCH_LEASE_TTL_MS: '2000',
+    BATCHWATCH_REDIS_TIMEOUT_MS: '3000',
+    ...env,
+  };
   const replicas: TestProxy[] = [];
   for (let i = 0; i < count; i++) replicas.push(await proxyFor(sim.url, fleetEnv));
   return { sim, clock, prefix, replicas };
@@ -76,7 +96,11 @@ describe('a fleet on Redis', { timeout: 60_000 }, () => {
     all[0]!.forEach((event, index) => expect(event.id).toBe(String(index + 1)));
     await Promise.all(readers.map((reader) => reader.ended));
     // One poller for the fleet: the batch was polled by the holder only (its polls are one interval apart).
-    const metrics = await Promise.all(replicas.map(async (proxy) => (await (await proxy.get('/metrics')).text()).match(/^batchwatch_proxy_upstream_requests_total\{status="200"\} (\d+)$/m)?.[1]));
+    const metrics = await Promise.all(
+      replicas.map(
+        async (proxy) => (await (await proxy.get('/metrics')).text()).match(/^batchwatch_proxy_upstream_requests_total\{status="200"\} (\d+)$/m)?.[1],
+      ),
+    );
     expect(metrics.filter((count) => count !== undefined && Number(count) > 0)).toHaveLength(1);
   });
 

@@ -88,7 +88,9 @@ export function statusCalls(sim: RunningSimulator, trackingId?: string): Running
 }
 
 /** A tiny upstream for bodies the simulator never produces; answers every request with `answer`. */
-export async function fakeUpstream(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; server: Server; hits: IncomingMessage[] }> {
+export async function fakeUpstream(
+  answer: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; server: Server; hits: IncomingMessage[] }> {
   const hits: IncomingMessage[] = [];
   const server = createServer((req, res) => {
     hits.push(req);

@@ -44,10 +44,7 @@ export interface WatchOptions {
 }
 
 export type Command =
-  | { kind: 'help'; text: string }
-  | { kind: 'version'; text: string }
-  | { kind: 'watch'; options: WatchOptions }
-  | { kind: 'usage-error'; message: string };
+  { kind: 'help'; text: string } | { kind: 'version'; text: string } | { kind: 'watch'; options: WatchOptions } | { kind: 'usage-error'; message: string };
 
 export const PARTNER_CENTER_URL = clouds.global;
 export const DEFAULT_INTERVAL_MS = 5_000;
@@ -170,14 +167,22 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
   const baseUrl = values['base-url'] ?? env.BATCHWATCH_BASE_URL ?? PARTNER_CENTER_URL;
   const baseUrlName = values['base-url'] !== undefined ? '--base-url' : env.BATCHWATCH_BASE_URL !== undefined ? 'BATCHWATCH_BASE_URL' : '--base-url';
   if (!isHttpUrl(baseUrl)) return usageError(`${baseUrlName} must be an http(s) URL, got "${baseUrl}"`);
-  if (/\/v1\/*$/i.test(baseUrl)) return usageError(`${baseUrlName} is the root without /v1 (batchwatch adds /v1/customers/…): use "${baseUrl.replace(/\/v1\/*$/i, '')}"`);
+  if (/\/v1\/*$/i.test(baseUrl))
+    return usageError(`${baseUrlName} is the root without /v1 (batchwatch adds /v1/customers/…): use "${baseUrl.replace(/\/v1\/*$/i, '')}"`);
 
   const intervalMs = durationOption('--interval', values.interval, 'BATCHWATCH_INTERVAL', env.BATCHWATCH_INTERVAL, DEFAULT_INTERVAL_MS);
   if (typeof intervalMs === 'string') return usageError(intervalMs);
-  if (intervalMs < MIN_INTERVAL_MS) return usageError(`${values.interval !== undefined ? '--interval' : 'BATCHWATCH_INTERVAL'} must be at least ${MIN_INTERVAL_MS}ms`);
+  if (intervalMs < MIN_INTERVAL_MS)
+    return usageError(`${values.interval !== undefined ? '--interval' : 'BATCHWATCH_INTERVAL'} must be at least ${MIN_INTERVAL_MS}ms`);
   const timeoutMs = durationOption('--timeout', values.timeout, 'BATCHWATCH_TIMEOUT', env.BATCHWATCH_TIMEOUT, 0);
   if (typeof timeoutMs === 'string') return usageError(timeoutMs);
-  const connectTimeoutMs = durationOption('--connect-timeout', values['connect-timeout'], 'BATCHWATCH_CONNECT_TIMEOUT', env.BATCHWATCH_CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT_MS);
+  const connectTimeoutMs = durationOption(
+    '--connect-timeout',
+    values['connect-timeout'],
+    'BATCHWATCH_CONNECT_TIMEOUT',
+    env.BATCHWATCH_CONNECT_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT_MS,
+  );
   if (typeof connectTimeoutMs === 'string') return usageError(connectTimeoutMs);
   if (connectTimeoutMs <= 0) return usageError('--connect-timeout must be more than 0');
 
@@ -257,7 +262,8 @@ function chooseCredentials(token: string | undefined, env: Env, baseUrl: string)
     .map(([name]) => name);
   if (missing.length === 0) return { azure: azure as AzureCredentials };
   if (missing.length < 3) return `incomplete Entra credentials: ${missing.join(', ')} not set (or give --token)`;
-  if (isPartnerCenter(baseUrl)) return 'Partner Center needs credentials: --token / BATCHWATCH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET';
+  if (isPartnerCenter(baseUrl))
+    return 'Partner Center needs credentials: --token / BATCHWATCH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET';
   return {};
 }
 

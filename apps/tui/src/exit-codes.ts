@@ -19,11 +19,7 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** How a watch ended. */
-export type Outcome =
-  | { kind: 'finished'; clean: boolean }
-  | { kind: 'interrupted' }
-  | { kind: 'timeout'; afterMs: number }
-  | { kind: 'error'; error: unknown };
+export type Outcome = { kind: 'finished'; clean: boolean } | { kind: 'interrupted' } | { kind: 'timeout'; afterMs: number } | { kind: 'error'; error: unknown };
 
 /**
  * The base URL never gave any answer (connection refused, unknown host, TLS against an http port…) within

@@ -75,17 +75,19 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
   const mode = chooseMode(options.output, io);
   const t = translator(options.locale);
   const correlationId = randomUUID();
-  const source = io.source ?? createWatchSource({
-    baseUrl: options.baseUrl,
-    customerId: options.customerId,
-    trackingId: options.trackingId,
-    correlationId,
-    locale: options.locale,
-    intervalMs: options.intervalMs,
-    auth: await authFor(options),
-    trySse: !isPartnerCenter(options.baseUrl),
-    ...(io.fetch ? { fetch: io.fetch } : {}),
-  });
+  const source =
+    io.source ??
+    createWatchSource({
+      baseUrl: options.baseUrl,
+      customerId: options.customerId,
+      trackingId: options.trackingId,
+      correlationId,
+      locale: options.locale,
+      intervalMs: options.intervalMs,
+      auth: await authFor(options),
+      trySse: !isPartnerCenter(options.baseUrl),
+      ...(io.fetch ? { fetch: io.fetch } : {}),
+    });
   const viaProxy = !isPartnerCenter(options.baseUrl);
   const base = {
     customerId: options.customerId,

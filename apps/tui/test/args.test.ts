@@ -45,9 +45,27 @@ describe('parseCommand', () => {
   });
 
   it('takes configuration from the environment, flags winning', () => {
-    const env = { BATCHWATCH_BASE_URL: 'https://proxy.example', BATCHWATCH_TOKEN: 'env-token', BATCHWATCH_INTERVAL: '10', BATCHWATCH_TIMEOUT: '1m', NO_COLOR: '1', LANG: 'nl_NL.UTF-8' };
-    expect(options(watch(), env)).toMatchObject({ baseUrl: 'https://proxy.example', token: 'env-token', intervalMs: 10_000, timeoutMs: 60_000, color: false, locale: 'nl-NL' });
-    expect(options(watch('--token', 'flag', '--interval', '1s', '--locale', 'fr-FR'), env)).toMatchObject({ token: 'flag', intervalMs: 1_000, locale: 'fr-FR' });
+    const env = {
+      BATCHWATCH_BASE_URL: 'https://proxy.example',
+      BATCHWATCH_TOKEN: 'env-token',
+      BATCHWATCH_INTERVAL: '10',
+      BATCHWATCH_TIMEOUT: '1m',
+      NO_COLOR: '1',
+      LANG: 'nl_NL.UTF-8',
+    };
+    expect(options(watch(), env)).toMatchObject({
+      baseUrl: 'https://proxy.example',
+      token: 'env-token',
+      intervalMs: 10_000,
+      timeoutMs: 60_000,
+      color: false,
+      locale: 'nl-NL',
+    });
+    expect(options(watch('--token', 'flag', '--interval', '1s', '--locale', 'fr-FR'), env)).toMatchObject({
+      token: 'flag',
+      intervalMs: 1_000,
+      locale: 'fr-FR',
+    });
   });
 
   it('uses Entra credentials from AZURE_* when no token is given', () => {

@@ -40,7 +40,8 @@ describe('help', () => {
   });
 
   it('documents every new flag, SIGHUP and 806 in --help', () => {
-    for (const text of ['--connect-timeout', '--count-already-registered', '--exit-on-finish', 'SIGHUP', '806', 'Ctrl-U', 'y copy']) expect(USAGE).toContain(text);
+    for (const text of ['--connect-timeout', '--count-already-registered', '--exit-on-finish', 'SIGHUP', '806', 'Ctrl-U', 'y copy'])
+      expect(USAGE).toContain(text);
   });
 });
 
@@ -58,7 +59,9 @@ describe('watch options', () => {
   });
 
   it('points at the URL when --base-url ends in /v1', () => {
-    expect(usage(parseCommand(['watch', CUSTOMER, TRACKING, '--base-url', 'http://127.0.0.1:9/v1'], {}))).toMatch(/--base-url is the root without \/v1.*"http:\/\/127\.0\.0\.1:9"/);
+    expect(usage(parseCommand(['watch', CUSTOMER, TRACKING, '--base-url', 'http://127.0.0.1:9/v1'], {}))).toMatch(
+      /--base-url is the root without \/v1.*"http:\/\/127\.0\.0\.1:9"/,
+    );
     expect(usage(parseCommand(['watch', CUSTOMER, TRACKING], { BATCHWATCH_BASE_URL: 'http://127.0.0.1:9/v1/' }))).toMatch(/^BATCHWATCH_BASE_URL is the root/);
   });
 

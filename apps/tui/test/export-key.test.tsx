@@ -28,7 +28,10 @@ describe('key e', () => {
     void session.run();
     const onExport = async () => describeExport(await writeFailedExport(path, failedDevicesOf(session.getState())));
     const app = render(<App session={session} t={translator('en-US')} locale="en-US" size={{ rows: 40, columns: 100 }} onExport={onExport} />);
-    const devices = [device('SN-OK', 'finished'), device('SN-808', 'finished_with_errors', { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' })];
+    const devices = [
+      device('SN-OK', 'finished'),
+      device('SN-808', 'finished_with_errors', { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' }),
+    ];
     source.emit({ type: 'snapshot', seq: 1, at: new Date(), snapshot: batch('processing', devices, { startedTime: '2026-01-01T10:00:00' }) });
     await waitFor(() => plain(app.lastFrame()).includes('SN-808'), 'the failed device on screen');
     await settle();

@@ -26,7 +26,11 @@ afterAll(() => sim.close());
 async function jsonRun(ids: { customerId: string; trackingId: string }, baseUrl: string, extra: string[] = []) {
   const io = testIO({ env: { BATCHWATCH_TOKEN: 'simulator-token' } });
   const code = await main(['watch', ids.customerId, ids.trackingId, '--base-url', baseUrl, '--interval', '100ms', '--json', ...extra], io);
-  const lines = io.stdout.text().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = io.stdout
+    .text()
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { code, lines };
 }
 
@@ -83,6 +87,19 @@ describe('--json output validates against schema/ndjson.schema.json', () => {
 
   it('the schema rejects a line without the ids (the check above can fail)', () => {
     expect(validate({ schemaVersion: 1, type: 'retrying', at: '2026-01-01T00:00:00.000Z', status: 0, code: null, description: 'x', retryInMs: 1 })).toBe(false);
-    expect(validate({ schemaVersion: 1, type: 'batch-status', customerId: '47021739-3426-40bf-9601-61b4b6d7c793', batchTrackingId: '0127ed8e-1f4d-4cde-9b5a-6e8a9b3c2d10', seq: 1, at: '2026-01-01T00:00:00', from: 'queued', to: 'processing', startedTime: null, completedTime: null })).toBe(false);
+    expect(
+      validate({
+        schemaVersion: 1,
+        type: 'batch-status',
+        customerId: '47021739-3426-40bf-9601-61b4b6d7c793',
+        batchTrackingId: '0127ed8e-1f4d-4cde-9b5a-6e8a9b3c2d10',
+        seq: 1,
+        at: '2026-01-01T00:00:00',
+        from: 'queued',
+        to: 'processing',
+        startedTime: null,
+        completedTime: null,
+      }),
+    ).toBe(false);
   });
 });

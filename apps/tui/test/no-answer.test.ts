@@ -37,7 +37,12 @@ async function run(baseUrl: string, flags: string[]) {
   return { code, stdout: io.stdout.text(), stderr: io.stderr.text() };
 }
 
-const body = (status: string) => JSON.stringify({ batchTrackingId: TRACKING, status, devicesStatus: [{ serialNumber: 'SN1', productKey: 'PK1', status: status === 'finished' ? 'finished' : 'processing' }] });
+const body = (status: string) =>
+  JSON.stringify({
+    batchTrackingId: TRACKING,
+    status,
+    devicesStatus: [{ serialNumber: 'SN1', productKey: 'PK1', status: status === 'finished' ? 'finished' : 'processing' }],
+  });
 
 describe('a base URL that never answers', () => {
   it('connection refused: exit 4 within --connect-timeout, naming host and cause in words', async () => {
@@ -88,7 +93,10 @@ describe('a truncated answer', () => {
     });
     const { code, stdout } = await run(url, ['--json']);
     expect(code).toBe(0);
-    const lines = stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.some((line) => line.type === 'retrying')).toBe(true);
     expect(lines.at(-1)).toMatchObject({ outcome: 'finished', exitCode: 0 });
   });

@@ -21,7 +21,8 @@ let session = 0;
 // A real terminal on a loaded machine: generous limits, no timed assertions.
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 180_000 });
 
-const tsc = (project: string) => execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, project)], { stdio: 'inherit' });
+const tsc = (project: string) =>
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, project)], { stdio: 'inherit' });
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
 const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
@@ -57,7 +58,18 @@ function start(args: string[], configDir: string) {
     BATCHWATCH_PARTNER_CENTER_URL: sim.url,
   };
   const vars = Object.entries(env).map(([key, value]) => `${key}=${quote(value)}`);
-  tmux('-u', 'new-session', '-d', '-s', name, '-x', '120', '-y', '40', `env ${vars.join(' ')} ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}; echo EXIT=$? > ${quote(exitFile)}; sleep 600`);
+  tmux(
+    '-u',
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    '120',
+    '-y',
+    '40',
+    `env ${vars.join(' ')} ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}; echo EXIT=$? > ${quote(exitFile)}; sleep 600`,
+  );
   return {
     screen: () => tmux('capture-pane', '-p', '-t', name),
     history: () => tmux('capture-pane', '-p', '-J', '-S', '-5000', '-t', name),
@@ -89,7 +101,25 @@ describe('the operator in a real terminal (tmux)', () => {
     const config = join(work, 'config-upload');
     const devices = devicesFile('upload.csv', ['PF-OK-1', 'PF-ERR808-2', 'PF-OK-3', 'PF-ERR806-4']);
     const exported = join(work, 'failed.csv');
-    const run = start(['upload', '47021739-3426-40bf-9601-61b4b6d7c793', devices, '--batch-id', 'tmux batch', '--watch', '--interval', '200ms', '--count-already-registered', '--exit-on-finish', '--export', exported, '--token', 'simulator-token'], config);
+    const run = start(
+      [
+        'upload',
+        '47021739-3426-40bf-9601-61b4b6d7c793',
+        devices,
+        '--batch-id',
+        'tmux batch',
+        '--watch',
+        '--interval',
+        '200ms',
+        '--count-already-registered',
+        '--exit-on-finish',
+        '--export',
+        exported,
+        '--token',
+        'simulator-token',
+      ],
+      config,
+    );
     await until(() => /Status .*(queued|processing|finished)/.test(run.screen()), 'the live view', run.screen);
     expect(run.history()).toMatch(/uploaded 4 devices to batch "tmux batch": tracking id [0-9a-f-]{36}/);
     expect(await until(run.exitCode, 'the end of the watch', run.history)).toBe(1);
@@ -112,7 +142,10 @@ describe('the operator in a real terminal (tmux)', () => {
 
     const picker = start(['list', 'contoso', '--token', 'simulator-token'], config);
     await until(() => picker.screen().includes('Device batches of'), 'the picker', picker.screen);
-    const rows = picker.screen().split('\n').filter((line) => / devices {2}/.test(line));
+    const rows = picker
+      .screen()
+      .split('\n')
+      .filter((line) => / devices {2}/.test(line));
     expect(rows.map((row) => /devices {2}(.+?) {2}\(/.exec(row)?.[1])).toEqual(expect.arrayContaining(['older batch', 'newer batch']));
     const target = rows.findIndex((row) => row.includes('older batch'));
     for (let i = 0; i < target; i++) picker.keys('Down');

@@ -53,7 +53,7 @@ describe('batchwatch customers', () => {
     expect((await run(['customers', 'add', 'contoso', CUSTOMER.toUpperCase()], dir)).out).toBe(`contoso → ${CUSTOMER}\n`);
     expect((await run(['customers', 'list'], dir)).out).toBe(`contoso  ${CUSTOMER}\n`);
     expect((await run(['customers', 'add', 'Contoso', 'a2b3c4d5-e6f7-4890-abcd-ef0123456789'], dir)).out).toMatch(/was 47021739/);
-    expect((await run(['customers', 'add', 'contoso', 'not-a-guid'], dir))).toMatchObject({ code: 2, err: expect.stringMatching(/must be a GUID/) });
+    expect(await run(['customers', 'add', 'contoso', 'not-a-guid'], dir)).toMatchObject({ code: 2, err: expect.stringMatching(/must be a GUID/) });
     const unknown = await run(['watch', 'fabrikam', '0127ed8e-ff72-4983-a3d8-e8d8bd378932', '--plain'], dir);
     expect(unknown).toMatchObject({ code: 2, err: expect.stringMatching(/must be a GUID .* or an alias; "fabrikam" is neither \(known aliases: Contoso\)/) });
     expect((await run(['customers', 'remove', 'contoso'], dir)).code).toBe(0);
@@ -89,9 +89,7 @@ describe('batchwatch upload', () => {
     expect(upload.out).toContain(`follow it with: batchwatch watch contoso ${trackingId}`);
 
     const listed = await run(['list', 'contoso', '--json', '--token', 'simulator-token'], dir, env);
-    expect(JSON.parse(listed.out)).toEqual([
-      expect.objectContaining({ id: 'Spring laptops', devicesCount: 3, trackingIds: [trackingId], file }),
-    ]);
+    expect(JSON.parse(listed.out)).toEqual([expect.objectContaining({ id: 'Spring laptops', devicesCount: 3, trackingIds: [trackingId], file })]);
     const plain = await run(['list', 'contoso', '--plain', '--token', 'simulator-token'], dir, env);
     expect(plain.out.split('\n')[0]).toMatch(/^CREATED \(UTC\)\s+DEVICES\s+BATCH\s+TRACKING IDS/);
     expect(plain.out).toMatch(new RegExp(`\\s3  Spring laptops  ${trackingId}`));
@@ -104,7 +102,10 @@ describe('batchwatch upload', () => {
     await writeFile(file, csv(['A', 'B', 'C', 'D', 'E']));
     const env = { BATCHWATCH_PARTNER_CENTER_URL: sim.url };
     const refused = await run(['upload', CUSTOMER, file, '--max-devices', '2', '--token', 'simulator-token'], dir, env);
-    expect(refused).toMatchObject({ code: 2, err: expect.stringMatching(/holds 5 devices; one upload takes at most 2\. Nothing was uploaded\. Use --split .* 3 uploads/) });
+    expect(refused).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/holds 5 devices; one upload takes at most 2\. Nothing was uploaded\. Use --split .* 3 uploads/),
+    });
     expect(sim.requests).toEqual([]);
     const split = await run(['upload', CUSTOMER, file, '--max-devices', '2', '--split', '--batch-id', 'five', '--token', 'simulator-token'], dir, env);
     expect(split.code).toBe(0);
@@ -122,11 +123,9 @@ describe('batchwatch upload', () => {
     const file = join(dir, 'devices.csv');
     await writeFile(file, csv(['SN-1', 'SN-ERR808-2', 'SN-ERR806-3']));
     const exported = join(dir, 'failed.csv');
-    const result = await run(
-      ['upload', CUSTOMER, file, '--watch', '--plain', '--interval', '100ms', '--export', exported, '--token', 'simulator-token'],
-      dir,
-      { BATCHWATCH_PARTNER_CENTER_URL: sim.url },
-    );
+    const result = await run(['upload', CUSTOMER, file, '--watch', '--plain', '--interval', '100ms', '--export', exported, '--token', 'simulator-token'], dir, {
+      BATCHWATCH_PARTNER_CENTER_URL: sim.url,
+    });
     expect(result.code).toBe(1); // finished with device errors
     expect(result.out).toContain(`to ${exported}`);
     // 806 (already registered to this tenant) is no failure for the watch, so it is not exported either.
@@ -158,7 +157,11 @@ describe('batchwatch login, whoami, upload as the operator, logout', () => {
     expect(login.out).toBe(`signed in as operator@contoso.example (tenant ${idp.user.tenantId}, cloud global)\n`);
 
     const whoami = await run(['whoami', '--json'], dir, env, store);
-    expect(JSON.parse(whoami.out)).toMatchObject({ username: 'operator@contoso.example', scope: 'https://api.partnercenter.microsoft.com/user_impersonation', storage: expect.stringMatching(/encrypted, key in the memory/) });
+    expect(JSON.parse(whoami.out)).toMatchObject({
+      username: 'operator@contoso.example',
+      scope: 'https://api.partnercenter.microsoft.com/user_impersonation',
+      storage: expect.stringMatching(/encrypted, key in the memory/),
+    });
 
     const file = join(dir, 'devices.csv');
     await writeFile(file, csv(['SN-1']));

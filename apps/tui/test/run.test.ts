@@ -56,7 +56,9 @@ describe('--json', () => {
     expect(failed).toHaveLength(4);
     expect(summary.alreadyRegistered).toHaveLength(2);
     expect((summary.alreadyRegistered as Array<Record<string, unknown>>).every((device) => device.errorCode === '806')).toBe(true);
-    expect(failed).toContainEqual(expect.objectContaining({ errorCode: '808', errorName: 'ZtdDeviceAssignedToOtherTenant', hint: expect.stringMatching(/another tenant/) }));
+    expect(failed).toContainEqual(
+      expect.objectContaining({ errorCode: '808', errorName: 'ZtdDeviceAssignedToOtherTenant', hint: expect.stringMatching(/another tenant/) }),
+    );
     const failedEvents = events.filter((event) => event.error);
     expect(failedEvents).toHaveLength(6); // each erroring device's transition, 806 included, once
   });
@@ -74,7 +76,11 @@ describe('--json', () => {
   it('reports throttling as retrying events and still finishes', async () => {
     const { code, stdout } = await watch('throttled', ['--json']);
     expect(code).toBe(0);
-    const retrying = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).filter((event) => event.type === 'retrying');
+    const retrying = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .filter((event) => event.type === 'retrying');
     expect(retrying.length).toBeGreaterThan(0);
     expect(retrying[0]).toMatchObject({ status: 429, retryInMs: expect.any(Number) });
   });
@@ -86,7 +92,11 @@ describe('--plain', () => {
     expect(code).toBe(0);
     expect(stdout).not.toContain('\u001b');
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ Watching batch ${ids.trackingId} of customer ${ids.customerId} \\(correlation id [0-9a-f-]{36}\\)$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ Watching batch ${ids.trackingId} of customer ${ids.customerId} \\(correlation id [0-9a-f-]{36}\\)$`,
+      ),
+    );
     const timestamped = lines.filter((line) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /.test(line));
     expect(timestamped.some((line) => line.endsWith('Polling every 100 ms'))).toBe(true);
     expect(timestamped.some((line) => / Batch (queued|processing)/.test(line))).toBe(true);
@@ -109,7 +119,9 @@ describe('--plain', () => {
 
 describe('errors end with a clear message and the documented exit code', () => {
   it('404: not found → exit 3', async () => {
-    const { code, stdout, stderr } = await watch({ customerId: '47021739-3426-40bf-9601-61b4b6d7c793', trackingId: '00000000-0000-4000-8000-000000000000' }, ['--json']);
+    const { code, stdout, stderr } = await watch({ customerId: '47021739-3426-40bf-9601-61b4b6d7c793', trackingId: '00000000-0000-4000-8000-000000000000' }, [
+      '--json',
+    ]);
     expect(code).toBe(3);
     expect(stderr).toMatch(/^batchwatch: ✖ Not found \(HTTP 404/);
     const summary = JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
@@ -139,9 +151,16 @@ describe('errors end with a clear message and the documented exit code', () => {
     const url = closed.url;
     await closed.close();
     const io = testIO({ env: { BATCHWATCH_TOKEN: 'x' } });
-    const code = await main(['watch', '47021739-3426-40bf-9601-61b4b6d7c793', '0127ed8e-1f4d-4cde-9b5a-6e8a9b3c2d10', '--base-url', url, '--json', '--timeout', '1500ms'], io);
+    const code = await main(
+      ['watch', '47021739-3426-40bf-9601-61b4b6d7c793', '0127ed8e-1f4d-4cde-9b5a-6e8a9b3c2d10', '--base-url', url, '--json', '--timeout', '1500ms'],
+      io,
+    );
     expect(code).toBe(4);
-    const lines = io.stdout.text().trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = io.stdout
+      .text()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.filter((line) => line.type === 'retrying').length).toBeGreaterThan(0);
     expect(lines.at(-1)).toMatchObject({ type: 'summary', outcome: 'timeout' });
   });

@@ -40,12 +40,21 @@ function send(res: ServerResponse, event: Record<string, unknown>): void {
 }
 
 const at = '2026-01-01T10:00:00.000Z';
-const snapshotBody = (status: string, devices: unknown[]) => ({ batchTrackingId: TRACKING, status, startedTime: '2026-01-01T10:00:00', devicesStatus: devices });
+const snapshotBody = (status: string, devices: unknown[]) => ({
+  batchTrackingId: TRACKING,
+  status,
+  startedTime: '2026-01-01T10:00:00',
+  devicesStatus: devices,
+});
 
 async function runJson(url: string) {
   const io = testIO({ env: { BATCHWATCH_TOKEN: 'proxy-key' } });
   const code = await main(['watch', CUSTOMER, TRACKING, '--base-url', url, '--json', '--timeout', '20s'], io);
-  const lines = io.stdout.text().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = io.stdout
+    .text()
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { code, events: lines.slice(0, -1), summary: lines.at(-1)!, stderr: io.stderr.text() };
 }
 
@@ -61,9 +70,23 @@ describe('the proxy event stream', () => {
         setTimeout(() => res.destroy(), 50); // the connection drops mid-batch
         return;
       }
-      send(res, { type: 'device-status', seq: 3, at, from: 'processing', device: device('B', 'finished_with_errors', { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' }) });
+      send(res, {
+        type: 'device-status',
+        seq: 3,
+        at,
+        from: 'processing',
+        device: device('B', 'finished_with_errors', { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' }),
+      });
       send(res, { type: 'device-added', seq: 4, at, device: device('C', 'finished') });
-      send(res, { type: 'batch-status', seq: 5, at, from: 'processing', to: 'finished', startedTime: '2026-01-01T10:00:00', completedTime: '2026-01-01T10:03:00' });
+      send(res, {
+        type: 'batch-status',
+        seq: 5,
+        at,
+        from: 'processing',
+        to: 'finished',
+        startedTime: '2026-01-01T10:00:00',
+        completedTime: '2026-01-01T10:03:00',
+      });
       const final = snapshotBody('finished', [device('A', 'finished'), device('B', 'finished_with_errors', { errorCode: '808' }), device('C', 'finished')]);
       send(res, { type: 'done', seq: 6, at, snapshot: { ...final, completedTime: '2026-01-01T10:03:00' } });
       res.end();
@@ -82,7 +105,12 @@ describe('the proxy event stream', () => {
     expect(events.map((event) => event.type)).toEqual(['snapshot', 'device-status', 'retrying', 'retrying', 'device-status', 'device-added', 'batch-status']);
     expect(events[2]).toMatchObject({ type: 'retrying', status: 503, retryInMs: 5000 });
     expect(events[3]).toMatchObject({ type: 'retrying', status: 0, description: 'the event stream was interrupted' });
-    expect(events[4]).toMatchObject({ type: 'device-status', from: 'processing', status: 'finished_with_errors', error: { code: '808', name: 'ZtdDeviceAssignedToOtherTenant' } });
+    expect(events[4]).toMatchObject({
+      type: 'device-status',
+      from: 'processing',
+      status: 'finished_with_errors',
+      error: { code: '808', name: 'ZtdDeviceAssignedToOtherTenant' },
+    });
     expect(events[6]).toMatchObject({ type: 'batch-status', from: 'processing', to: 'finished', completedTime: '2026-01-01T10:03:00.000Z' });
     expect(summary).toMatchObject({ source: 'sse', outcome: 'finished', total: 3, done: 3, status: 'finished', completedTime: '2026-01-01T10:03:00.000Z' });
     expect(summary.failed).toEqual([expect.objectContaining({ serialNumber: 'B', errorCode: '808' })]);
@@ -130,7 +158,9 @@ describe('the proxy event stream', () => {
         setTimeout(() => res.destroy(), 50);
         return;
       }
-      res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ code: 'unauthorized', description: 'The API key was revoked.', source: 'batchwatch-proxy' }));
+      res
+        .writeHead(401, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ code: 'unauthorized', description: 'The API key was revoked.', source: 'batchwatch-proxy' }));
     });
     const { code, stderr, summary } = await runJson(server.url);
     expect(code).toBe(3);

@@ -66,10 +66,14 @@ describe('reduce', () => {
 
     const count = 500;
     const base = reduce(start(), [snapshot('processing', manyDevices(count))]);
-    const updates: WatchAction[] = manyDevices(count).map((raw, i) => deviceStatus(raw.serialNumber!, 'processing', i < 30 ? 'finished_with_errors' : 'finished', i < 30 ? { errorCode: '802' } : {}));
+    const updates: WatchAction[] = manyDevices(count).map((raw, i) =>
+      deviceStatus(raw.serialNumber!, 'processing', i < 30 ? 'finished_with_errors' : 'finished', i < 30 ? { errorCode: '802' } : {}),
+    );
     const many = reduce(base, updates);
     const added = many.log.slice(base.log.length);
-    expect(added.filter((entry) => entry.kind === 'devices')).toEqual([expect.objectContaining({ kind: 'devices', count: count - 30, status: 'finished', done: count, total: count })]);
+    expect(added.filter((entry) => entry.kind === 'devices')).toEqual([
+      expect.objectContaining({ kind: 'devices', count: count - 30, status: 'finished', done: count, total: count }),
+    ]);
     expect(added.filter((entry) => entry.kind === 'device-failed')).toHaveLength(FAILED_LINES_PER_FLUSH);
     expect(added.find((entry) => entry.kind === 'more-failed')).toMatchObject({ count: 30 - FAILED_LINES_PER_FLUSH });
     expect(added.filter((entry) => entry.kind === 'device')).toHaveLength(0);
@@ -156,7 +160,9 @@ describe('reduce', () => {
 
   it('handles 10,000 devices with one copy per flush', () => {
     const base = reduce(start(), [snapshot('processing', manyDevices(10_000))]);
-    const updates = manyDevices(10_000).slice(0, 2_000).map((raw) => deviceStatus(raw.serialNumber!, 'processing', 'finished'));
+    const updates = manyDevices(10_000)
+      .slice(0, 2_000)
+      .map((raw) => deviceStatus(raw.serialNumber!, 'processing', 'finished'));
     const next = reduce(base, updates);
     expect(next.counts).toMatchObject({ finished: 2_000, processing: 8_000 });
     expect(next.order).toBe(base.order);

@@ -98,7 +98,12 @@ describe('in every output mode', () => {
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     bodies.set(ids(1).tracking, {
       status: 200,
-      body: { batchTrackingId: ids(1).tracking, status: 'finished_with_errors', startedTime: '2026-01-01T10:00:00', devicesStatus: [hostileDevice(1), hostileDevice(2)] },
+      body: {
+        batchTrackingId: ids(1).tracking,
+        status: 'finished_with_errors',
+        startedTime: '2026-01-01T10:00:00',
+        devicesStatus: [hostileDevice(1), hostileDevice(2)],
+      },
     });
     bodies.set(ids(2).tracking, { status: 400, body: { code: `6${HOSTILE}`, description: `Bad${HOSTILE}` } });
   });

@@ -52,7 +52,9 @@ afterAll(async () => {
 function startInTmux(args: string[], env: Record<string, string> = {}, size = { x: 120, y: 40 }) {
   const name = `bt${++session}`;
   const exitFile = join(work, `${name}.exit`);
-  const vars = Object.entries({ CI: 'false', TERM: 'xterm-256color', LANG: 'C.UTF-8', NODE_ENV: 'production', ...env }).map(([key, value]) => `${key}=${shellQuote(value)}`);
+  const vars = Object.entries({ CI: 'false', TERM: 'xterm-256color', LANG: 'C.UTF-8', NODE_ENV: 'production', ...env }).map(
+    ([key, value]) => `${key}=${shellQuote(value)}`,
+  );
   const command = `env ${vars.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo EXIT=$? > ${shellQuote(exitFile)}; sleep 600`;
   tmux('-u', 'new-session', '-d', '-s', name, '-x', String(size.x), '-y', String(size.y), command);
   // The title is ours to check: tmux must let the program set it.
@@ -107,7 +109,10 @@ describe('terminal safety', () => {
     terminalStatusWhenErrors: 'finished_with_errors',
   };
 
-  it.each([['interactive', []], ['plain', ['--plain']]] as const)('%s: title unchanged, screen not cleared, the text shown escaped', async (_mode, flags) => {
+  it.each([
+    ['interactive', []],
+    ['plain', ['--plain']],
+  ] as const)('%s: title unchanged, screen not cleared, the text shown escaped', async (_mode, flags) => {
     const run = startInTmux(args(sim.addBatch(hostile), '--exit-on-finish', ...flags));
     await until(() => /EVIL\\x1b\]0;PWNED/.test(run.screen()), 'the escaped serial', run.screen);
     expect(await until(run.exitCode, 'the exit code', run.history)).toBe(1);
@@ -207,9 +212,25 @@ describe('small terminals', () => {
     const run = startInTmux(args(sim.addBatch('slow')));
     await until(() => run.screen().includes('q quit'), 'the live view', run.screen);
     tmux('resize-window', '-t', run.name, '-x', '90', '-y', '40');
-    await until(() => run.screen().split('\n').some((line) => line.startsWith('q quit')) && !/^.{91,}$/m.test(run.screen()), 'the view at 90 columns', run.screen);
+    await until(
+      () =>
+        run
+          .screen()
+          .split('\n')
+          .some((line) => line.startsWith('q quit')) && !/^.{91,}$/m.test(run.screen()),
+      'the view at 90 columns',
+      run.screen,
+    );
     tmux('resize-window', '-t', run.name, '-x', '70', '-y', '30');
-    await until(() => run.screen().split('\n').some((line) => /^q quit/.test(line)), 'the view at 70 columns', run.screen);
+    await until(
+      () =>
+        run
+          .screen()
+          .split('\n')
+          .some((line) => /^q quit/.test(line)),
+      'the view at 70 columns',
+      run.screen,
+    );
     // Let a few frames render after the resize.
     const settled = run.screen();
     await until(() => run.screen() !== settled || true, 'a frame', run.screen);

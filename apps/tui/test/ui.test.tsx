@@ -239,8 +239,22 @@ describe('i18n', () => {
   const expectations: Record<Locale, RegExp[]> = {
     'en-US': [/Status ◐ processing/, /Customer/, /3\/4 devices done/, /q quit · f failed only/, /Serial number\s+Product key/],
     'sv-SE': [/Status ◐ bearbetas/, /Kund/, /3\/4 enheter klara/, /q avsluta · f endast misslyckade/, /Serienummer\s+Produktnyckel/, /✖ klar med fel/],
-    'nl-NL': [/Status ◐ wordt verwerkt/, /Klant/, /3\/4 apparaten klaar/, /q stoppen · f alleen mislukte/, /Serienummer\s+Productcode/, /✖ voltooid met fouten/],
-    'fr-FR': [/État ◐ en cours de traitement/, /Client/, /3\/4 appareils traités/, /q quitter · f échecs uniquement/, /Numéro de série\s+Clé de produit/, /✖ terminé avec des/],
+    'nl-NL': [
+      /Status ◐ wordt verwerkt/,
+      /Klant/,
+      /3\/4 apparaten klaar/,
+      /q stoppen · f alleen mislukte/,
+      /Serienummer\s+Productcode/,
+      /✖ voltooid met fouten/,
+    ],
+    'fr-FR': [
+      /État ◐ en cours de traitement/,
+      /Client/,
+      /3\/4 appareils traités/,
+      /q quitter · f échecs uniquement/,
+      /Numéro de série\s+Clé de produit/,
+      /✖ terminé avec des/,
+    ],
   };
 
   it.each(SUPPORTED_LOCALES)('labels everything in %s', async (locale) => {
@@ -269,7 +283,9 @@ describe('live area height', () => {
   ])('stays within rows − 1 for a 10,000-device batch (%d×%d), lines never wider than the terminal', (rows, columns) => {
     const state = tenK();
     const t = translator('fr-FR');
-    const view = render(<LiveView state={state} keys={state.order} view={DEFAULT_VIEW} size={{ rows, columns }} pinned t={t} locale="fr-FR" now={at.getTime()} />);
+    const view = render(
+      <LiveView state={state} keys={state.order} view={DEFAULT_VIEW} size={{ rows, columns }} pinned t={t} locale="fr-FR" now={at.getTime()} />,
+    );
     const lines = plain(view.lastFrame()).split('\n');
     expect(lines.length).toBeLessThanOrEqual(rows - 1);
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(columns);
@@ -279,7 +295,9 @@ describe('live area height', () => {
   it('re-plans on resize', () => {
     const state = tenK();
     const t = translator('en-US');
-    const element = (rows: number) => <LiveView state={state} keys={state.order} view={DEFAULT_VIEW} size={{ rows, columns: 100 }} t={t} locale="en-US" now={at.getTime()} />;
+    const element = (rows: number) => (
+      <LiveView state={state} keys={state.order} view={DEFAULT_VIEW} size={{ rows, columns: 100 }} t={t} locale="en-US" now={at.getTime()} />
+    );
     const view = render(element(40));
     expect(plain(view.lastFrame()).split('\n')).toHaveLength(39);
     view.rerender(element(15));

@@ -40,10 +40,9 @@ const catalogue: readonly AutopilotError[] = [
 
 /** The catalogue by code and by (lower-cased) name, both spellings of 808 included. */
 export const autopilotErrors: ReadonlyMap<string, AutopilotError> = new Map(
-  catalogue.flatMap((entry) => [
-    ...(entry.code ? [[entry.code, entry] as const] : []),
-    [entry.name.toLowerCase(), entry] as const,
-  ]).concat([[AUTOPILOT_808_ALIAS.toLowerCase(), catalogue.find((entry) => entry.code === '808')!]]),
+  catalogue
+    .flatMap((entry) => [...(entry.code ? [[entry.code, entry] as const] : []), [entry.name.toLowerCase(), entry] as const])
+    .concat([[AUTOPILOT_808_ALIAS.toLowerCase(), catalogue.find((entry) => entry.code === '808')!]]),
 );
 
 /** Explains a device error from its code or its symbolic description; undefined when neither is known. */

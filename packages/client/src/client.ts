@@ -127,13 +127,29 @@ function resolvePolicy(base: RetryPolicy, override: Partial<RetryPolicy> | false
 /** The answer to `GET …/batchJobStatus/…`: normalised details, or the PartnerCenterError it stands for. */
 function readBatch(answer: Answer, previous: BatchDetails | undefined): BatchDetails {
   if (answer.status < 200 || answer.status > 299) throw answerError(answer);
-  const ids = { requestId: answer.headers.get('ms-requestid') ?? answer.requestId, correlationId: answer.headers.get('ms-correlationid') ?? answer.correlationId };
+  const ids = {
+    requestId: answer.headers.get('ms-requestid') ?? answer.requestId,
+    correlationId: answer.headers.get('ms-correlationid') ?? answer.correlationId,
+  };
   const json = answer.json ?? { value: undefined };
   if ('error' in json) {
-    throw new PartnerCenterError({ kind: 'malformed', status: answer.status, description: 'the response body is not JSON', body: answer.text, cause: json.error, ...ids });
+    throw new PartnerCenterError({
+      kind: 'malformed',
+      status: answer.status,
+      description: 'the response body is not JSON',
+      body: answer.text,
+      cause: json.error,
+      ...ids,
+    });
   }
   if (!isBatchUploadDetails(json.value)) {
-    throw new PartnerCenterError({ kind: 'malformed', status: answer.status, description: 'the response is not a BatchUploadDetails', body: json.value, ...ids });
+    throw new PartnerCenterError({
+      kind: 'malformed',
+      status: answer.status,
+      description: 'the response is not a BatchUploadDetails',
+      body: json.value,
+      ...ids,
+    });
   }
   return normalizeBatch(json.value satisfies RawBatchUploadDetails, previous);
 }

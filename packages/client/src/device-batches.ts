@@ -75,7 +75,12 @@ export interface DeviceBatchOperations {
   /** The batch's devices; pages of 100 are fetched as the loop reaches them (`MS-ContinuationToken`). */
   listDevices(customerId: string, batchId: string, options?: ListOptions): AsyncGenerator<ListedDevice, void, undefined>;
   /** Uploads (creates the batch, or adds to it with `existing`), then follows the new tracking id to the end. */
-  uploadAndWatch(customerId: string, batchId: string, devices: readonly Device[], options?: UploadAndWatchOptions): AsyncGenerator<UploadAndWatchEvent, void, undefined>;
+  uploadAndWatch(
+    customerId: string,
+    batchId: string,
+    devices: readonly Device[],
+    options?: UploadAndWatchOptions,
+  ): AsyncGenerator<UploadAndWatchEvent, void, undefined>;
 }
 
 type Watch = (customerId: string, trackingId: string, options?: WatchOptions) => AsyncGenerator<WatchEvent, void, undefined>;

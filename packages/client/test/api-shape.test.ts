@@ -95,7 +95,12 @@ describe('OpenTelemetry spans', () => {
     const requestId = requests[0]!.headers['ms-requestid'];
     const correlationId = requests[0]!.headers['ms-correlationid'];
     expect(isGuid(requestId)).toBe(true);
-    expect(call.attributes).toMatchObject({ 'ms.request_id': requestId, 'ms.correlation_id': correlationId, 'http.response.status_code': 200, 'batchwatch.attempts': 2 });
+    expect(call.attributes).toMatchObject({
+      'ms.request_id': requestId,
+      'ms.correlation_id': correlationId,
+      'http.response.status_code': 200,
+      'batchwatch.attempts': 2,
+    });
     expect(attempts.map((span) => span.attributes)).toEqual([
       expect.objectContaining({ 'batchwatch.attempt': 1, 'http.response.status_code': 503, 'ms.request_id': requestId, 'ms.correlation_id': correlationId }),
       expect.objectContaining({ 'batchwatch.attempt': 2, 'http.response.status_code': 200, 'http.request.resend_count': 1, 'ms.request_id': requestId }),

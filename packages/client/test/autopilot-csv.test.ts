@@ -77,12 +77,15 @@ describe('reading the Autopilot CSV', () => {
   });
 
   it('reads CRLF, LF, quoted fields, header names in any case, optional Group Tag and Assigned User', () => {
-    const text = csv([
-      'device serial number, WINDOWS PRODUCT ID ,Hardware Hash,Group Tag,Assigned User',
-      `"SN,003",,${HASH_C},Sales,ana@contoso.com`,
-      '',
-      `SN-004,,"${HASH_A}",,`,
-    ], '\r\n');
+    const text = csv(
+      [
+        'device serial number, WINDOWS PRODUCT ID ,Hardware Hash,Group Tag,Assigned User',
+        `"SN,003",,${HASH_C},Sales,ana@contoso.com`,
+        '',
+        `SN-004,,"${HASH_A}",,`,
+      ],
+      '\r\n',
+    );
     const result = rowsOf(text);
     expect(result.rows).toEqual([
       { line: 2, serialNumber: 'SN,003', hardwareHash: HASH_C, groupTag: 'Sales', assignedUser: 'ana@contoso.com' },
@@ -153,7 +156,13 @@ describe('splitting for Partner Center', () => {
 
 describe('exporting failed devices', () => {
   const failed = [
-    normalizeDevice({ serialNumber: 'SN-2', productKey: 'PK-2', status: 'finished_with_errors', errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' }),
+    normalizeDevice({
+      serialNumber: 'SN-2',
+      productKey: 'PK-2',
+      status: 'finished_with_errors',
+      errorCode: '808',
+      errorDescription: 'ZtdDeviceAssignedToOtherTenant',
+    }),
     normalizeDevice({ serialNumber: 'SN-1', status: 'finished_with_errors', errorCode: '806', errorDescription: 'ZtdDeviceAlreadyAssigned' }),
     normalizeDevice({ serialNumber: 'SN-3', status: 'finished_with_errors', errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' }),
     normalizeDevice({ serialNumber: 'SN-4', status: 'finished_with_errors', errorDescription: '=HYPERLINK("x")' }),

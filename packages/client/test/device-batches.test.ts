@@ -76,7 +76,8 @@ describe('createDeviceBatch and addDevices', () => {
     const client = createBatchStatusClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 't', retry: { baseDelayMs: 1 } });
     const outcome = await client.createDeviceBatch(CUSTOMER, 'b', devices(1)).catch((error: unknown) => error);
     expect(new Set(seen).size).toBe(1);
-    if (outcome instanceof PartnerCenterError) expect(outcome.status).toBe(503); // not retried: fine too
+    if (outcome instanceof PartnerCenterError)
+      expect(outcome.status).toBe(503); // not retried: fine too
     else expect(outcome).toMatchObject({ trackingId: '0127ed8e-ff72-4983-a3d8-e8d8bd378932', requestId: seen[0] });
   });
 });
@@ -85,7 +86,11 @@ describe('trackingIdFromLocation', () => {
   it.each([
     ['the documented relative form', `/customers/${CUSTOMER}/batchJobStatus/0127ed8e-ff72-4983-a3d8-e8d8bd378932`, undefined],
     ['any case', `/customers/${CUSTOMER}/batchjobstatus/0127ed8e-ff72-4983-a3d8-e8d8bd378932`, undefined],
-    ['an absolute URL with /v1', `https://api.partnercenter.microsoft.com/v1/customers/${CUSTOMER}/batchJobStatus/0127ed8e-ff72-4983-a3d8-e8d8bd378932`, undefined],
+    [
+      'an absolute URL with /v1',
+      `https://api.partnercenter.microsoft.com/v1/customers/${CUSTOMER}/batchJobStatus/0127ed8e-ff72-4983-a3d8-e8d8bd378932`,
+      undefined,
+    ],
     ['the body when there is no header', null, `"/customers/${CUSTOMER}/batchJobStatus/0127ed8e-ff72-4983-a3d8-e8d8bd378932"`],
   ])('reads %s', (_, location, body) => {
     expect(trackingIdFromLocation(location, body)).toBe('0127ed8e-ff72-4983-a3d8-e8d8bd378932');
@@ -99,7 +104,7 @@ describe('trackingIdFromLocation', () => {
 });
 
 describe('listDeviceBatches and listDevices', () => {
-  it('list the customer\'s batches with their device counts and creation dates', async () => {
+  it("list the customer's batches with their device counts and creation dates", async () => {
     const { client } = await setup();
     await client.createDeviceBatch(CUSTOMER, 'first', devices(3));
     await client.createDeviceBatch(CUSTOMER, 'second', devices(1, 'B'));

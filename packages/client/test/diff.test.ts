@@ -17,7 +17,12 @@ const describeChange = (change: BatchChange) =>
 describe('diffBatch', () => {
   it.each([
     ['nothing changed', batch('processing', [device('A', 'processing')]), batch('processing', [device('A', 'processing')]), []],
-    ['a batch starts: status first, then its devices', batch('queued'), batch('processing', [device('A', 'processing')]), ['batch queued→processing', '+A processing']],
+    [
+      'a batch starts: status first, then its devices',
+      batch('queued'),
+      batch('processing', [device('A', 'processing')]),
+      ['batch queued→processing', '+A processing'],
+    ],
     [
       'a batch ends: devices first, the terminal status last',
       batch('processing', [device('A', 'processing'), device('B', 'processing')]),

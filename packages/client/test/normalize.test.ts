@@ -71,19 +71,44 @@ describe('device keys across polls', () => {
   });
 
   it('tells duplicates apart by order of appearance', () => {
-    const batch = normalizeBatch(raw([['A', 'processing'], ['A', 'processing'], ['B', 'processing'], ['A', 'finished']]));
+    const batch = normalizeBatch(
+      raw([
+        ['A', 'processing'],
+        ['A', 'processing'],
+        ['B', 'processing'],
+        ['A', 'finished'],
+      ]),
+    );
     expect(batch.devices.map((d) => d.key)).toEqual(['A|PK', 'A|PK#2', 'B|PK', 'A|PK#3']);
   });
 
   it('reuses the keys of an earlier snapshot of the same devices, and computes them afresh when the devices change', () => {
-    const first = normalizeBatch(raw([['A', 'processing'], ['A', 'processing']]));
-    const same = normalizeBatch(raw([['A', 'finished'], ['A', 'finished_with_errors']]), first);
+    const first = normalizeBatch(
+      raw([
+        ['A', 'processing'],
+        ['A', 'processing'],
+      ]),
+    );
+    const same = normalizeBatch(
+      raw([
+        ['A', 'finished'],
+        ['A', 'finished_with_errors'],
+      ]),
+      first,
+    );
     expect(same.devices.map((d) => [d.key, d.status])).toEqual([
       ['A|PK', 'finished'],
       ['A|PK#2', 'finished_with_errors'],
     ]);
     expect(same.devices[1]!.key).toBe(first.devices[1]!.key);
-    const grown = normalizeBatch(raw([['A', 'finished'], ['C', 'queued'], ['A', 'finished']]), same);
+    const grown = normalizeBatch(
+      raw([
+        ['A', 'finished'],
+        ['C', 'queued'],
+        ['A', 'finished'],
+      ]),
+      same,
+    );
     expect(grown.devices.map((d) => d.key)).toEqual(['A|PK', 'C|PK', 'A|PK#2']);
   });
 });

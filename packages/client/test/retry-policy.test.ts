@@ -46,7 +46,9 @@ describe('only idempotent requests are retried once they may have reached the se
 
   it('sends a throttled POST again, with the same MS-RequestId', async () => {
     const { url, requests } = await serve((_req, res, n) =>
-      n === 1 ? sendJson(res, 429, { statusCode: 429, message: 'slow down' }, { 'retry-after': '0' }) : res.writeHead(202, { location: `/customers/${CUSTOMER}/batchJobStatus/${BATCH}` }).end(),
+      n === 1
+        ? sendJson(res, 429, { statusCode: 429, message: 'slow down' }, { 'retry-after': '0' })
+        : res.writeHead(202, { location: `/customers/${CUSTOMER}/batchJobStatus/${BATCH}` }).end(),
     );
     const { response } = await create(clientOf(url));
     expect(response.status).toBe(202);

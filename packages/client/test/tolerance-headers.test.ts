@@ -32,7 +32,14 @@ describe('statuses as Partner Center may send them', () => {
   });
 
   it('reads spelled-out device statuses over HTTP', async () => {
-    const { url } = await serveBody(batch('Processing', { devicesStatus: [{ serialNumber: 'A', status: 'In Progress' }, { serialNumber: 'B', status: 'in_progress' }] }));
+    const { url } = await serveBody(
+      batch('Processing', {
+        devicesStatus: [
+          { serialNumber: 'A', status: 'In Progress' },
+          { serialNumber: 'B', status: 'in_progress' },
+        ],
+      }),
+    );
     const details = await createBatchStatusClient({ baseUrl: url, token: 't' }).getBatchStatus(CUSTOMER, BATCH);
     expect(details.devices.map((d) => [d.status, d.rawStatus])).toEqual([
       ['processing', 'In Progress'],
@@ -48,7 +55,9 @@ describe('bodies that are not a batch', () => {
     ['broken JSON', '{oops}'],
   ])('reports %s as malformed, without retrying', async (_, text) => {
     server = await startServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text));
-    const error = await createBatchStatusClient({ baseUrl: server.url, token: 't' }).getBatchStatus(CUSTOMER, BATCH).catch((e: unknown) => e);
+    const error = await createBatchStatusClient({ baseUrl: server.url, token: 't' })
+      .getBatchStatus(CUSTOMER, BATCH)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'PartnerCenterError', kind: 'malformed', retryable: false });
     expect(server.requests).toHaveLength(1);
   });

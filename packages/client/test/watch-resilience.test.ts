@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenCredential } from '@azure/core-auth';
-import { createBatchStatusClient, PartnerCenterError, type BatchStatusClientOptions, type WatchEvent, type WatchOptions, type WatchRetryEvent } from '../src/index.js';
+import {
+  createBatchStatusClient,
+  PartnerCenterError,
+  type BatchStatusClientOptions,
+  type WatchEvent,
+  type WatchOptions,
+  type WatchRetryEvent,
+} from '../src/index.js';
 import { BATCH, batch, CUSTOMER, rejection, sendJson, startServer, type Handler, type TinyServer } from './tiny-server.js';
 
 let server: TinyServer | undefined;
@@ -15,7 +22,10 @@ async function serveScript(script: Array<Handler | object>) {
   });
   return server;
 }
-const status = (code: number, headers: Record<string, string> = {}): Handler => (_req, res) => sendJson(res, code, { code, description: `HTTP ${code}` }, headers);
+const status =
+  (code: number, headers: Record<string, string> = {}): Handler =>
+  (_req, res) =>
+    sendJson(res, code, { code, description: `HTTP ${code}` }, headers);
 
 async function watch(url: string, options: WatchOptions = {}, client: BatchStatusClientOptions = {}): Promise<WatchEvent[]> {
   const events: WatchEvent[] = [];

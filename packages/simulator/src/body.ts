@@ -15,7 +15,9 @@ async function readText(req: IncomingMessage): Promise<string | undefined> {
   }
   if (size > MAX_BODY_BYTES) return undefined;
   // Windows tools often write a UTF-8 byte order mark; JSON.parse would reject it.
-  return Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
 }
 
 export async function readJsonBody(req: IncomingMessage): Promise<BodyResult> {

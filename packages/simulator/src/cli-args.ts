@@ -22,11 +22,7 @@ export interface CliConfig {
   variants: WireVariants;
 }
 
-export type CliCommand =
-  | { kind: 'run'; config: CliConfig }
-  | { kind: 'help' }
-  | { kind: 'version' }
-  | { kind: 'error'; message: string };
+export type CliCommand = { kind: 'run'; config: CliConfig } | { kind: 'help' } | { kind: 'version' } | { kind: 'error'; message: string };
 
 export const usage = `Usage: batchwatch-simulator [options]
 
@@ -91,7 +87,10 @@ function loadScenario(ref: string): ScenarioDefinition {
 /** A repeatable flag, or else the comma-separated variable. */
 function listOf(flags: readonly string[] | undefined, env: string | undefined): string[] {
   if (flags !== undefined && flags.length > 0) return [...flags];
-  return (env ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return (env ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function scenarioRefs(flags: readonly string[] | undefined, env: string | undefined): string[] {

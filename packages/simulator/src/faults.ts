@@ -68,8 +68,7 @@ export function sendFault(res: ServerResponse, ctx: ResponseContext, fault: Excl
       return sendJson(res, ctx, 429, body, { 'Retry-After': String(seconds) });
     }
     case 'status': {
-      const headers: Record<string, string> =
-        fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
       return sendJson(res, ctx, fault.status, statusFault(fault.status), headers);
     }
     case 'malformed': {

@@ -29,7 +29,10 @@ export function hashString(text: string): number {
 
 /** A version-4-shaped GUID drawn from `random`, so seeded runs produce the same ids. */
 export function seededGuid(random: () => number): string {
-  const word = () => Math.floor(random() * 0x100000000).toString(16).padStart(8, '0');
+  const word = () =>
+    Math.floor(random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   const a = word();
   const b = word();
   const c = word();

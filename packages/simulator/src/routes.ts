@@ -34,7 +34,10 @@ function decode(segment: string): string {
 
 function segmentsOf(target: string): string[] {
   const path = target.split(/[?#]/, 1)[0] ?? '';
-  return path.split('/').filter((s) => s !== '').map(decode);
+  return path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decode);
 }
 
 /** The route at `target`; where a path has a list (GET) and an upload (POST), `method` picks one. */

@@ -80,9 +80,10 @@ const builtIns: Record<ScenarioName, ScenarioDefinition> = {
 
 /** Built-in scenarios by name (validated and frozen). */
 export const scenarios: Record<ScenarioName, ScenarioDefinition> = Object.freeze(
-  Object.fromEntries(
-    Object.entries(builtIns).map(([name, definition]) => [name, validateScenario(definition, `built-in scenario ${name}`)]),
-  ) as Record<ScenarioName, ScenarioDefinition>,
+  Object.fromEntries(Object.entries(builtIns).map(([name, definition]) => [name, validateScenario(definition, `built-in scenario ${name}`)])) as Record<
+    ScenarioName,
+    ScenarioDefinition
+  >,
 );
 
 export const scenarioNames = Object.keys(builtIns) as ScenarioName[];

@@ -43,7 +43,8 @@ export function validateVariants(variants: unknown): WireVariants {
     if ((booleanSwitches as readonly string[]).includes(key)) {
       if (typeof value !== 'boolean') problems.push(`variants.${key} must be true or false`);
     } else if (key === 'unknownStatus') {
-      if (!(typeof value === 'string' && value !== '') && !Number.isInteger(value)) problems.push('variants.unknownStatus must be a non-empty string or an integer');
+      if (!(typeof value === 'string' && value !== '') && !Number.isInteger(value))
+        problems.push('variants.unknownStatus must be a non-empty string or an integer');
     } else if (key === 'duplicateDevices') {
       if (!Number.isInteger(value) || (value as number) < 0) problems.push('variants.duplicateDevices must be an integer >= 0');
     } else {
@@ -72,7 +73,8 @@ export function parseVariantFlags(flags: readonly string[]): WireVariants {
     const key = (variantFlags as Record<string, keyof WireVariants>)[name];
     if (key === undefined) throw new TypeError(`unknown variant "${name}" (${Object.keys(variantFlags).join(', ')})`);
     const needsValue = key === 'unknownStatus' || key === 'duplicateDevices';
-    if (needsValue !== (value !== undefined)) throw new TypeError(needsValue ? `variant ${name} needs a value: ${name}=<value>` : `variant ${name} takes no value`);
+    if (needsValue !== (value !== undefined))
+      throw new TypeError(needsValue ? `variant ${name} needs a value: ${name}=<value>` : `variant ${name} takes no value`);
     variants[key] = value === undefined ? true : /^\d+$/.test(value) ? Number(value) : value;
   }
   return validateVariants(variants);
@@ -96,7 +98,9 @@ function withDuplicates(devices: readonly DeviceUploadDetails[], n: number): Dev
     const { serialNumber, productKey, attributes } = device;
     const same = { ...(serialNumber !== undefined && { serialNumber }), ...(productKey !== undefined && { productKey }), ...(attributes && { attributes }) };
     const copy: DeviceUploadDetails =
-      device.status === 'processing' ? { ...same, status: 'processing' } : { ...same, status: 'finished_with_errors', errorDescription: DUPLICATED_DEVICE_ERROR };
+      device.status === 'processing'
+        ? { ...same, status: 'processing' }
+        : { ...same, status: 'finished_with_errors', errorDescription: DUPLICATED_DEVICE_ERROR };
     return [device, copy];
   });
 }

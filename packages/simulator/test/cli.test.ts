@@ -54,8 +54,31 @@ describe('parseCli', () => {
   });
 
   it('reads every flag; --scenario repeats; --token * accepts any token', () => {
-    const c = config(['--port', '0', '--host', '0.0.0.0', '--token', '*', '--speed', '2.5', '--scenario', 'clean', '--scenario', 'flaky', '--customer-id', OTHER_CUSTOMER]);
-    expect(c).toEqual({ host: '0.0.0.0', port: 0, token: null, speed: 2.5, scenarios: [scenarios.clean, scenarios.flaky], customerId: OTHER_CUSTOMER, variants: {} });
+    const c = config([
+      '--port',
+      '0',
+      '--host',
+      '0.0.0.0',
+      '--token',
+      '*',
+      '--speed',
+      '2.5',
+      '--scenario',
+      'clean',
+      '--scenario',
+      'flaky',
+      '--customer-id',
+      OTHER_CUSTOMER,
+    ]);
+    expect(c).toEqual({
+      host: '0.0.0.0',
+      port: 0,
+      token: null,
+      speed: 2.5,
+      scenarios: [scenarios.clean, scenarios.flaky],
+      customerId: OTHER_CUSTOMER,
+      variants: {},
+    });
   });
 
   it('falls back to BATCHWATCH_SIMULATOR_* variables, and flags win over them', () => {
@@ -67,7 +90,15 @@ describe('parseCli', () => {
       BATCHWATCH_SIMULATOR_SCENARIO: 'clean, large',
       BATCHWATCH_SIMULATOR_CUSTOMER_ID: DOC_CUSTOMER,
     };
-    expect(config([], env)).toEqual({ host: '::1', port: 9000, token: 'env-token', speed: 10, scenarios: [scenarios.clean, scenarios.large], customerId: DOC_CUSTOMER, variants: {} });
+    expect(config([], env)).toEqual({
+      host: '::1',
+      port: 9000,
+      token: 'env-token',
+      speed: 10,
+      scenarios: [scenarios.clean, scenarios.large],
+      customerId: DOC_CUSTOMER,
+      variants: {},
+    });
     expect(config(['--port', '1234', '--scenario', 'slow'], env)).toMatchObject({ port: 1234, scenarios: [scenarios.slow] });
   });
 

@@ -49,7 +49,12 @@ describe('built-in scenarios against the contract', { timeout: 60_000 }, () => {
       for (const reply of replies.filter(isReply)) {
         expect(contractProblems(operations.getStatus, reply), `${reply.status} ${reply.text.slice(0, 200)}`).toEqual([]);
       }
-      const statuses = new Set(replies.filter(isReply).filter((r) => r.status === 200).map((r) => json(r).status));
+      const statuses = new Set(
+        replies
+          .filter(isReply)
+          .filter((r) => r.status === 200)
+          .map((r) => json(r).status),
+      );
       expect(statuses).toContain('queued');
       expect(statuses).toContain('processing');
       expect(statuses.has('finished') || statuses.has('finished_with_errors')).toBe(true);
@@ -78,7 +83,7 @@ describe('built-in scenarios against the contract', { timeout: 60_000 }, () => {
 });
 
 describe('the contract document itself', () => {
-  it("the documented 200 example validates against the 200 schema", () => {
+  it('the documented 200 example validates against the 200 schema', () => {
     const declared = declaredResponse(operations.getStatus.path, operations.getStatus.method, 200);
     const example = declared!.response['content']['application/json']['examples']['documented']['value'];
     expect(validateAt(`${declared!.pointer}/content/application~1json/schema`, example)).toEqual([]);

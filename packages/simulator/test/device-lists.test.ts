@@ -6,10 +6,11 @@ import { DOC_CUSTOMER, OTHER_CUSTOMER, get, json, post, startTestSimulator } fro
 import { validateSchema } from './support/contract.js';
 
 const BATCHES = `/v1/customers/${DOC_CUSTOMER}/deviceBatches`;
-const devices = (count: number, prefix = 'SN') => Array.from({ length: count }, (_, i) => ({ serialNumber: `${prefix}-${i + 1}`, hardwareHash: 'T0FBQUFBQUFB' }));
+const devices = (count: number, prefix = 'SN') =>
+  Array.from({ length: count }, (_, i) => ({ serialNumber: `${prefix}-${i + 1}`, hardwareHash: 'T0FBQUFBQUFB' }));
 
 describe('GET /v1/customers/{customer-id}/deviceBatches', () => {
-  it('lists the customer\'s batches with devicesCount (uploads and additions counted), and nobody else\'s', async () => {
+  it("lists the customer's batches with devicesCount (uploads and additions counted), and nobody else's", async () => {
     const sim = await startTestSimulator();
     expect((await post(sim, BATCHES, { batchId: 'Test batch', devices: devices(3) })).status).toBe(202);
     sim.clock.advance(60_000);

@@ -12,7 +12,13 @@ async function withBatch(name: 'clean' | 'throttled' | 'flaky' | 'slow' | 'malfo
 /** Status of each poll, or 0 when the connection was reset. */
 async function statuses(sim: TestSimulator, path: string, n: number): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(await get(sim, path).then((r) => r.status, () => 0));
+  for (let i = 0; i < n; i++)
+    out.push(
+      await get(sim, path).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    );
   return out;
 }
 

@@ -4,7 +4,7 @@ import { GUID_PATTERN } from '@batchwatch/openapi';
 import { startSimulator } from '../src/index.js';
 import { AUTH, DOC_CUSTOMER, DOC_TRACKING, OTHER_CUSTOMER, call, get, json, post, rawRequest, startTestSimulator } from './support/http.js';
 
-describe("the documented request example", () => {
+describe('the documented request example', () => {
   it('answers the exact request line and headers of the doc (lower-case batchjobstatus)', async () => {
     const sim = await startTestSimulator();
     sim.addBatch('device-errors', { customerId: DOC_CUSTOMER, trackingId: DOC_TRACKING });

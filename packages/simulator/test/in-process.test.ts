@@ -64,7 +64,11 @@ describe('createSimulator: in process, no port', () => {
     const reply = await poll(sim, batch.statusPath, { headers: { ...headers, 'MS-RequestId': 'c1b6f2a0-2a36-4d0e-9f7e-2b1f0d1c9a11' } });
     expect(reply.status).toBe(200);
     expect(reply.headers['ms-requestid']).toBe('c1b6f2a0-2a36-4d0e-9f7e-2b1f0d1c9a11');
-    expect(sim.requests[0]!.headers).toMatchObject({ 'ms-contract-version': 'v1', 'ms-partnercenter-client': 'batchwatch/1.2.3', 'user-agent': 'team-tests/1.0' });
+    expect(sim.requests[0]!.headers).toMatchObject({
+      'ms-contract-version': 'v1',
+      'ms-partnercenter-client': 'batchwatch/1.2.3',
+      'user-agent': 'team-tests/1.0',
+    });
   });
 
   it('a reset is a rejected fetch, as over TCP', async () => {

@@ -35,7 +35,10 @@ describe('built-in scenarios', () => {
     expect(new Set(serials).size).toBe(36);
     for (const serial of serials) expect(serial).toMatch(/^[0-9A-Z]{7,12}$/);
     for (const d of a) expect(d.productKey).toMatch(/^\d{5}-\d{5}-\d{5}-\d{5}-\d{5}$/);
-    const codes = a.filter((d) => d.errorCode).map((d) => `${d.errorCode} ${d.errorDescription}`).sort();
+    const codes = a
+      .filter((d) => d.errorCode)
+      .map((d) => `${d.errorCode} ${d.errorDescription}`)
+      .sort();
     expect(codes).toEqual([
       '802 InvalidZtdHardwareHash',
       '806 ZtdDeviceAlreadyAssigned',
@@ -109,7 +112,9 @@ describe('loadScenarioFile', () => {
     expect(final.filter((d) => d.errorCode === '806')).toHaveLength(4);
     expect(final.filter((d) => d.errorCode === '812')).toHaveLength(1);
 
-    const list = loadScenarioFile(writeTemp('list.yml', 'name: l\nqueuedMs: 0\nprocessingMs: 0\ndevices:\n  - serialNumber: A\n    outcome: { errorCode: 802 }\n'));
+    const list = loadScenarioFile(
+      writeTemp('list.yml', 'name: l\nqueuedMs: 0\nprocessingMs: 0\ndevices:\n  - serialNumber: A\n    outcome: { errorCode: 802 }\n'),
+    );
     expect(list.devices).toEqual([{ serialNumber: 'A', outcome: { errorCode: '802' } }]);
   });
 

@@ -66,7 +66,9 @@ afterAll(async () => {
 function startInTmux(args: string[], env: Record<string, string> = {}) {
   const name = `bw${++session}`;
   const exitFile = join(work, `${name}.exit`);
-  const vars = Object.entries({ CI: 'false', TERM: 'xterm-256color', LANG: 'C.UTF-8', NODE_ENV: 'production', ...env }).map(([key, value]) => `${key}=${shellQuote(value)}`);
+  const vars = Object.entries({ CI: 'false', TERM: 'xterm-256color', LANG: 'C.UTF-8', NODE_ENV: 'production', ...env }).map(
+    ([key, value]) => `${key}=${shellQuote(value)}`,
+  );
   const command = `env ${vars.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo EXIT=$? > ${shellQuote(exitFile)}; sleep 600`;
   tmux('-u', 'new-session', '-d', '-s', name, '-x', '120', '-y', '40', command);
   const screen = () => tmux('capture-pane', '-p', '-t', name);
@@ -110,7 +112,22 @@ function spawnPiped(args: string[]): Promise<{ code: number | null; stdout: stri
 
 const watchArgs = (scenario: ScenarioName, ...extra: string[]) => {
   const batch = sim.addBatch(scenario);
-  return { batch, args: ['watch', batch.customerId, batch.trackingId, '--base-url', sim.url, '--token', 'simulator-token', '--interval', '300ms', '--exit-on-finish', ...extra] };
+  return {
+    batch,
+    args: [
+      'watch',
+      batch.customerId,
+      batch.trackingId,
+      '--base-url',
+      sim.url,
+      '--token',
+      'simulator-token',
+      '--interval',
+      '300ms',
+      '--exit-on-finish',
+      ...extra,
+    ],
+  };
 };
 
 describe('interactive, in a real terminal (tmux)', () => {
@@ -165,10 +182,14 @@ describe('interactive, in a real terminal (tmux)', () => {
     await until(() => !filtered(), 'the filter to go', run.screen);
 
     tmux('resize-window', '-t', run.name, '-x', '90', '-y', '20');
-    await until(() => {
-      const screen = run.screen().trimEnd().split('\n');
-      return screen.length <= 20 && screen.some((line) => line.startsWith('q quit')) && screen.some((line) => /Devices 1–\d+ of/.test(line));
-    }, 'the view to fit 90×20', run.screen);
+    await until(
+      () => {
+        const screen = run.screen().trimEnd().split('\n');
+        return screen.length <= 20 && screen.some((line) => line.startsWith('q quit')) && screen.some((line) => /Devices 1–\d+ of/.test(line));
+      },
+      'the view to fit 90×20',
+      run.screen,
+    );
 
     run.keys('q');
     const code = await until(run.exitCode, 'the exit code', run.history);
@@ -206,7 +227,10 @@ describe('interactive, in a real terminal (tmux)', () => {
     await until(() => colour.test(coloured.styled()), 'colour codes (the check below can fail)', coloured.styled);
     coloured.keys('q');
 
-    for (const [env, flags] of [[{ NO_COLOR: '1' }, []], [{}, ['--no-color']]] as const) {
+    for (const [env, flags] of [
+      [{ NO_COLOR: '1' }, []],
+      [{}, ['--no-color']],
+    ] as const) {
       const run = startInTmux([...watchArgs('slow').args, ...flags], env);
       await until(() => /Status (◌ queued|◐ processing|✔ finished)/.test(run.screen()), 'the live view', run.screen);
       expect(run.styled()).not.toMatch(colour);

@@ -283,7 +283,8 @@ export class FleetFeed {
     if (this.#stopped || this.role === 'local' || !this.hub.redis.connected) return;
     try {
       const answer = await this.lease.acquireOrRenew();
-      if (this.#stopped || (this.role as Role) === 'local') { // it may have changed while we waited
+      if (this.#stopped || (this.role as Role) === 'local') {
+        // it may have changed while we waited
         if (answer.held) await this.lease.release();
         return;
       }
@@ -369,7 +370,15 @@ export class FleetFeed {
     else {
       for (const change of diffBatch(previous, snapshot)) {
         if (change.type === 'batch-status') {
-          events.push({ type: 'batch-status', seq: ++seq, at, from: previous.rawStatus, to: snapshot.rawStatus, startedTime: snapshot.raw.startedTime ?? null, completedTime: snapshot.raw.completedTime ?? null });
+          events.push({
+            type: 'batch-status',
+            seq: ++seq,
+            at,
+            from: previous.rawStatus,
+            to: snapshot.rawStatus,
+            startedTime: snapshot.raw.startedTime ?? null,
+            completedTime: snapshot.raw.completedTime ?? null,
+          });
         } else if (change.type === 'device-added') {
           events.push({ type: 'device-added', seq: ++seq, at, device: relayDevice(change.device.raw) });
         } else {
@@ -428,7 +437,14 @@ export class FleetFeed {
     this.#appending = this.#appending.then(async () => {
       if (this.role === 'holder' && this.hub.redis.connected) {
         try {
-          await this.log.append({ token: this.lease.token, previousSeq: this.lastSeq, seq: this.lastSeq, entries: [{ id: noticeId(this.lastSeq), type: 'retrying', frame }], at: event.at.toISOString(), done: false });
+          await this.log.append({
+            token: this.lease.token,
+            previousSeq: this.lastSeq,
+            seq: this.lastSeq,
+            entries: [{ id: noticeId(this.lastSeq), type: 'retrying', frame }],
+            at: event.at.toISOString(),
+            done: false,
+          });
           return;
         } catch (error) {
           this.hub.redis.failed(error);

@@ -111,14 +111,16 @@ export class BatchPoller {
       const mapped = mapError(event.error);
       if (!this.#started) this.#attachWaiters();
       this.#enqueue(
-        Buffer.from(formatEvent({
-          type: 'retrying',
-          at: event.at.toISOString(),
-          status: event.error.status,
-          ...(event.error.code ? { code: event.error.code } : {}),
-          description: mapped.fault.description,
-          retryInMs: Math.round(event.retryInMs),
-        })),
+        Buffer.from(
+          formatEvent({
+            type: 'retrying',
+            at: event.at.toISOString(),
+            status: event.error.status,
+            ...(event.error.code ? { code: event.error.code } : {}),
+            description: mapped.fault.description,
+            retryInMs: Math.round(event.retryInMs),
+          }),
+        ),
       );
       this.hub.metrics.sseEvents.inc({ type: 'retrying' });
       return;

@@ -150,7 +150,14 @@ export class StatusStore {
     this.#closing.abort(new ProxyError(503, 'ServiceUnavailable', 'the proxy is shutting down', { retryAfterMs: 1_000 }));
   }
 
-  #shared(key: string, customerId: string, trackingId: string, ids: CallIds, retry: GetBatchStatusOptions['retry'] | undefined, kind: 'get' | 'poll'): Promise<Snapshot> {
+  #shared(
+    key: string,
+    customerId: string,
+    trackingId: string,
+    ids: CallIds,
+    retry: GetBatchStatusOptions['retry'] | undefined,
+    kind: 'get' | 'poll',
+  ): Promise<Snapshot> {
     const running = this.#inflight.get(key);
     if (running) {
       this.metrics.coalesced.inc();

@@ -46,6 +46,7 @@ export async function watchTrackingIds({ customerId, trackingIds, devicesFile, v
     ...(values.export && { exportPath: values.export }),
     ...(typeof upstream.auth === 'string' ? { token: upstream.auth } : typeof upstream.auth === 'object' && { credential: upstream.auth }),
   };
-  if (trackingIds.length > 1) io.stderr.write(`batchwatch: following the first of ${trackingIds.length} uploads; the others: ${trackingIds.slice(1).join(' ')}\n`);
+  if (trackingIds.length > 1)
+    io.stderr.write(`batchwatch: following the first of ${trackingIds.length} uploads; the others: ${trackingIds.slice(1).join(' ')}\n`);
   return runWatch(options, { ...io, ...(io.fetch && { fetch: io.fetch }) });
 }

@@ -51,7 +51,9 @@ export function isOperatorCommand(argv: readonly string[]): boolean {
 export async function runOperatorCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   const [name = '', ...rest] = argv;
   try {
-    return await (await handlers[name]!())(rest, io);
+    return await (
+      await handlers[name]!()
+    )(rest, io);
   } catch (error) {
     return reportError(error, io);
   }
@@ -80,7 +82,10 @@ export function reportError(error: unknown, io: CommandIO): number {
 }
 
 /** node:util's parseArgs, its errors turned into usage errors. */
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T): ParsedResults<{ args: string[]; options: T; allowPositionals: true; strict: true }> {
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: T,
+): ParsedResults<{ args: string[]; options: T; allowPositionals: true; strict: true }> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {

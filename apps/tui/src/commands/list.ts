@@ -76,10 +76,19 @@ const printable = safeText;
 
 export function plainTable(batches: readonly ListedBatch[]): string {
   if (batches.length === 0) return 'no device batches for this customer\n';
-  const rows = batches.map((b) => [b.creationDate?.slice(0, 16).replace('T', ' ') ?? '-', String(b.devicesCount), printable(b.id), b.trackingIds.join(' ') || '-']);
+  const rows = batches.map((b) => [
+    b.creationDate?.slice(0, 16).replace('T', ' ') ?? '-',
+    String(b.devicesCount),
+    printable(b.id),
+    b.trackingIds.join(' ') || '-',
+  ]);
   const header = ['CREATED (UTC)', 'DEVICES', 'BATCH', 'TRACKING IDS (uploaded here)'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return `${[header, ...rows].map(line).join('\n')}\n`;
 }
 

@@ -23,7 +23,10 @@ import { signInStoreFor } from './signin.js';
 
 /** `<file stem>-<UTC yyyymmdd-hhmmss>`: unique enough, and says where it came from. */
 export function defaultBatchId(file: string, now = new Date()): string {
-  const stem = basename(file, extname(file)).replace(/[^\w.-]+/g, '-').slice(0, 200) || 'devices';
+  const stem =
+    basename(file, extname(file))
+      .replace(/[^\w.-]+/g, '-')
+      .slice(0, 200) || 'devices';
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stem}-${stamp}`;
 }
@@ -107,7 +110,14 @@ export async function uploadCommand(args: string[], io: CommandIO): Promise<numb
       throw error;
     }
     receipts.push(receipt);
-    await history.add({ customerId, batchId, trackingId: receipt.trackingId, uploadedAt: new Date().toISOString(), devices: chunk.length, file: resolve(file) });
+    await history.add({
+      customerId,
+      batchId,
+      trackingId: receipt.trackingId,
+      uploadedAt: new Date().toISOString(),
+      devices: chunk.length,
+      file: resolve(file),
+    });
     io.stdout.write(`uploaded ${chunk.length} device${chunk.length === 1 ? '' : 's'} to batch "${batchId}": tracking id ${receipt.trackingId}\n`);
   }
   if (!values.watch) {

@@ -96,7 +96,8 @@ export const enUS = {
   'net.malformed': 'an incomplete or unreadable answer',
   'end.alreadyList': 'Already registered to this tenant (806), nothing to do:',
   'end.cleanAlready': '✔ Batch finished: {registered} of {total} devices registered, {already} already registered (806).',
-  'end.noToken': '✖ Not authorised (HTTP {status}): no token was given. Set --token or BATCHWATCH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.',
+  'end.noToken':
+    '✖ Not authorised (HTTP {status}): no token was given. Set --token or BATCHWATCH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.',
   'end.unreachable': '✖ {host} never answered in {duration}: {cause}. Check --base-url.',
   'autopilot.801': 'Malformed request or missing tenant id; check the upload body.',
   'autopilot.802': 'Invalid hardware hash; recapture it (manufacturer and serial must be in the hash).',

@@ -94,7 +94,8 @@ export const frFR: Messages = {
   'net.malformed': 'une réponse incomplète ou illisible',
   'end.alreadyList': 'Déjà enregistrés auprès de ce locataire (806), rien à faire :',
   'end.cleanAlready': '✔ Lot terminé : {registered} appareils sur {total} enregistrés, {already} déjà enregistrés (806).',
-  'end.noToken': '✖ Non autorisé (HTTP {status}) : aucun jeton fourni. Définissez --token ou BATCHWATCH_TOKEN, ou AZURE_TENANT_ID, AZURE_CLIENT_ID et AZURE_CLIENT_SECRET.',
+  'end.noToken':
+    '✖ Non autorisé (HTTP {status}) : aucun jeton fourni. Définissez --token ou BATCHWATCH_TOKEN, ou AZURE_TENANT_ID, AZURE_CLIENT_ID et AZURE_CLIENT_SECRET.',
   'end.unreachable': '✖ {host} n’a jamais répondu en {duration} : {cause}. Vérifiez --base-url.',
   'autopilot.801': 'Requête mal formée ou ID de locataire manquant ; vérifiez le corps de l’envoi.',
   'autopilot.802': 'Hachage matériel non valide ; recapturez-le (le fabricant et le numéro de série doivent y figurer).',

@@ -94,7 +94,8 @@ export const nlNL: Messages = {
   'net.malformed': 'een onvolledig of onleesbaar antwoord',
   'end.alreadyList': 'Al geregistreerd bij deze tenant (806), niets te doen:',
   'end.cleanAlready': '✔ Batch voltooid: {registered} van {total} apparaten geregistreerd, {already} waren al geregistreerd (806).',
-  'end.noToken': '✖ Niet gemachtigd (HTTP {status}): er is geen token opgegeven. Stel --token of BATCHWATCH_TOKEN in, of AZURE_TENANT_ID, AZURE_CLIENT_ID en AZURE_CLIENT_SECRET.',
+  'end.noToken':
+    '✖ Niet gemachtigd (HTTP {status}): er is geen token opgegeven. Stel --token of BATCHWATCH_TOKEN in, of AZURE_TENANT_ID, AZURE_CLIENT_ID en AZURE_CLIENT_SECRET.',
   'end.unreachable': '✖ {host} antwoordde niet binnen {duration}: {cause}. Controleer --base-url.',
   'autopilot.801': 'Ongeldig verzoek of ontbrekende tenant-id; controleer de upload.',
   'autopilot.802': 'Ongeldige hardwarehash; lees hem opnieuw uit (fabrikant en serienummer moeten in de hash staan).',

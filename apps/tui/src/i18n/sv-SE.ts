@@ -94,7 +94,8 @@ export const svSE: Messages = {
   'net.malformed': 'ett ofullständigt eller oläsligt svar',
   'end.alreadyList': 'Redan registrerade i den här klientorganisationen (806), inget att göra:',
   'end.cleanAlready': '✔ Batchen är klar: {registered} av {total} enheter registrerade, {already} var redan registrerade (806).',
-  'end.noToken': '✖ Saknar behörighet (HTTP {status}): ingen token angavs. Ange --token eller BATCHWATCH_TOKEN, eller AZURE_TENANT_ID, AZURE_CLIENT_ID och AZURE_CLIENT_SECRET.',
+  'end.noToken':
+    '✖ Saknar behörighet (HTTP {status}): ingen token angavs. Ange --token eller BATCHWATCH_TOKEN, eller AZURE_TENANT_ID, AZURE_CLIENT_ID och AZURE_CLIENT_SECRET.',
   'end.unreachable': '✖ {host} svarade aldrig på {duration}: {cause}. Kontrollera --base-url.',
   'autopilot.801': 'Felaktig begäran eller saknat klientorganisations-id; kontrollera uppladdningen.',
   'autopilot.802': 'Ogiltig maskinvaruhash; hämta den igen (tillverkare och serienummer måste finnas i hashen).',

@@ -54,7 +54,10 @@ export function errorLine(t: Translate, error: unknown, context: ErrorContext = 
   const params = {
     status: pc?.status ?? 0,
     code: pc?.code && pc.code !== String(pc.status) ? `, code ${safeText(pc.code)}` : '',
-    description: pc?.kind === 'network' || pc?.kind === 'timeout' || pc?.kind === 'malformed' ? describeNoAnswer(t, pc) : safeText(pc?.description ?? (error instanceof Error ? error.message : String(error))),
+    description:
+      pc?.kind === 'network' || pc?.kind === 'timeout' || pc?.kind === 'malformed'
+        ? describeNoAnswer(t, pc)
+        : safeText(pc?.description ?? (error instanceof Error ? error.message : String(error))),
     url: context.baseUrl ? safeText(context.baseUrl) : '?',
   };
   switch (classifyError(error)) {
@@ -67,7 +70,9 @@ export function errorLine(t: Translate, error: unknown, context: ErrorContext = 
     case 'rejected':
       return t('end.rejected', params);
     case 'unavailable':
-      return t('end.unavailable', { description: pc?.status && pc.kind === 'http' ? `HTTP ${pc.status}${params.code}: ${params.description}` : params.description });
+      return t('end.unavailable', {
+        description: pc?.status && pc.kind === 'http' ? `HTTP ${pc.status}${params.code}: ${params.description}` : params.description,
+      });
     case 'bug':
       return t('end.failure', params);
   }
@@ -177,7 +182,8 @@ function failedDeviceObject(device: DeviceDetails): Record<string, unknown> {
 }
 
 export function errorObject(error: unknown): Record<string, unknown> {
-  if (error instanceof NoAnswerError) return { kind: 'no-answer', class: 'unavailable', host: error.host, description: error.description, afterMs: error.afterMs };
+  if (error instanceof NoAnswerError)
+    return { kind: 'no-answer', class: 'unavailable', host: error.host, description: error.description, afterMs: error.afterMs };
   if (!(error instanceof PartnerCenterError)) return { kind: 'internal', description: error instanceof Error ? error.message : String(error) };
   return {
     kind: error.kind,

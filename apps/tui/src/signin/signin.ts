@@ -105,7 +105,8 @@ let pluginInstalled = false;
 function persistenceName(store: SignInStore): string {
   if (!pluginInstalled) {
     useIdentityPlugin((context) => {
-      const control = (context as { cachePluginControl: { setPersistence(factory: (options?: { name?: string }) => Promise<CachePlugin>): void } }).cachePluginControl;
+      const control = (context as { cachePluginControl: { setPersistence(factory: (options?: { name?: string }) => Promise<CachePlugin>): void } })
+        .cachePluginControl;
       control.setPersistence(async (options) => {
         const [name = '', variant] = (options?.name ?? '').split(/\.(?=(?:nocae|cae)$)/);
         const owner = stores.get(name);
@@ -136,12 +137,7 @@ function credentialFor(settings: SignInSettings, store: SignInStore, extra: Devi
  * Signs in with a device code: `prompt` gets Microsoft's message (open this page, enter this code), the promise
  * resolves once the person has signed in. The sign-in is saved for the next runs.
  */
-export async function login(
-  settings: SignInSettings,
-  store: SignInStore,
-  prompt: (message: string) => void,
-  signal?: AbortSignal,
-): Promise<SignedIn> {
+export async function login(settings: SignInSettings, store: SignInStore, prompt: (message: string) => void, signal?: AbortSignal): Promise<SignedIn> {
   const credential = credentialFor(settings, store, { userPromptCallback: (info) => prompt(info.message) });
   const account = await credential.authenticate(settings.scope, signal ? { abortSignal: signal } : {});
   if (!account) throw new Error('the sign-in returned no account');

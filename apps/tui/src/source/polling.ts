@@ -82,7 +82,13 @@ function malformedCounter(quietMs: number) {
 
 type MalformedCounter = ReturnType<typeof malformedCounter>;
 
-async function followOnce(client: BatchStatusClient, config: PollingConfig, sequencer: Sequencer, signal: AbortSignal, garbage: MalformedCounter): Promise<void> {
+async function followOnce(
+  client: BatchStatusClient,
+  config: PollingConfig,
+  sequencer: Sequencer,
+  signal: AbortSignal,
+  garbage: MalformedCounter,
+): Promise<void> {
   const watch = client.watchBatchStatus(config.customerId, config.trackingId, {
     intervalMs: config.intervalMs,
     maxIntervalMs: config.intervalMs * MAX_INTERVAL_FACTOR,
@@ -96,8 +102,7 @@ async function followOnce(client: BatchStatusClient, config: PollingConfig, sequ
         garbage.retryingIn(event.retryInMs);
       }
       sequencer.retrying(event.error, event.retryInMs, event.at);
-    }
-    else if (event.type === 'snapshot') sequencer.full(event.snapshot, event.at);
+    } else if (event.type === 'snapshot') sequencer.full(event.snapshot, event.at);
     else sequencer.change(event, event.snapshot);
   }
 }

@@ -282,4 +282,3 @@ class TrackedKeys {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-

@@ -109,4 +109,3 @@ export interface Progress {
   total: number;
   failed: number;
 }
-

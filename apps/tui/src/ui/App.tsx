@@ -67,8 +67,7 @@ export function App({ session, t, locale, size: sizeOverride, clock, stay = fals
     else if (effect === 'refresh') session.refresh();
     else if (effect === 'export' && onExport) {
       onExport().then(setNotice, (error: unknown) => setNotice(`export failed: ${(error as Error).message}`));
-    }
-    else if (effect === 'copy') {
+    } else if (effect === 'copy') {
       const device = state.devices.get(keys[current.scroll.cursor] ?? '');
       const text = device?.serialNumber ?? device?.productKey;
       if (text) copyToClipboard(stdout, text);

@@ -15,7 +15,8 @@ export function Counts({ state, t, locale, columns }: { state: WatchState; t: Tr
   const shown = ORDER.filter((status) => status !== 'unknown' || state.counts.unknown > 0);
   const failed = t('count.failed', { count: state.failed.length });
   const already = state.alreadyRegistered.length > 0 ? t('count.alreadyRegistered', { count: state.alreadyRegistered.length }) : '';
-  const label = (status: BatchStatus, words: boolean) => `${statusGlyph[status]}${words ? ` ${statusWord(t, status)}` : ''} ${formatNumber(locale, state.counts[status])}`;
+  const label = (status: BatchStatus, words: boolean) =>
+    `${statusGlyph[status]}${words ? ` ${statusWord(t, status)}` : ''} ${formatNumber(locale, state.counts[status])}`;
   const full = [failed, already, ...shown.map((status) => label(status, true))].filter(Boolean).join(' · ');
   const words = [...full].length <= columns;
   return (

@@ -49,7 +49,16 @@ export function DeviceTable({ devices, keys, countAlreadyRegistered, scroll, row
       </Text>
       {window.map((key, index) => {
         const device = devices.get(key);
-        return device ? <DeviceRow key={key} device={device} countAlreadyRegistered={countAlreadyRegistered} selected={scroll.top + index === scroll.cursor} columns={columns} t={t} /> : null;
+        return device ? (
+          <DeviceRow
+            key={key}
+            device={device}
+            countAlreadyRegistered={countAlreadyRegistered}
+            selected={scroll.top + index === scroll.cursor}
+            columns={columns}
+            t={t}
+          />
+        ) : null;
       })}
       <Text wrap="truncate-end" dimColor>
         {[footer, ...filters].join(' · ')}
@@ -110,7 +119,10 @@ export function DeviceDetail({ device, t }: { device: DeviceDetails | undefined;
   }
   const failed = isFailedDevice(device);
   const error = failed ? deviceError(device) : undefined;
-  const parts = [device.serialNumber ?? device.key, device.productKey].filter(Boolean).map((part) => safeText(part!)).concat(statusWord(t, device.status));
+  const parts = [device.serialNumber ?? device.key, device.productKey]
+    .filter(Boolean)
+    .map((part) => safeText(part!))
+    .concat(statusWord(t, device.status));
   return (
     <>
       <Text wrap="truncate-end">

@@ -37,7 +37,7 @@ export function TitleLine({ state, t, columns }: Props & { columns: number }) {
   }
   return (
     <Text wrap="truncate-end">
-      {named ? <Text bold>{t('header.title')}  </Text> : null}
+      {named ? <Text bold>{t('header.title')} </Text> : null}
       <Text dimColor>{t('header.customer')}</Text> {state.customerId}
       {'  '}
       <Text dimColor>{t('header.batch')}</Text> {state.trackingId}
@@ -96,12 +96,12 @@ export function SourceLine({ state, t, now }: Props) {
     state.lastUpdate === undefined
       ? t('header.source.connecting')
       : state.mode === 'sse'
-      ? state.retry?.proxy
-        ? t('header.source.down')
-        : t('header.source.sse')
-      : state.mode === 'polling'
-        ? t('header.source.polling', { interval: formatInterval(state.intervalMs) })
-        : t('header.source.connecting');
+        ? state.retry?.proxy
+          ? t('header.source.down')
+          : t('header.source.sse')
+        : state.mode === 'polling'
+          ? t('header.source.polling', { interval: formatInterval(state.intervalMs) })
+          : t('header.source.connecting');
   const updated = state.lastUpdate ? updatedText(t, now - state.lastUpdate.getTime()) : '';
   return (
     <Text wrap="truncate-end" dimColor>

@@ -14,7 +14,12 @@ export const BAR_MAX_WIDTH = 40;
 /** `[██████░░░░] 42/120 devices done (35%)`; the failed share of the bar is red. */
 export function ProgressBar({ state, t, locale, columns }: Props) {
   const total = state.order.length;
-  if (total === 0) return <Text dimColor wrap="truncate-end">{t('progress.none')}</Text>;
+  if (total === 0)
+    return (
+      <Text dimColor wrap="truncate-end">
+        {t('progress.none')}
+      </Text>
+    );
   const done = doneCount(state.counts);
   const label = `${t('progress.done', { done, total })} (${formatPercent(locale, done / total)})`;
   const width = Math.max(0, Math.min(BAR_MAX_WIDTH, columns - label.length - 3));

@@ -75,7 +75,9 @@ export class SearchCache {
     const needle = query.trim().toLowerCase();
     if (!needle) return list;
     const sameLineage =
-      needle === this.query && list.length >= this.scanned && (this.scanned === 0 || (list[0] === this.list[0] && list[this.scanned - 1] === this.list[this.scanned - 1]));
+      needle === this.query &&
+      list.length >= this.scanned &&
+      (this.scanned === 0 || (list[0] === this.list[0] && list[this.scanned - 1] === this.list[this.scanned - 1]));
     if (!sameLineage) {
       this.query = needle;
       this.scanned = 0;
@@ -96,7 +98,12 @@ export class SearchCache {
 }
 
 /** The device keys the table shows: all, or failed only, optionally narrowed by a serial search. */
-export function visibleKeys(state: Pick<WatchState, 'order' | 'failed' | 'devices'>, failedOnly: boolean, query: string, cache: SearchCache): readonly string[] {
+export function visibleKeys(
+  state: Pick<WatchState, 'order' | 'failed' | 'devices'>,
+  failedOnly: boolean,
+  query: string,
+  cache: SearchCache,
+): readonly string[] {
   return cache.filter(failedOnly ? state.failed : state.order, query, state.devices);
 }
 

@@ -33,17 +33,26 @@ export const UPDATE_FPS = MAX_FPS;
 
 const CLEAR_ALL = '\u001b[2J\u001b[3J\u001b[H';
 
-export async function runInteractive(session: WatchSession, io: InteractiveIO, t: Translate, locale: Locale, options: InteractiveOptions = { exitOnFinish: true }): Promise<Outcome> {
+export async function runInteractive(
+  session: WatchSession,
+  io: InteractiveIO,
+  t: Translate,
+  locale: Locale,
+  options: InteractiveOptions = { exitOnFinish: true },
+): Promise<Outcome> {
   const stopRepaint = repaintOnNarrowing(io.stdout, () => logPlainText(session.getState().log, t, locale, io.stdout.columns || 80));
-  const instance = render(<App session={session} t={t} locale={locale} stay={!options.exitOnFinish} {...(options.onExport && { onExport: options.onExport })} />, {
-    stdout: io.stdout,
-    stderr: io.stderr,
-    stdin: io.stdin,
-    // Ctrl-C arrives as a key in raw mode; the App turns it into an orderly interrupt (exit 130).
-    exitOnCtrlC: false,
-    patchConsole: false,
-    maxFps: MAX_FPS,
-  });
+  const instance = render(
+    <App session={session} t={t} locale={locale} stay={!options.exitOnFinish} {...(options.onExport && { onExport: options.onExport })} />,
+    {
+      stdout: io.stdout,
+      stderr: io.stderr,
+      stdin: io.stdin,
+      // Ctrl-C arrives as a key in raw mode; the App turns it into an orderly interrupt (exit 130).
+      exitOnCtrlC: false,
+      patchConsole: false,
+      maxFps: MAX_FPS,
+    },
+  );
   const outcome = await session.run();
   if (outcome.kind === 'finished') {
     // The bell and the window title tell an operator in another window that the batch is done.

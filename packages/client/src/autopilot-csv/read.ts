@@ -43,9 +43,7 @@ export interface CsvProblem {
   message: string;
 }
 
-export type AutopilotCsv =
-  | { ok: true; rows: AutopilotRow[]; encoding: CsvEncoding; warnings: string[] }
-  | { ok: false; problems: CsvProblem[] };
+export type AutopilotCsv = { ok: true; rows: AutopilotRow[]; encoding: CsvEncoding; warnings: string[] } | { ok: false; problems: CsvProblem[] };
 
 export type CsvEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
@@ -194,7 +192,8 @@ function findDuplicates(rows: readonly AutopilotRow[], problems: CsvProblem[]): 
   for (const row of rows) {
     const serial = row.serialNumber.toLowerCase();
     const firstSerial = seenSerial.get(serial);
-    if (firstSerial !== undefined) problems.push({ line: row.line, message: `duplicate Device Serial Number "${row.serialNumber}" (first on line ${firstSerial})` });
+    if (firstSerial !== undefined)
+      problems.push({ line: row.line, message: `duplicate Device Serial Number "${row.serialNumber}" (first on line ${firstSerial})` });
     else seenSerial.set(serial, row.line);
     const firstHash = seenHash.get(row.hardwareHash);
     if (firstHash !== undefined) problems.push({ line: row.line, message: `duplicate Hardware Hash (same as line ${firstHash})` });

@@ -214,7 +214,11 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
       const segments = path.split('/').filter(Boolean);
       const form = req.method === 'POST' ? await readForm(req) : new URLSearchParams();
       const record: IdentityRequest = { method: req.method ?? 'GET', path };
-      for (const [key, name] of [['grantType', 'grant_type'], ['clientId', 'client_id'], ['scope', 'scope']] as const) {
+      for (const [key, name] of [
+        ['grantType', 'grant_type'],
+        ['clientId', 'client_id'],
+        ['scope', 'scope'],
+      ] as const) {
         const value = form.get(name);
         if (value) record[key] = value;
       }
