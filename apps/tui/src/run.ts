@@ -122,8 +122,8 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
     // colour off whenever CI is set, even to "false", which here already means "not CI".
     if (!options.color) process.env.FORCE_COLOR = '0';
     else if (process.env.CI !== undefined && !isCi(process.env)) delete process.env.CI;
-    const { runInteractive, UPDATE_FPS } = await import('./ui/render.js');
-    session = new WatchSession(source, { ...base, flushMs: 1_000 / UPDATE_FPS });
+    const { runInteractive, MAX_FPS } = await import('./ui/render.js');
+    session = new WatchSession(source, { ...base, flushMs: 1_000 / MAX_FPS });
     // Key `e`: the failed devices so far, to --export's file or failed-<tracking id>.csv here.
     const onExport = async () => {
       const { writeFailedExport, describeExport, failedDevicesOf } = await import('./export.js');

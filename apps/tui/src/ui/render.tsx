@@ -25,11 +25,11 @@ export interface InteractiveOptions {
   onExport?: () => Promise<string>;
 }
 
-/** Renders frames at most this often: a 5 s poller needs no more, and 10k-row updates stay cheap. */
+/**
+ * Renders frames at most this often, and flushes the session (reduce + render of upstream updates) at the same
+ * rate: a 5 s poller needs no more, and 10k-row updates stay cheap.
+ */
 export const MAX_FPS = 15;
-
-/** Session flushes (reduce + render of upstream updates) per second; the same rate as the frames. */
-export const UPDATE_FPS = MAX_FPS;
 
 const CLEAR_ALL = '\u001b[2J\u001b[3J\u001b[H';
 
@@ -60,7 +60,7 @@ export async function runInteractive(
     if (!options.exitOnFinish) await session.left;
   }
   // Let the final state (no table, no help line) render, then leave it on screen.
-  await new Promise((resolve) => setTimeout(resolve, 1_000 / UPDATE_FPS + 10));
+  await new Promise((resolve) => setTimeout(resolve, 1_000 / MAX_FPS + 10));
   instance.unmount();
   await instance.waitUntilExit().catch(() => {});
   instance.cleanup();
