@@ -16,16 +16,18 @@ const PROXY = '@batchwatch/proxy';
 const TUI = '@batchwatch/tui';
 const E2E = '@batchwatch/e2e';
 const TOOLS = '@batchwatch/tools';
-const ALL = [OPENAPI, CLIENT, SIMULATOR, PROXY, TUI, E2E, TOOLS];
+const DEPLOY = '@batchwatch/deploy';
+const ALL = [OPENAPI, CLIENT, SIMULATOR, PROXY, TUI, E2E, TOOLS, DEPLOY];
 
 /** A changed file, and every project whose targets read it (directly, through an import, or over HTTP in tests). */
 export const table: Array<[file: string, affected: string[], why: string]> = [
   ['openapi/partner-center.yaml', ALL, 'the contract: generated types everywhere, the simulator and proxy validate against it'],
   ['openapi/proxy.yaml', ALL, 'the proxy contract, read by the generated types every project compiles against'],
   ['openapi/test/contract.ts', ALL, 'an openapi test helper (@batchwatch/openapi/testing), imported by other projects tests'],
-  ['packages/simulator/src/index.ts', [SIMULATOR, CLIENT, PROXY, TUI, E2E, TOOLS], 'client, proxy and TUI tests run against the simulator'],
-  ['packages/client/src/index.ts', [CLIENT, PROXY, TUI, E2E, TOOLS], 'both apps speak to Partner Center through the client'],
-  ['apps/proxy/src/index.ts', [PROXY, E2E, TOOLS], 'the end-to-end tests and the demo start the proxy'],
+  ['packages/simulator/src/index.ts', [SIMULATOR, CLIENT, PROXY, TUI, E2E, TOOLS, DEPLOY], 'client, proxy, TUI and deployment tests run against the simulator'],
+  ['packages/client/src/index.ts', [CLIENT, PROXY, TUI, E2E, TOOLS, DEPLOY], 'both apps speak to Partner Center through the client; the artifact bundles it'],
+  ['apps/proxy/src/index.ts', [PROXY, E2E, TOOLS, DEPLOY], 'the end-to-end tests, the demo and the deployment artifact start the proxy'],
+  ['deploy/scripts/proxy-artifact.mjs', [DEPLOY], 'nothing depends on the deployment project'],
   ['apps/tui/src/index.ts', [TUI, E2E, TOOLS], 'the end-to-end tests and the demo run the terminal UI'],
   ['apps/tui/test/helpers.ts', [TUI, E2E, TOOLS], '@batchwatch/tui/testing, used by the end-to-end tests'],
   ['tests/e2e/test/proxy.ts', [E2E], 'nothing depends on the end-to-end tests'],
