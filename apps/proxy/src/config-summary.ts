@@ -6,9 +6,11 @@ import type { ProxyConfig } from './config.js';
 import { describeCredential } from './upstream/credentials.js';
 
 export function configSummary(config: ProxyConfig, egressProxies: string[]): Record<string, unknown> {
-  const { upstream, auth, metrics, egress: _egress, ...rest } = config;
+  const { upstream, auth, metrics, egress: _egress, fleet, ...rest } = config;
   return {
     ...rest,
+    // Redis by host and port only: its URL may carry a password.
+    ...(fleet ? { fleet: { ...fleet, redisUrl: undefined, redis: new URL(fleet.redisUrl).host } } : {}),
     upstream: { ...upstream, credential: describeCredential(upstream.credential) },
     auth: {
       mode: auth.mode,

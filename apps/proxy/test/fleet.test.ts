@@ -98,7 +98,7 @@ describe('a fleet on Redis', { timeout: 60_000 }, () => {
     // One poller for the fleet: the batch was polled by the holder only (its polls are one interval apart).
     const metrics = await Promise.all(
       replicas.map(
-        async (proxy) => (await (await proxy.get('/metrics')).text()).match(/^batchwatch_proxy_upstream_requests_total\{status="200"\} (\d+)$/m)?.[1],
+        async (proxy) => (await (await proxy.get('/metrics')).text()).match(/^batchwatch_proxy_upstream_requests_total\{status_code="200"\} (\d+)$/m)?.[1],
       ),
     );
     expect(metrics.filter((count) => count !== undefined && Number(count) > 0)).toHaveLength(1);
