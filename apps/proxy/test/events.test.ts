@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
+import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createVirtualClock, type ScenarioDefinition, type VirtualClock } from '@batchwatch/simulator';
 import { CUSTOMER, defer, eventually, KEYS, openEvents, proxyFor, simulator, statusCalls, statusPath, type SseEvent, type SseReader } from './helpers.js';
@@ -231,7 +231,7 @@ describe('backpressure', () => {
     };
     const { clock, proxy, batch } = await setup(env, bulky);
     const request = `GET ${statusPath(CUSTOMER, batch.trackingId)}/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS.tui}\r\n\r\n`;
-    const reader = eagerSubscriber(proxy.port, request);
+    const reader = eagerSubscriber(proxy.port, `${statusPath(CUSTOMER, batch.trackingId)}/events`);
     await stalledSubscriber(proxy.port, request);
     await eventually(() => proxy.proxy.hub.poller(CUSTOMER, batch.trackingId)?.subscriberCount === 2, 'both subscribed');
 
@@ -250,21 +250,21 @@ describe('backpressure', () => {
  * A subscriber that takes everything as fast as it comes, without parsing it on the way (a test process busy
  * parsing 10 MB of events would itself fall behind), and reads the `done` event once the stream ends.
  */
-function eagerSubscriber(port: number, request: string): { done: Promise<{ snapshot: { devicesStatus: unknown[] } }> } {
-  const socket = connect(port, '127.0.0.1');
-  defer(() => socket.destroy());
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  socket.write(request);
+function eagerSubscriber(port: number, path: string): { done: Promise<{ snapshot: { devicesStatus: unknown[] } }> } {
   const done = new Promise<{ snapshot: { devicesStatus: unknown[] } }>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.once('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const at = text.lastIndexOf('event: done\ndata: ');
-      if (at < 0) return reject(new Error('the stream ended without a done event'));
-      const line = text.slice(at).split('\n')[1]!;
-      resolve(JSON.parse(line.slice('data: '.length)));
+    const request = get({ host: '127.0.0.1', port, path, agent: false, headers: { Authorization: `Bearer ${KEYS.tui}` } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const at = text.lastIndexOf('event: done\ndata: ');
+        if (at < 0) return reject(new Error('the stream ended without a done event'));
+        resolve(JSON.parse(text.slice(at).split('\n')[1]!.slice('data: '.length)));
+      });
+      response.once('error', reject);
     });
+    request.once('error', reject);
+    defer(() => request.destroy());
   });
   return { done };
 }
