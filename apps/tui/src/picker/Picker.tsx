@@ -53,7 +53,7 @@ export function Picker({ customerId, batches, height, onPick }: PickerProps) {
         return (
           <Text key={`${batch.id}#${first + i}`} inverse={selected} dimColor={!selected && batch.trackingIds.length === 0}>
             {selected ? '▸ ' : '  '}
-            {when} {String(batch.devicesCount).padStart(5)} devices {clean(batch.id)} ({uploads})
+            {`${when}  ${String(batch.devicesCount).padStart(5)} devices  ${clean(batch.id)}  (${uploads})`}
           </Text>
         );
       })}

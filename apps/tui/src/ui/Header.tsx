@@ -37,7 +37,7 @@ export function TitleLine({ state, t, columns }: Props & { columns: number }) {
   }
   return (
     <Text wrap="truncate-end">
-      {named ? <Text bold>{t('header.title')} </Text> : null}
+      {named ? <Text bold>{`${t('header.title')}  `}</Text> : null}
       <Text dimColor>{t('header.customer')}</Text> {state.customerId}
       {'  '}
       <Text dimColor>{t('header.batch')}</Text> {state.trackingId}
