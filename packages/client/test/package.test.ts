@@ -125,7 +125,7 @@ describe("the simulator README's unit-test example", { timeout: 120_000 }, () =>
   });
 
   it('passes as a team runs it: compiled, with node:test, against the packed packages', () => {
-    const output = run('node', ['--test', 'dist/team-test.js'], project);
+    const output = run('node', ['--test', '--test-reporter=tap', 'dist/team-test.js'], project); // Node 24 defaults to the spec reporter
     expect(output).toMatch(/# pass 1/);
     expect(output).toMatch(/# fail 0/);
   });
