@@ -14,10 +14,11 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './report.js';
+import { openWatchers, type Watchers } from './watchers.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const API_KEY = 'bench-key-0123456789abcdef';
@@ -189,62 +190,6 @@ async function metric(url: string, name: string): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Watchers: bare sockets (the fan-out is what is measured, not this process parsing HTTP)
-
-interface Watchers {
-  arm(marker: string): Promise<number[]>;
-  close(): void;
-}
-
-async function openWatchers(url: string, count: number): Promise<Watchers> {
-  const target = new URL(url);
-  const request = `GET ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${API_KEY}\r\nAccept: text/event-stream\r\n\r\n`;
-  const sockets: Socket[] = [];
-  let marker: Buffer | undefined;
-  let onHit: ((index: number, at: number) => void) | undefined;
-  await Promise.all(
-    Array.from(
-      { length: count },
-      (_, index) =>
-        new Promise<void>((resolve, reject) => {
-          const socket = connect(Number(target.port), target.hostname, () => socket.write(request));
-          sockets.push(socket);
-          let head = '';
-          let ready = false;
-          let tail: Buffer = Buffer.alloc(0); // the end of the previous chunk: a marker may be split between two
-          socket.on('data', (chunk: Buffer) => {
-            const at = Date.now();
-            const seen = tail.length ? Buffer.concat([tail, chunk]) : chunk;
-            tail = chunk.subarray(Math.max(0, chunk.length - 64));
-            if (!ready) {
-              head += chunk.toString('latin1');
-              if (!head.startsWith('HTTP/1.1 200')) return reject(new Error(`watcher ${index}: ${head.split('\r\n', 1)[0]}`));
-              ready = head.includes('event: snapshot');
-              if (ready) resolve();
-            }
-            if (marker && seen.indexOf(marker) >= 0) onHit?.(index, at);
-          });
-          socket.on('error', reject);
-        }),
-    ),
-  );
-  return {
-    arm(text) {
-      marker = Buffer.from(text);
-      const times = new Array<number>(count).fill(0);
-      let left = count;
-      return new Promise((resolve) => {
-        onHit = (index, at) => {
-          if (times[index]) return;
-          times[index] = at;
-          if (--left === 0) resolve(times);
-        };
-      });
-    },
-    close: () => sockets.forEach((socket) => socket.destroy()),
-  };
-}
-
 /**
  * One extra stream: `opened` resolves once it has its snapshot, `at` with the `at` (when the holder observed
  * it) of the first event of `type`.
@@ -282,7 +227,7 @@ async function sseRows(redisUrl: string): Promise<BenchRow[]> {
   const [trackingId] = (await sim.call({ cmd: 'add', scenario: 'clean' })).trackingIds as string[];
   const watchers: Watchers[] = [];
   try {
-    for (const replica of fleet) watchers.push(await openWatchers(`${replica.url}${eventsPath(trackingId!)}`, WATCHERS_PER_REPLICA));
+    for (const replica of fleet) watchers.push(await openWatchers(`${replica.url}${eventsPath(trackingId!)}`, WATCHERS_PER_REPLICA, API_KEY));
     const intervals = 10;
     await sim.call({ cmd: 'log' });
     await sleep(intervals * POLL_INTERVAL_MS);
@@ -475,7 +420,7 @@ async function budgetRow(redisUrl: string): Promise<BenchRow> {
     const started = Date.now();
     for (const [i, trackingId] of trackingIds.entries()) {
       // Each watcher is ready once it has its first snapshot; that first poll waits for the budget too.
-      void openWatchers(`${fleet[i % REPLICAS]!.url}${eventsPath(trackingId)}`, 1).then(
+      void openWatchers(`${fleet[i % REPLICAS]!.url}${eventsPath(trackingId)}`, 1, API_KEY).then(
         (w) => sockets.push(w),
         () => {}, // counted below: a watcher that never got its stream has no polls
       );

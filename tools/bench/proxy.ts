@@ -13,10 +13,10 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './report.js';
+import { openWatchers } from './watchers.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const API_KEY = 'bench-key-0123456789abcdef';
@@ -386,62 +386,6 @@ async function passThrough(sim: Child): Promise<BenchRow> {
   }
 }
 
-interface Watchers {
-  /** Resolves with each watcher's receive time of the first chunk containing `marker` after `arm()`. */
-  arm(marker: string): Promise<number[]>;
-  close(): void;
-}
-
-/**
- * Opens `count` event streams as bare TCP sockets — a minimal subscriber, so what is measured is the proxy's
- * fan-out rather than this process parsing HTTP a thousand times — and waits for each one's first event.
- */
-async function openWatchers(url: string, count: number): Promise<Watchers> {
-  const target = new URL(url);
-  const request = `GET ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${API_KEY}\r\nAccept: text/event-stream\r\n\r\n`;
-  const sockets: Socket[] = [];
-  let marker: Buffer | undefined;
-  let onHit: ((index: number, at: number) => void) | undefined;
-  await Promise.all(
-    Array.from(
-      { length: count },
-      (_, index) =>
-        new Promise<void>((resolve, reject) => {
-          const socket = connect(Number(target.port), target.hostname, () => socket.write(request));
-          sockets.push(socket);
-          let head = '';
-          let ready = false;
-          socket.on('data', (chunk: Buffer) => {
-            const at = Date.now();
-            if (!ready) {
-              head += chunk.toString('latin1');
-              if (!head.startsWith('HTTP/1.1 200')) return reject(new Error(`watcher ${index}: ${head.split('\r\n', 1)[0]}`));
-              ready = head.includes('event: snapshot');
-              if (ready) resolve();
-            }
-            if (marker && chunk.indexOf(marker) >= 0) onHit?.(index, at);
-          });
-          socket.on('error', reject);
-        }),
-    ),
-  );
-  return {
-    arm(text) {
-      marker = Buffer.from(text);
-      const times = new Array<number>(count).fill(0);
-      let left = count;
-      return new Promise((resolve) => {
-        onHit = (index, at) => {
-          if (times[index]) return;
-          times[index] = at;
-          if (--left === 0) resolve(times);
-        };
-      });
-    },
-    close: () => sockets.forEach((socket) => socket.destroy()),
-  };
-}
-
 async function sseBenches(sim: Child): Promise<BenchRow[]> {
   const { trackingId } = (await sim.call({ cmd: 'add', scenario: 'clean' })) as { trackingId: string };
   const proxy = await spawnRole(
@@ -452,7 +396,7 @@ async function sseBenches(sim: Child): Promise<BenchRow[]> {
       BATCHWATCH_SSE_MAX_STREAMS_PER_CALLER: String(WATCHERS * 2), // every watcher here is the same caller
     }),
   );
-  const watchers = await openWatchers(`${proxy.url}/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}/events`, WATCHERS);
+  const watchers = await openWatchers(`${proxy.url}/v1/customers/${CUSTOMER}/batchJobStatus/${trackingId}/events`, WATCHERS, API_KEY);
   try {
     // (3) Upstream calls per interval while 1000 streams watch the (still queued) batch.
     const intervals = 10;
