@@ -27,7 +27,7 @@ const model = (Model: new (data: any) => Validatable, module: string, name: stri
   type: [module, name],
 });
 
-export const KINDS: Record<string, Kind> = {
+const KINDS: Record<string, Kind> = {
   'v1/ServiceAccount': model(ServiceAccount, 'kubernetes-models/v1/ServiceAccount', 'IServiceAccount'),
   'v1/Service': model(Service, 'kubernetes-models/v1/Service', 'IService'),
   'apps/v1/Deployment': model(Deployment, 'kubernetes-models/apps/v1/Deployment', 'IDeployment'),

@@ -1,7 +1,7 @@
 /** Request bodies of the upload endpoints: size-limited, BOM-tolerant JSON. */
 import type { IncomingMessage } from 'node:http';
 
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413; problem: string };
 

@@ -7,9 +7,9 @@ import type { Device, DeviceBatchCollection, DeviceCollection } from '@batchwatc
 import { formatTimestamp } from './lifecycle.js';
 import type { ListedDevice, NamedBatch } from './store.js';
 
-export const DEVICES_PER_PAGE = 100;
+const DEVICES_PER_PAGE = 100;
 /** The `createdBy` of every simulated batch: the tenant name of the simulated partner. */
-export const SIMULATED_PARTNER_NAME = 'Simulated Partner';
+const SIMULATED_PARTNER_NAME = 'Simulated Partner';
 
 /** `uploadedDate` as the device list example writes it: 7-digit fraction and an offset. */
 function uploadedDate(ms: number): string {

@@ -55,7 +55,7 @@ function failurePlan(gen: DeviceGenerator, random: () => number): Map<number, st
   return plan;
 }
 
-export function generateDevices(gen: DeviceGenerator): ScenarioDevice[] {
+function generateDevices(gen: DeviceGenerator): ScenarioDevice[] {
   const random = createRandom(gen.seed ?? 1);
   const failures = failurePlan(gen, random);
   const seen = new Set<string>();
@@ -69,7 +69,7 @@ export function generateDevices(gen: DeviceGenerator): ScenarioDevice[] {
   });
 }
 
-export function isGenerator(devices: ScenarioDevice[] | DeviceGenerator): devices is DeviceGenerator {
+function isGenerator(devices: ScenarioDevice[] | DeviceGenerator): devices is DeviceGenerator {
   return !Array.isArray(devices);
 }
 

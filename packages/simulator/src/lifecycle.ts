@@ -12,7 +12,7 @@ import { scenarioDevices } from './devices.js';
 import { createRandom, hashString, seededGuid } from './ids.js';
 import type { ScenarioDefinition, ScenarioDevice } from './types.js';
 
-export interface PlannedDevice {
+interface PlannedDevice {
   /** Offsets from the start of processing, in ms. */
   readonly appearAt: number;
   readonly doneAt: number;
@@ -22,7 +22,7 @@ export interface PlannedDevice {
 }
 
 /** Everything about a batch's timeline that depends only on its scenario (cached per scenario object). */
-export interface ScenarioPlan {
+interface ScenarioPlan {
   readonly queuedMs: number;
   readonly processingMs: number;
   readonly terminalStatus: TerminalBatchStatus;
@@ -86,7 +86,7 @@ function computeScenarioPlan(scenario: ScenarioDefinition): ScenarioPlan {
 const scenarioPlans = new WeakMap<ScenarioDefinition, ScenarioPlan>();
 
 /** The scenario's timeline relative to submission; computed once per (frozen) scenario object. */
-export function planScenario(scenario: ScenarioDefinition): ScenarioPlan {
+function planScenario(scenario: ScenarioDefinition): ScenarioPlan {
   let plan = scenarioPlans.get(scenario);
   if (plan === undefined) {
     plan = computeScenarioPlan(scenario);
@@ -129,9 +129,4 @@ export function batchStatusAt(plan: BatchPlan, now: number): BatchUploadDetails 
   const visible = plan.devices.slice(0, visibleCount(plan.devices, elapsed));
   const devicesStatus = visible.map((d) => (elapsed >= d.doneAt ? d.final : d.processing));
   return { ...base, status: 'processing', startedTime, devicesStatus, attributes: batchAttributes };
-}
-
-/** Clock time at which the batch reaches its terminal status. */
-export function completesAt(plan: BatchPlan): number {
-  return plan.createdAt + plan.queuedMs + plan.processingMs;
 }

@@ -9,8 +9,8 @@ import type { Clock } from './clock.js';
 import type { RequestRecord } from './types.js';
 import { applyFaultVariants, type WireVariants } from './variants.js';
 
-export const FAULT_SOURCE = 'PartnerApiServiceControllers';
-export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+const FAULT_SOURCE = 'PartnerApiServiceControllers';
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Per-request values that every response echoes or carries. */
 export interface ResponseContext {
@@ -26,7 +26,7 @@ export interface ResponseContext {
 const CV_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** A correlation vector like `YrLe3w6BbUSMt1fi.0`: 16 base64 characters and an extension. */
-export function createCorrelationVector(): string {
+function createCorrelationVector(): string {
   let base = '';
   for (let i = 0; i < 16; i++) base += CV_ALPHABET[Math.floor(Math.random() * CV_ALPHABET.length)];
   return `${base}.0`;
@@ -88,7 +88,7 @@ export function sendEmpty(res: ServerResponse, ctx: ResponseContext, status: num
   send(res, ctx, status, headers, '');
 }
 
-export function apiFault(code: string, description: string): ApiFault {
+function apiFault(code: string, description: string): ApiFault {
   return { code, description, data: [], source: FAULT_SOURCE };
 }
 

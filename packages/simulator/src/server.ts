@@ -29,7 +29,7 @@ export const DEFAULT_TOKEN = 'simulator-token';
 /** The customer of the documented request example. */
 export const DEFAULT_CUSTOMER_ID = '47021739-3426-40bf-9601-61b4b6d7c793';
 /** The partner named in `WWW-Authenticate: OAuth realm=urn:cpsvc:cpid:{id}` on 401s. */
-export const SIMULATOR_PARTNER_ID = '5f2b1c4e-7a3d-4e8b-9c1f-0a6d2e4b8c70';
+const SIMULATOR_PARTNER_ID = '5f2b1c4e-7a3d-4e8b-9c1f-0a6d2e4b8c70';
 
 export interface SimulatorOptions {
   /** Default `'127.0.0.1'`. */

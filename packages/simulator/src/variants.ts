@@ -80,7 +80,7 @@ export function parseVariantFlags(flags: readonly string[]): WireVariants {
   return validateVariants(variants);
 }
 
-export function hasStatusVariants(v: WireVariants): boolean {
+function hasStatusVariants(v: WireVariants): boolean {
   return Boolean(v.sentinelDates || v.integerStatuses || v.inProgressDevices || v.unknownStatus !== undefined || v.duplicateDevices);
 }
 

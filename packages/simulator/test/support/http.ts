@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { onTestFinished } from 'vitest';
 import { createVirtualClock, startSimulator, type RunningSimulator, type SimulatorOptions, type VirtualClock } from '../../src/index.js';
 
-export const TOKEN = 'simulator-token';
+const TOKEN = 'simulator-token';
 export const AUTH = { Authorization: `Bearer ${TOKEN}` } as const;
 /** The ids of Microsoft's documented request example. */
 export const DOC_CUSTOMER = '47021739-3426-40bf-9601-61b4b6d7c793';
