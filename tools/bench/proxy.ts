@@ -67,6 +67,7 @@ async function child(role: string): Promise<void> {
     reply({ url: running.url });
     return;
   }
+  process.once('SIGTERM', () => process.exit(0)); // a clean exit: a CPU profile (BATCHWATCH_BENCH_PROF) is written
   const { default: express } = await import('express');
   const app = express();
   if (role === 'bare') {
@@ -129,8 +130,9 @@ function runtimes(): Runtime[] {
 }
 
 async function spawnRole(role: string, env: Record<string, string> = {}, runtime?: Runtime): Promise<Child> {
-  // BATCHWATCH_BENCH_PROF=dir: the proxy writes a CPU profile there (node --cpu-prof) for finding per-request work.
-  const profile = role === 'proxy' && process.env.BATCHWATCH_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATCHWATCH_BENCH_PROF}`] : [];
+  // BATCHWATCH_BENCH_PROF=dir: each server writes a CPU profile to dir/<role> (node --cpu-prof) for finding per-request work.
+  const profiled = role !== 'sim' && process.env.BATCHWATCH_BENCH_PROF;
+  const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATCHWATCH_BENCH_PROF}/${role}`] : [];
   const proc = fork(SELF, [`--role=${role}`], {
     ...(runtime ? { execPath: runtime.execPath } : {}),
     execArgv: [...profile, '--conditions=@batchwatch/source', '--import', 'tsx'],
