@@ -138,9 +138,12 @@ describe('hand-serialised log lines', () => {
     const viaPino: string[] = [];
     const read = { caller: 'key:tui', keyId: '0a1b2c3d', customerId: 'c"1', trackingId: 't\n2', status: 403, requestId: 'r', route: '/v1/x' };
     auditWriter((line) => written.push(line))(read);
-    const pinoLogger = pino({ base: { service: 'batchwatch-proxy', version: VERSION }, timestamp: false, formatters: { level: (label: string) => ({ level: label }) } }, {
-      write: (line: string) => void viaPino.push(line),
-    });
+    const pinoLogger = pino(
+      { base: { service: 'batchwatch-proxy', version: VERSION }, timestamp: false, formatters: { level: (label: string) => ({ level: label }) } },
+      {
+        write: (line: string) => void viaPino.push(line),
+      },
+    );
     pinoLogger.child({ log: 'audit' }).info(read, 'customer read');
     const { time, ...ours } = JSON.parse(written[0]!) as Record<string, unknown>;
     expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
