@@ -8,7 +8,7 @@ import { traceFields, tracingOn } from './tracing.js';
 import { VERSION } from './version.js';
 
 /** What pino's `base` (service and version) adds to every line. */
-export const BASE_JSON = `,"service":"batchwatch-proxy","version":${JSON.stringify(VERSION)}`;
+const BASE_JSON = `,"service":"batchwatch-proxy","version":${JSON.stringify(VERSION)}`;
 
 /** `,"name":"value"`, or nothing for undefined. */
 export function field(name: string, value: string | undefined): string {
