@@ -11,6 +11,7 @@
  * never shares an event loop with what it measures. Run: `npx tsx tools/bench/proxy.ts`.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
@@ -67,6 +68,7 @@ async function child(role: string): Promise<void> {
     reply({ url: running.url });
     return;
   }
+  process.once('SIGTERM', () => process.exit(0)); // a clean exit: a CPU profile (BATCHWATCH_BENCH_PROF) is written
   const { default: express } = await import('express');
   const app = express();
   if (role === 'bare') {
@@ -129,8 +131,9 @@ function runtimes(): Runtime[] {
 }
 
 async function spawnRole(role: string, env: Record<string, string> = {}, runtime?: Runtime): Promise<Child> {
-  // BATCHWATCH_BENCH_PROF=dir: the proxy writes a CPU profile there (node --cpu-prof) for finding per-request work.
-  const profile = role === 'proxy' && process.env.BATCHWATCH_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATCHWATCH_BENCH_PROF}`] : [];
+  // BATCHWATCH_BENCH_PROF=dir: each server writes a CPU profile to dir/<role> (node --cpu-prof) for finding per-request work.
+  const profiled = role !== 'sim' && process.env.BATCHWATCH_BENCH_PROF;
+  const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATCHWATCH_BENCH_PROF}/${role}`] : [];
   const proc = fork(SELF, [`--role=${role}`], {
     ...(runtime ? { execPath: runtime.execPath } : {}),
     execArgv: [...profile, '--conditions=@batchwatch/source', '--import', 'tsx'],
@@ -280,8 +283,20 @@ const FLOOD_S = 20;
 
 /**
  * 1,000 connections for 20 s on one cached batch: every request must be answered (no error, no timeout, no
- * non-2xx). A client timeout is 10 s (autocannon's default), so a connection whose handshake the listener
- * dropped — Node's default backlog of 511 overflows when a thousand clients connect at once — shows up here.
+ * non-2xx). A client timeout is 10 s (autocannon's default).
+ *
+ * Why timeouts happen (measured: every timed-out connection had had no answer at all; the listening socket's
+ * accept queue held hundreds of finished handshakes while the server answered the connections it had):
+ * - libuv accepts ONE connection per event-loop iteration (Node 20 and 24 alike; `strace -c` showed 27
+ *   `accept4` for 30 `epoll_pwait` in 3 s). A saturated server — and a flood saturates bare Express too —
+ *   runs iterations of tens of milliseconds, each serving the connections it already has, so the rest of a
+ *   thousand connections opened at once wait in the accept queue; those still waiting after 10 s are the
+ *   timeouts (the 9.99 s max is the last one accepted just in time). Requests on accepted connections are
+ *   answered (see the p99).
+ * - With Node's default backlog (511) the accept queue also overflows and the dropped handshakes are retried
+ *   by TCP after 1, 3, 7 s (the row counts them); the proxy's backlog is 2,048 (BATCHWATCH_LISTEN_BACKLOG).
+ * So the row reports both kinds of timeout apart: `never answered` (a connection that waited in the accept
+ * queue) and the rest (a request on a served connection: the proxy's own failure).
  */
 async function flood(sim: Child, runtime: Runtime): Promise<BenchRow> {
   const { trackingId } = (await sim.call({ cmd: 'add', scenario: 'demo', finished: true })) as { trackingId: string };
@@ -326,11 +341,22 @@ interface FloodResult {
   failures: number;
   /** Handshakes the kernel dropped because the listen queue was full. */
   drops: number;
+  /** Timeouts of connections that never got a first answer: they waited in the accept queue (see `flood`). */
+  neverAnswered: number;
 }
 
 async function floodOnce(url: string, headers: Record<string, string>): Promise<FloodResult> {
   const before = listenQueueDrops();
-  const result = await autocannon({ url, headers, connections: FLOOD_CONNECTIONS, pipelining: 1, duration: FLOOD_S });
+  let neverAnswered = 0;
+  const countUnanswered = (client: EventEmitter) => {
+    let answered = false;
+    client.on('response', () => (answered = true));
+    client.on('timeout', () => {
+      if (!answered) neverAnswered++;
+      answered = false; // autocannon reconnects after a timeout
+    });
+  };
+  const result = await autocannon({ url, headers, connections: FLOOD_CONNECTIONS, pipelining: 1, duration: FLOOD_S, setupClient: countUnanswered });
   const { errors, timeouts, non2xx } = result;
   return {
     perSecond: result.requests.average,
@@ -340,11 +366,13 @@ async function floodOnce(url: string, headers: Record<string, string>): Promise<
     non2xx,
     failures: errors + timeouts + non2xx,
     drops: listenQueueDrops() - before,
+    neverAnswered,
   };
 }
 
 const describeFlood = (r: FloodResult): string =>
-  `${perSecond(r.perSecond)}, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; ${r.errors} errors (${r.timeouts} timeouts), ${r.non2xx} non-2xx; ` +
+  `${perSecond(r.perSecond)}, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; ${r.errors} errors (${r.timeouts} timeouts, ${r.neverAnswered} of them ` +
+  `on connections never answered: accept queue), ${r.non2xx} non-2xx; ` +
   `${r.drops} handshakes dropped by a full listen queue`;
 
 /** The kernel's count of connections dropped because a listen queue was full (Linux; 0 elsewhere). */

@@ -7,7 +7,7 @@
  * same line — same shape, same levels, same messages — is written by `logRequest` with one pino call.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { AccessFields, AccessWriter } from './logger.js';
 import { pinoHttp } from 'pino-http';
@@ -39,8 +39,7 @@ function fields(req: IncomingMessage, res: ServerResponse, responseTime: number)
     url: withoutQuery(req.url),
     statusCode: res.statusCode,
     responseTime,
-    // The real client when the hop in front is a trusted proxy (BATCHWATCH_TRUSTED_PROXIES), else the peer.
-    remoteAddress: (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress,
+    remoteAddress: clientAddress(req),
     correlationId: l.correlationId,
     route: l.route,
     caller: l.principal?.id,
@@ -48,6 +47,15 @@ function fields(req: IncomingMessage, res: ServerResponse, responseTime: number)
     cache: l.cache,
     xRequestId: l.xRequestId,
   };
+}
+
+/**
+ * The real client when the hop in front is a trusted proxy (BATCHWATCH_TRUSTED_PROXIES), else the peer.
+ * Express's `req.ip` parses X-Forwarded-For even when no proxy is trusted; with none, the peer is the answer.
+ */
+function clientAddress(req: IncomingMessage): string | undefined {
+  const express = req as IncomingMessage & Partial<Pick<Request, 'app' | 'ip'>>;
+  return express.app?.get('trust proxy') ? express.ip : req.socket.remoteAddress;
 }
 
 /** Query strings can carry credentials (`?access_token=…`); none of the routes reads one, so logs never show it. */

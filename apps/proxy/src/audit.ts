@@ -3,7 +3,8 @@
  * BATCHWATCH_LOG_LEVEL says — `silent` included. Same destination and format as the other logs, marked
  * `"log":"audit"` so a log pipeline can route and keep these lines apart.
  */
-import { pino, type DestinationStream, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { field, lineStart, traceJson } from './log-line.js';
 
 export interface AuditRead {
   /** `key:<name>`, `jwt:<sub>` or `anonymous`. */
@@ -26,8 +27,15 @@ export function loggerAuditLog(logger: Logger): AuditLog {
   return (read) => child.info(read, 'customer read');
 }
 
-/** `base`, `formatters`, `timestamp` and `mixin` as the main logger's, so both kinds of lines look alike. */
-export function createAuditLog(destination: DestinationStream, options: Pick<pino.LoggerOptions, 'base' | 'formatters' | 'timestamp' | 'mixin'>): AuditLog {
-  const logger: Logger = pino({ ...options, level: 'info' }, destination).child({ log: 'audit' });
-  return (read) => logger.info(read, 'customer read');
+/**
+ * The line pino would write for `logger.child({ log: 'audit' }).info(read, 'customer read')` with the main
+ * logger's format, serialised by hand (log-line.ts): one per request on the cache-hit path.
+ */
+export function auditWriter(write: (line: string) => void): AuditLog {
+  return (read) =>
+    write(
+      `${lineStart('info')},"log":"audit"${traceJson()}${field('caller', read.caller)}${field('keyId', read.keyId)}` +
+        `${field('customerId', read.customerId)}${field('trackingId', read.trackingId)},"status":${read.status}` +
+        `${field('requestId', read.requestId)}${field('route', read.route)},"msg":"customer read"}\n`,
+    );
 }

@@ -4,7 +4,8 @@
  */
 import { PartnerCenterError } from '@batchwatch/client';
 import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
-import { createAuditLog, type AuditLog } from './audit.js';
+import { auditWriter, type AuditLog } from './audit.js';
+import { batchedLines, field, lineStart, traceJson } from './log-line.js';
 import { redact } from './redact.js';
 import { traceFields } from './tracing.js';
 import { describeUpstreamError } from './upstream/store.js';
@@ -57,8 +58,8 @@ export interface AccessFields {
 
 /**
  * The hot path's access line, at `info` or `warn`. The line has nothing to redact (no header, no body, no
- * query), so it is serialised right here — the same JSON pino writes, field for field — and handed to the
- * same destination: pino's generic serialisation was the largest single cost of a cache hit.
+ * query), so it is serialised by hand (log-line.ts) and handed to the same destination: pino's generic
+ * serialisation was the largest single cost of a cache hit.
  */
 export type AccessWriter = (level: 'info' | 'warn', fields: AccessFields) => void;
 
@@ -66,42 +67,24 @@ export type AccessWriter = (level: 'info' | 'warn', fields: AccessFields) => voi
  * Every line, hot path included: ISO-8601 UTC times, levels as words, the service and its version, and the
  * trace and span ids when the line is written inside a traced request.
  */
-const BASE = { service: 'batchwatch-proxy', version: VERSION };
 const LINE_FORMAT = {
-  base: BASE,
+  base: { service: 'batchwatch-proxy', version: VERSION },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label: string) => ({ level: label }) },
   mixin: () => traceFields(),
 } satisfies PinoOptions;
-const BASE_JSON = `,"service":"batchwatch-proxy","version":${JSON.stringify(VERSION)}`;
 
-function field(name: string, value: string | undefined): string {
-  return value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
-}
-
-export function accessWriter(logger: Logger, destination: DestinationStream): AccessWriter {
-  // The lines of one event-loop turn go to the destination in one write (a write costs far more than a line),
-  // at the end of that turn. A crash loses at most that turn's lines; a shutdown waits many turns.
-  let pending = '';
-  const flush = (): void => {
-    const text = pending;
-    pending = '';
-    if (text) destination.write(text);
-  };
+/** `write` takes finished lines (see `batchedLines`). */
+export function accessWriter(logger: Logger, write: (line: string) => void): AccessWriter {
   return (level, f) => {
     if (!logger.isLevelEnabled(level)) return;
-    if (pending === '') setImmediate(flush);
-    pending +=
-      `{"level":"${level}","time":"${new Date().toISOString()}"${BASE_JSON}${traceJson()}${field('method', f.method)}${field('url', f.url)}` +
-      `,"statusCode":${f.statusCode},"responseTime":${f.responseTime}${field('remoteAddress', f.remoteAddress)}${field('correlationId', f.correlationId)}` +
-      `${field('route', f.route)}${field('caller', f.caller)}${field('keyId', f.keyId)}${field('cache', f.cache)}${field('xRequestId', f.xRequestId)}` +
-      `${field('reqId', f.reqId)},"msg":"request completed"}\n`;
+    write(
+      `${lineStart(level)}${traceJson()}${field('method', f.method)}${field('url', f.url)}` +
+        `,"statusCode":${f.statusCode},"responseTime":${f.responseTime}${field('remoteAddress', f.remoteAddress)}${field('correlationId', f.correlationId)}` +
+        `${field('route', f.route)}${field('caller', f.caller)}${field('keyId', f.keyId)}${field('cache', f.cache)}${field('xRequestId', f.xRequestId)}` +
+        `${field('reqId', f.reqId)},"msg":"request completed"}\n`,
+    );
   };
-}
-
-function traceJson(): string {
-  const ids = traceFields();
-  return ids.trace_id ? `,"trace_id":"${ids.trace_id}","span_id":"${ids.span_id}"` : '';
 }
 
 /** For a logger given from outside (tests, embedding): the same fields through the logger. */
@@ -135,7 +118,9 @@ export function createLoggers(options: LoggerOptions): Loggers {
   const destination = options.destination ?? stdoutDestination();
   const common: PinoOptions = { ...LINE_FORMAT, level: options.level, serializers: { err: serializeError } };
   const log = pino({ ...common, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
-  return { log, accessLog: accessWriter(log, destination), audit: createAuditLog(destination, LINE_FORMAT) };
+  // The access and audit lines of one event-loop turn go out in one write.
+  const lines = batchedLines(destination);
+  return { log, accessLog: accessWriter(log, lines), audit: auditWriter(lines) };
 }
 
 /**

@@ -17,6 +17,30 @@ async function setup(env: Record<string, string | undefined> = {}) {
   return { sim, batch, proxy, path: statusPath(CUSTOMER, batch.trackingId) };
 }
 
+const oldKey = 'tui-old-key-0a1b2c3d4e5f6a7b';
+const newKey = 'tui-new-key-7b6a5f4e3d2c1b0a';
+
+/** A proxy reading its keys from a file that holds `oldKey` for `tui`. */
+async function keyFileProxy() {
+  const file = join(folder(), 'api-keys');
+  writeFileSync(file, `tui=${oldKey}\n`);
+  return { ...(await setup({ BATCHWATCH_API_KEYS: undefined, BATCHWATCH_API_KEYS_FILE: file, BATCHWATCH_CUSTOMER_ACL: 'tui=*' })), file };
+}
+
+/** Replaces the key file the way Kubernetes does (a rename) and waits until the proxy logged the reload. */
+async function replaceKeyFile(proxy: { logs: string[] }, file: string, text: string): Promise<void> {
+  const reloads = () => proxy.logs.filter((line) => line.includes('API keys reloaded')).length;
+  const before = reloads();
+  const reloaded = new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (reloads() > before) resolve(clearInterval(check));
+    }, 10);
+  });
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+  await reloaded;
+}
+
 function folder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'batchwatch-platform-'));
   defer(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,29 +98,25 @@ describe('secrets and keys from files', () => {
   });
 
   it('takes a rotated API key from BATCHWATCH_API_KEYS_FILE without a restart; both keys of a name work meanwhile', async () => {
-    const dir = folder();
-    const file = join(dir, 'api-keys');
-    const oldKey = 'tui-old-key-0a1b2c3d4e5f6a7b';
-    const newKey = 'tui-new-key-7b6a5f4e3d2c1b0a';
-    writeFileSync(file, `tui=${oldKey}\n`);
-    const { proxy, path } = await setup({ BATCHWATCH_API_KEYS: undefined, BATCHWATCH_API_KEYS_FILE: file, BATCHWATCH_CUSTOMER_ACL: 'tui=*' });
+    const { proxy, path, file } = await keyFileProxy();
     expect((await proxy.get(path, { key: oldKey })).status).toBe(200);
     expect((await proxy.get(path, { key: newKey })).status).toBe(401);
 
-    const reloaded = new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (proxy.logs.join('').includes('API keys reloaded')) resolve(clearInterval(check));
-      }, 10);
-    });
-    writeFileSync(join(dir, '.tmp'), `tui=${oldKey}\ntui=${newKey}\n`);
-    renameSync(join(dir, '.tmp'), file);
-    await reloaded;
+    await replaceKeyFile(proxy, file, `tui=${oldKey}\ntui=${newKey}\n`);
     expect((await proxy.get(path, { key: oldKey })).status).toBe(200);
     expect((await proxy.get(path, { key: newKey })).status).toBe(200);
     const ids = lines(proxy.logs)
       .filter((line) => line.msg === 'request completed' && line.statusCode === 200)
       .map((line) => line.keyId);
     expect(new Set(ids).size).toBe(2); // each key shows up with its own id
+  });
+
+  it('refuses a key taken out of BATCHWATCH_API_KEYS_FILE once the file is reloaded, though it was used (and remembered) before', async () => {
+    const { proxy, path, file } = await keyFileProxy();
+    expect((await proxy.get(path, { key: oldKey })).status).toBe(200);
+    await replaceKeyFile(proxy, file, `tui=${newKey}\n`);
+    expect((await proxy.get(path, { key: oldKey })).status).toBe(401);
+    expect((await proxy.get(path, { key: newKey })).status).toBe(200);
   });
 });
 

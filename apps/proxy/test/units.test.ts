@@ -4,6 +4,10 @@ import { createLogger, etagMatches, formatEvent, mapError, parseLastEventId, Pro
 import { customersOf } from '../src/auth/jwt.js';
 import { matchApiKey } from '../src/auth/api-keys.js';
 import { parseApiKeys } from '../src/config.js';
+import { auditWriter } from '../src/audit.js';
+import { isoNow } from '../src/log-line.js';
+import { VERSION } from '../src/version.js';
+import { pino } from 'pino';
 
 describe('formatEvent', () => {
   it('writes id, event and one data line of JSON', () => {
@@ -120,5 +124,29 @@ describe('log redaction', () => {
     expect(lines).toHaveLength(3);
     for (const secret of ['caller-secret', 'secret-cookie', 'upstream-secret', 'azure-secret', 'pem-secret']) expect(text).not.toContain(secret);
     expect(text.match(/\[redacted\]/g)).toHaveLength(7);
+  });
+});
+
+describe('hand-serialised log lines', () => {
+  it('write the time as toISOString does, across millisecond and second boundaries', () => {
+    const times = [0, 5, 50, 999, 1_000, 1_764_657_015_123, 1_764_657_015_999, 1_764_657_016_000, 1_764_657_016_007, 1_764_657_015_500];
+    for (const t of times) expect(isoNow(t)).toBe(new Date(t).toISOString());
+  });
+
+  it('write the audit line pino writes, field for field', () => {
+    const written: string[] = [];
+    const viaPino: string[] = [];
+    const read = { caller: 'key:tui', keyId: '0a1b2c3d', customerId: 'c"1', trackingId: 't\n2', status: 403, requestId: 'r', route: '/v1/x' };
+    auditWriter((line) => written.push(line))(read);
+    const pinoLogger = pino(
+      { base: { service: 'batchwatch-proxy', version: VERSION }, timestamp: false, formatters: { level: (label: string) => ({ level: label }) } },
+      {
+        write: (line: string) => void viaPino.push(line),
+      },
+    );
+    pinoLogger.child({ log: 'audit' }).info(read, 'customer read');
+    const { time, ...ours } = JSON.parse(written[0]!) as Record<string, unknown>;
+    expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(JSON.stringify(ours)).toBe(viaPino[0]!.trim());
   });
 });
