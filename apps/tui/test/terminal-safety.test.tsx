@@ -13,9 +13,11 @@ import { cleanup, render } from 'ink-testing-library';
 import { translator } from '../src/i18n/index.js';
 import { safeJsonLine, safeLines, safeText } from '../src/output/safe.js';
 import { writeFailedExport } from '../src/export.js';
+import { normalizeDevice } from '@batchwatch/client/internal';
 import { main } from '../src/run.js';
 import { WatchSession } from '../src/session.js';
 import { App } from '../src/ui/App.js';
+import { WatchGroup } from '../src/group.js';
 import { batch, CUSTOMER, device, ScriptedSource, testIO, TRACKING, waitFor } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -70,7 +72,7 @@ describe('the export (the client\'s CSV writer)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'batchwatch-export-safety-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const hostile = device(`SN${TITLE}1`, 'finished_with_errors', { errorCode: '=HYPERLINK("http://x","y")', errorDescription: `@SUM(A1)${CLEAR}` });
-    const written = await writeFailedExport(join(dir, 'failed.csv'), [hostile]);
+    const written = await writeFailedExport(join(dir, 'failed.csv'), [normalizeDevice(hostile)]);
     const csv = await readFile(written.path, 'utf8');
     expect(csv.replaceAll('\r\n', '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     const record = csv.split('\r\n')[1]!;
@@ -146,7 +148,7 @@ describe('interactive', () => {
     const source = new ScriptedSource('polling');
     const session = new WatchSession(source, { customerId: CUSTOMER, trackingId: TRACKING, correlationId: 'c', intervalMs: 5_000 });
     void session.run();
-    const app = render(<App session={session} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 100 }} clock={() => 0} />);
+    const app = render(<App group={new WatchGroup([session])} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 100 }} clock={() => 0} />);
     await source.ready();
     source.emit({ type: 'snapshot', seq: 1, at: new Date(), snapshot: batch('processing', [hostileDevice(1), hostileDevice(2)] as never) });
     await waitFor(() => app.lastFrame()?.includes('SN1X'), 'the table');

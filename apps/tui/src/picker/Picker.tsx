@@ -1,7 +1,8 @@
 /**
- * The batch picker of `batchwatch list` and `batchwatch watch <customer>`: ↑/↓ (or j/k) to move, Enter to follow
- * the chosen batch, q or Esc to leave. Batches this machine did not upload have no known tracking id (Partner
- * Center's list carries none) and say so instead of opening.
+ * The batch picker of `batchwatch list` and `batchwatch watch <customer>`: ↑/↓ (or j/k) to move, Space to mark
+ * batches, Enter to follow the marked ones together (or the chosen one when none is marked), q or Esc to leave.
+ * Batches this machine did not upload have no known tracking id (Partner Center's list carries none) and say so
+ * instead of opening.
  */
 import { Box, Text, useApp, useInput } from 'ink';
 import { useState } from 'react';
@@ -13,7 +14,8 @@ export interface PickerProps {
   batches: readonly ListedBatch[];
   /** Rows shown at once. */
   height: number;
-  onPick: (batch: ListedBatch | undefined) => void;
+  /** The batches to follow (one or several), or undefined when the operator left. */
+  onPick: (batches: ListedBatch[] | undefined) => void;
 }
 
 const clean = safeText; // untrusted names: control characters never reach the terminal
@@ -22,20 +24,27 @@ export function Picker({ customerId, batches, height, onPick }: PickerProps) {
   const { exit } = useApp();
   const [index, setIndex] = useState(0);
   const [note, setNote] = useState('');
-  const choose = (batch: ListedBatch | undefined) => {
-    onPick(batch);
+  const [marked, setMarked] = useState<ReadonlySet<number>>(new Set());
+  const choose = (picked: ListedBatch[] | undefined) => {
+    onPick(picked);
     exit();
   };
+  const NOT_HERE = 'no tracking id known for this batch: it was not uploaded from this machine';
   useInput((input, key) => {
     if (key.escape || input === 'q' || (key.ctrl && input === 'c')) return choose(undefined);
     if (key.upArrow || input === 'k') setIndex((i) => Math.max(0, i - 1));
     if (key.downArrow || input === 'j') setIndex((i) => Math.min(batches.length - 1, i + 1));
     if (key.pageUp) setIndex((i) => Math.max(0, i - height));
     if (key.pageDown) setIndex((i) => Math.min(batches.length - 1, i + height));
+    if (input === ' ') {
+      if (!batches[index]?.trackingIds.length) return setNote(NOT_HERE);
+      setMarked((before) => toggle(before, index));
+      setNote('');
+    }
     if (key.return) {
-      const batch = batches[index];
-      if (batch && batch.trackingIds.length > 0) return choose(batch);
-      setNote('no tracking id known for this batch: it was not uploaded from this machine');
+      const picked = marked.size > 0 ? [...marked].sort((a, b) => a - b).map((i) => batches[i]!) : [batches[index]].filter((b) => b !== undefined);
+      if (picked.length > 0 && picked.every((batch) => batch.trackingIds.length > 0)) return choose(picked);
+      setNote(NOT_HERE);
     }
   });
   const first = Math.min(Math.max(0, index - Math.floor(height / 2)), Math.max(0, batches.length - height));
@@ -52,12 +61,19 @@ export function Picker({ customerId, batches, height, onPick }: PickerProps) {
         const uploads = batch.trackingIds.length ? `${batch.trackingIds.length} upload${batch.trackingIds.length === 1 ? '' : 's'} here` : 'not uploaded here';
         return (
           <Text key={`${batch.id}#${first + i}`} inverse={selected} dimColor={!selected && batch.trackingIds.length === 0}>
-            {selected ? '▸ ' : '  '}
+            {selected ? '▸' : ' '}
+            {marked.has(first + i) ? '✓ ' : '  '}
             {`${when}  ${String(batch.devicesCount).padStart(5)} devices  ${clean(batch.id)}  (${uploads})`}
           </Text>
         );
       })}
-      <Text dimColor>{note || '↑↓ move · Enter follow · q leave'}</Text>
+      <Text dimColor>{note || (marked.size > 0 ? `${marked.size} marked · Space mark · Enter follow the marked · q leave` : '↑↓ move · Space mark several · Enter follow · q leave')}</Text>
     </Box>
   );
+}
+
+function toggle(set: ReadonlySet<number>, index: number): ReadonlySet<number> {
+  const next = new Set(set);
+  if (!next.delete(index)) next.add(index);
+  return next;
 }
