@@ -40,7 +40,18 @@ describe('help', () => {
   });
 
   it('documents every new flag, SIGHUP and 806 in --help', () => {
-    for (const text of ['--connect-timeout', '--count-already-registered', '--exit-on-finish', 'SIGHUP', '806', 'Ctrl-U', 'y copy', 'e export', 'Tab / Shift-Tab', 'batchwatch login'])
+    for (const text of [
+      '--connect-timeout',
+      '--count-already-registered',
+      '--exit-on-finish',
+      'SIGHUP',
+      '806',
+      'Ctrl-U',
+      'y copy',
+      'e export',
+      'Tab / Shift-Tab',
+      'batchwatch login',
+    ])
       expect(USAGE).toContain(text);
   });
 });

@@ -14,7 +14,9 @@ function setup(stay: boolean) {
   const source = new ScriptedSource('polling');
   const session = new WatchSession(source, { customerId: CUSTOMER, trackingId: TRACKING, correlationId: 'c', intervalMs: 5_000 });
   const outcome = session.run();
-  const app = render(<App group={new WatchGroup([session])} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 120 }} clock={() => 0} stay={stay} />);
+  const app = render(
+    <App group={new WatchGroup([session])} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 120 }} clock={() => 0} stay={stay} />,
+  );
   const frame = () => plain(app.lastFrame());
   return { source, session, outcome, app, frame };
 }

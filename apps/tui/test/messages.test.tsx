@@ -54,7 +54,9 @@ describe('the proxy is down', () => {
     const source = new ScriptedSource('sse');
     const session = new WatchSession(source, { customerId: CUSTOMER, trackingId: TRACKING, correlationId: 'c', intervalMs: 5_000, viaProxy: true });
     void session.run();
-    const app = render(<App group={new WatchGroup([session])} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 140 }} clock={() => Date.now()} />);
+    const app = render(
+      <App group={new WatchGroup([session])} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 140 }} clock={() => Date.now()} />,
+    );
     await source.ready();
     source.emit({ type: 'snapshot', seq: 1, at: new Date(), snapshot: batch('processing', [device('A', 'processing')]) });
     await waitFor(() => plain(app.lastFrame()).includes('live events from the proxy (SSE)'), 'the SSE source line');

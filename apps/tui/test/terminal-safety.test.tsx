@@ -67,7 +67,7 @@ describe('safeText', () => {
   });
 });
 
-describe('the export (the client\'s CSV writer)', () => {
+describe("the export (the client's CSV writer)", () => {
   it('writes hostile service text inert: no control character, no formula', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'batchwatch-export-safety-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));

@@ -36,7 +36,8 @@ export const nlNL: Messages = {
   'table.filterFailed': 'alleen mislukte',
   'table.search': 'serienummer bevat „{query}”',
 
-  'help.keys': 'q stoppen · f alleen mislukte · / serienummer zoeken · e mislukte exporteren · r vernieuwen · y serienummer kopiëren · ↑↓ PgUp PgDn Home End scrollen',
+  'help.keys':
+    'q stoppen · f alleen mislukte · / serienummer zoeken · e mislukte exporteren · r vernieuwen · y serienummer kopiëren · ↑↓ PgUp PgDn Home End scrollen',
   'help.search': 'Serienummer zoeken: {query}▏  Enter behouden · Esc wissen · Ctrl-U wissen · Ctrl-W woord wissen',
 
   'retry.throttled': 'Beperkt door de upstream (429); nieuwe poging over {seconds} s — laatst bekende stand wordt getoond',

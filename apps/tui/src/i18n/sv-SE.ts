@@ -36,7 +36,8 @@ export const svSE: Messages = {
   'table.filterFailed': 'endast misslyckade',
   'table.search': 'serienummer innehåller ”{query}”',
 
-  'help.keys': 'q avsluta · f endast misslyckade · / sök serienummer · e exportera misslyckade · r uppdatera · y kopiera serienummer · ↑↓ PgUp PgDn Home End bläddra',
+  'help.keys':
+    'q avsluta · f endast misslyckade · / sök serienummer · e exportera misslyckade · r uppdatera · y kopiera serienummer · ↑↓ PgUp PgDn Home End bläddra',
   'help.search': 'Sök serienummer: {query}▏  Enter behåll · Esc rensa · Ctrl-U radera · Ctrl-W radera ord',
 
   'retry.throttled': 'Begränsad av uppströmstjänsten (429); nytt försök om {seconds} s — visar senast kända läge',

@@ -67,7 +67,12 @@ export function Picker({ customerId, batches, height, onPick }: PickerProps) {
           </Text>
         );
       })}
-      <Text dimColor>{note || (marked.size > 0 ? `${marked.size} marked · Space mark · Enter follow the marked · q leave` : '↑↓ move · Space mark several · Enter follow · q leave')}</Text>
+      <Text dimColor>
+        {note ||
+          (marked.size > 0
+            ? `${marked.size} marked · Space mark · Enter follow the marked · q leave`
+            : '↑↓ move · Space mark several · Enter follow · q leave')}
+      </Text>
     </Box>
   );
 }

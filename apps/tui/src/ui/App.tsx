@@ -41,7 +41,10 @@ export function App({ group, t, locale, size: sizeOverride, clock, stay = false,
   const state = states[Math.min(view.batch, states.length - 1)]!;
   // Over when every batch is: a batch that failed early must not close the view of the others.
   const ended = states.every((batch) => isClosed(batch, stay));
-  const now = useNow(states.some((batch) => batch.outcome === undefined), clock);
+  const now = useNow(
+    states.some((batch) => batch.outcome === undefined),
+    clock,
+  );
   const search = useRef(new SearchCache());
   // Recomputed only when the underlying lists or the filter change, and then incrementally.
   const keys = useMemo(

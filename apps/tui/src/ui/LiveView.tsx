@@ -55,9 +55,7 @@ export function LiveView({ state, keys, view, size, t, locale, now, ended = stat
     <Box flexDirection="column" width={pinned ? size.columns : undefined}>
       {has('title') ? <TitleLine {...header} columns={size.columns} /> : null}
       {has('status') ? <StatusLine {...header} columns={size.columns} /> : null}
-      {has('batches') && batches ? (
-        <BatchList {...batches} selected={view.batch} rows={plan.batchRows} columns={size.columns} t={t} locale={locale} />
-      ) : null}
+      {has('batches') && batches ? <BatchList {...batches} selected={view.batch} rows={plan.batchRows} columns={size.columns} t={t} locale={locale} /> : null}
       {has('progress') ? <ProgressBar state={state} t={t} locale={locale} columns={size.columns} /> : null}
       {has('counts') ? <Counts state={state} t={t} locale={locale} columns={size.columns} /> : null}
       {has('source') ? <SourceLine {...header} /> : null}

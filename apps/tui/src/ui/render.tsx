@@ -44,18 +44,15 @@ export async function runInteractive(
   options: InteractiveOptions = { exitOnFinish: true },
 ): Promise<Outcome[]> {
   const stopRepaint = repaintOnNarrowing(io.stdout, () => logPlainText(group.getLog(), t, locale, io.stdout.columns || 80));
-  const instance = render(
-    <App group={group} t={t} locale={locale} stay={!options.exitOnFinish} {...(options.onExport && { onExport: options.onExport })} />,
-    {
-      stdout: io.stdout,
-      stderr: io.stderr,
-      stdin: io.stdin,
-      // Ctrl-C arrives as a key in raw mode; the App turns it into an orderly interrupt (exit 130).
-      exitOnCtrlC: false,
-      patchConsole: false,
-      maxFps: MAX_FPS,
-    },
-  );
+  const instance = render(<App group={group} t={t} locale={locale} stay={!options.exitOnFinish} {...(options.onExport && { onExport: options.onExport })} />, {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    stdin: io.stdin,
+    // Ctrl-C arrives as a key in raw mode; the App turns it into an orderly interrupt (exit 130).
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: MAX_FPS,
+  });
   const outcomes = await group.run();
   const states = group.getStates();
   if (outcomes.some((outcome) => outcome.kind === 'finished')) {
