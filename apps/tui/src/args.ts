@@ -282,14 +282,13 @@ function chooseCredentials(token: string | undefined, env: Env, baseUrl: string)
   if (token) return { token };
   const missing = missingAzureVariables(env);
   if (missing.length === 0) return { azure: { tenantId: env.AZURE_TENANT_ID!, clientId: env.AZURE_CLIENT_ID!, clientSecret: env.AZURE_CLIENT_SECRET! } };
-  // AZURE_TENANT_ID and AZURE_CLIENT_ID alone are also what `login` reads: with the sign-in they are no mistake.
-  if (isDirectPartnerCenter(baseUrl, env)) return { signIn: true };
-  if (missing.length < 3) return `incomplete Entra credentials: ${missing.join(', ')} not set (or give --token)`;
-  return {};
+  // A secret means an Entra app was meant. AZURE_TENANT_ID and AZURE_CLIENT_ID alone are what `login` reads.
+  if (env.AZURE_CLIENT_SECRET) return `incomplete Entra credentials: ${missing.join(', ')} not set (or give --token)`;
+  return isDirectPartnerCenter(baseUrl, env) ? { signIn: true } : {};
 }
 
 /** Which of the Entra app's three variables are not set. */
-export function missingAzureVariables(env: Env): string[] {
+function missingAzureVariables(env: Env): string[] {
   return ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].filter((name) => !env[name]);
 }
 

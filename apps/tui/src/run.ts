@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TokenSource } from '@batchwatch/client';
-import { isDirectPartnerCenter, missingAzureVariables, parseCommand, type Env, type WatchOptions } from './args.js';
+import { isDirectPartnerCenter, parseCommand, type Env, type WatchOptions } from './args.js';
 import { ExitCode, exitCodeFor, type Outcome } from './exit-codes.js';
 import { translator, type Translate } from './i18n/index.js';
 import { jsonEvent, jsonLine } from './output/json.js';
@@ -221,10 +221,8 @@ async function authFor(options: WatchOptions, io: WatchIO): Promise<{ token: Tok
   const { currentSignIn, defaultSignInStore, operatorCredential } = await import('./signin/signin.js');
   const store = io.signInStore ?? (await defaultSignInStore(io.env));
   if (!(await currentSignIn(store))) {
-    const missing = missingAzureVariables(io.env);
-    const partial = missing.length < 3 ? ` (incomplete Entra credentials: ${missing.join(', ')} not set)` : '';
     throw new NoCredentialsError(
-      `Partner Center needs credentials: --token / BATCHWATCH_TOKEN, AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or your sign-in (batchwatch login)${partial}`,
+      'Partner Center needs credentials: --token / BATCHWATCH_TOKEN, AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or your sign-in (batchwatch login)',
     );
   }
   const { credential, signedIn } = await operatorCredential(store);

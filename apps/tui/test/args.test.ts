@@ -100,7 +100,9 @@ describe('parseCommand', () => {
     expect(options(watch('--base-url', 'http://sim.local:4010'), { BATCHWATCH_PARTNER_CENTER_URL: 'http://sim.local:4010/' })).toMatchObject({ signIn: true });
     expect(options(watch()).signIn).toBeUndefined();
     expect(options(watch()).token).toBeUndefined();
-    expect(usageError(watch('--base-url', 'http://proxy.local'), { AZURE_TENANT_ID: 't' })).toMatch(/AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not set/);
+    // Through a proxy, AZURE_TENANT_ID / AZURE_CLIENT_ID (for login) are no credential; a secret without them is a mistake.
+    expect(options(watch(), { ...proxyEnv, AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c' })).not.toHaveProperty('signIn');
+    expect(usageError(watch(), { AZURE_CLIENT_SECRET: 's', AZURE_TENANT_ID: 't' })).toMatch(/incomplete Entra credentials: AZURE_CLIENT_ID not set/);
   });
 
   it('takes a token over the Entra app over the sign-in, the flag over the variable', () => {
