@@ -4,80 +4,29 @@
  * after the end with bell and title, small terminals in French, and no ghost header after narrowing.
  * Needs tmux (apt-get install -y tmux); builds apps/tui like e2e.test.ts.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type RunningSimulator, type ScenarioDefinition, type ScenarioName } from '@batchwatch/simulator';
+import { buildBinary, terminals, until, type StartOptions } from './terminal.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'apps/tui/bin/batchwatch.js');
-const SOCKET = `batchwatch-term-${process.pid}`;
-const work = mkdtempSync(join(tmpdir(), 'batchwatch-term-'));
+const term = terminals('bt');
+const { tmux } = term;
 let sim: RunningSimulator;
-let session = 0;
-
-const tsc = (project: string) =>
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, project)], { cwd: ROOT, stdio: 'pipe' });
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
-const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 beforeAll(async () => {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'pipe' });
-  } catch {
-    throw new Error('tmux is required for the end-to-end tests of the terminal UI: install it (apt-get install -y tmux)');
-  }
-  const built = (dir: string) => existsSync(join(ROOT, dir, 'dist/index.js')) && existsSync(join(ROOT, dir, 'dist/index.d.ts'));
-  if (!built('openapi')) tsc('openapi/tsconfig.lib.json');
-  if (!built('packages/client')) tsc('packages/client/tsconfig.lib.json');
-  tsc('apps/tui/tsconfig.lib.json');
+  term.requireTmux();
+  buildBinary();
   sim = await startSimulator({ speed: 2 });
 });
 
 afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // no server was started
-  }
+  term.close();
   await sim?.close();
-  rmSync(work, { recursive: true, force: true });
 });
 
-function startInTmux(args: string[], env: Record<string, string> = {}, size = { x: 120, y: 40 }) {
-  const name = `bt${++session}`;
-  const exitFile = join(work, `${name}.exit`);
-  const vars = Object.entries({ CI: 'false', TERM: 'xterm-256color', LANG: 'C.UTF-8', NODE_ENV: 'production', ...env }).map(
-    ([key, value]) => `${key}=${shellQuote(value)}`,
-  );
-  const command = `env ${vars.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo EXIT=$? > ${shellQuote(exitFile)}; sleep 600`;
-  tmux('-u', 'new-session', '-d', '-s', name, '-x', String(size.x), '-y', String(size.y), command);
-  // The title is ours to check: tmux must let the program set it.
-  tmux('set-option', '-t', name, 'allow-rename', 'on');
-  tmux('set-window-option', '-t', name, 'automatic-rename', 'off');
-  return {
-    name,
-    screen: () => tmux('capture-pane', '-p', '-t', name),
-    history: () => tmux('capture-pane', '-p', '-J', '-S', '-5000', '-t', name),
-    title: () => tmux('display-message', '-p', '-t', name, '#{pane_title}').trim(),
-    exitCode: () => (existsSync(exitFile) ? Number(/EXIT=(\d+)/.exec(readFileSync(exitFile, 'utf8'))?.[1]) : undefined),
-    keys: (...keys: string[]) => tmux('send-keys', '-t', name, ...keys),
-  };
-}
-
-async function until<T>(check: () => T | undefined | false, what: string, describe: () => string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function startInTmux(args: string[], env: Record<string, string> = {}, size?: StartOptions['size']) {
+  return term.start(args, { env, ...(size && { size }) });
 }
 
 const args = (ids: { customerId: string; trackingId: string }, ...extra: string[]) => [
