@@ -178,7 +178,7 @@ export async function runWatch(options: WatchOptions, io: WatchIO): Promise<numb
 }
 
 /** Where the key `e` writes without `--export`: `failed-<tracking id>.csv`, or `failed-<customer id>.csv` for several batches. */
-export function defaultExportPath(options: Pick<WatchOptions, 'customerId' | 'trackingIds'>): string {
+function defaultExportPath(options: Pick<WatchOptions, 'customerId' | 'trackingIds'>): string {
   return `failed-${options.trackingIds.length === 1 ? options.trackingIds[0] : options.customerId}.csv`;
 }
 
