@@ -1,6 +1,7 @@
 /**
  * Several batches in one view: the pure parts (tags, one progress line per batch, the selection, the group's exit
- * code, the merged log), the group of sessions, and the live view with several batches, small terminals included.
+ * code, the merged log), the group of sessions, the live view with several batches (small terminals included), and
+ * the picker's marks.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
@@ -22,6 +23,7 @@ import {
   type TaggedLogEntry,
 } from '../src/state/index.js';
 import { App } from '../src/ui/App.js';
+import { Picker } from '../src/picker/Picker.js';
 import { applyKey, DEFAULT_VIEW } from '../src/ui/keys.js';
 import { planLayout } from '../src/ui/layout.js';
 import { batch, CUSTOMER, device, KEYS, plain, ScriptedSource, settle, waitFor } from './helpers.js';
@@ -239,5 +241,45 @@ describe('planLayout with several batches', () => {
       if (rows >= 5) expect(small.batchRows).toBeGreaterThanOrEqual(1);
     }
     expect(planLayout(40, { notice: false, ended: false, batches: 1 }).sections.has('batches')).toBe(false);
+  });
+});
+
+describe('the picker with several batches', () => {
+  const listed = [
+    { id: 'newest', devicesCount: 3, trackingIds: [IDS[0]!], file: '/tmp/a.csv' },
+    { id: 'elsewhere', devicesCount: 5, trackingIds: [] },
+    { id: 'split', devicesCount: 900, trackingIds: [IDS[1]!, IDS[2]!], file: '/tmp/b.csv' },
+  ];
+
+  async function picker() {
+    let picked: unknown;
+    const app = render(<Picker customerId={CUSTOMER} batches={listed} height={10} onPick={(batches) => (picked = batches)} />);
+    const press = async (...keys: string[]) => {
+      for (const key of keys) {
+        await settle();
+        app.stdin.write(key);
+      }
+      await settle();
+    };
+    return { app, press, picked: () => picked };
+  }
+
+  it('Space marks batches, Enter follows the marked ones together', async () => {
+    const { app, press, picked } = await picker();
+    await press(' ', KEYS.down, KEYS.down, ' ');
+    await waitFor(() => plain(app.lastFrame()).includes('2 marked'), 'two marked');
+    expect(plain(app.lastFrame())).toMatch(/✓ .*newest/);
+    await press(KEYS.enter);
+    await waitFor(() => picked(), 'the pick');
+    expect(picked()).toEqual([listed[0], listed[2]]);
+  });
+
+  it('Enter without marks follows the chosen batch; a batch not uploaded here cannot be marked', async () => {
+    const { app, press, picked } = await picker();
+    await press(KEYS.down, ' ');
+    await waitFor(() => plain(app.lastFrame()).includes('not uploaded from this machine'), 'the refusal');
+    await press(KEYS.down, KEYS.enter);
+    await waitFor(() => picked(), 'the pick');
+    expect(picked()).toEqual([listed[2]]);
   });
 });

@@ -5,7 +5,7 @@
  * instead of opening.
  */
 import { Box, Text, useApp, useInput } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { ListedBatch } from '../commands/list.js';
 import { safeText } from '../output/safe.js';
 
@@ -19,34 +19,43 @@ export interface PickerProps {
 }
 
 const clean = safeText; // untrusted names: control characters never reach the terminal
+const NOT_HERE = 'no tracking id known for this batch: it was not uploaded from this machine';
+
+interface PickerView {
+  index: number;
+  marked: ReadonlySet<number>;
+  note: string;
+}
 
 export function Picker({ customerId, batches, height, onPick }: PickerProps) {
   const { exit } = useApp();
-  const [index, setIndex] = useState(0);
-  const [note, setNote] = useState('');
-  const [marked, setMarked] = useState<ReadonlySet<number>>(new Set());
+  const [view, setView] = useState<PickerView>({ index: 0, marked: new Set(), note: '' });
+  // The latest view between renders: keys that arrive together each build on the one before.
+  const latest = useRef(view);
+  latest.current = view;
   const choose = (picked: ListedBatch[] | undefined) => {
     onPick(picked);
     exit();
   };
-  const NOT_HERE = 'no tracking id known for this batch: it was not uploaded from this machine';
   useInput((input, key) => {
     if (key.escape || input === 'q' || (key.ctrl && input === 'c')) return choose(undefined);
-    if (key.upArrow || input === 'k') setIndex((i) => Math.max(0, i - 1));
-    if (key.downArrow || input === 'j') setIndex((i) => Math.min(batches.length - 1, i + 1));
-    if (key.pageUp) setIndex((i) => Math.max(0, i - height));
-    if (key.pageDown) setIndex((i) => Math.min(batches.length - 1, i + height));
-    if (input === ' ') {
-      if (!batches[index]?.trackingIds.length) return setNote(NOT_HERE);
-      setMarked((before) => toggle(before, index));
-      setNote('');
-    }
+    const { index, marked } = latest.current;
+    const move = (to: number) => ({ ...latest.current, index: Math.min(Math.max(0, to), batches.length - 1) });
+    let next = latest.current;
+    if (key.upArrow || input === 'k') next = move(index - 1);
+    if (key.downArrow || input === 'j') next = move(index + 1);
+    if (key.pageUp) next = move(index - height);
+    if (key.pageDown) next = move(index + height);
+    if (input === ' ') next = batches[index]?.trackingIds.length ? { index, marked: toggle(marked, index), note: '' } : { ...next, note: NOT_HERE };
     if (key.return) {
-      const picked = marked.size > 0 ? [...marked].sort((a, b) => a - b).map((i) => batches[i]!) : [batches[index]].filter((b) => b !== undefined);
+      const picked = marked.size > 0 ? [...marked].sort((x, y) => x - y).map((i) => batches[i]!) : [batches[index]].filter((b) => b !== undefined);
       if (picked.length > 0 && picked.every((batch) => batch.trackingIds.length > 0)) return choose(picked);
-      setNote(NOT_HERE);
+      next = { ...next, note: NOT_HERE };
     }
+    latest.current = next;
+    setView(next);
   });
+  const { index, marked, note } = view;
   const first = Math.min(Math.max(0, index - Math.floor(height / 2)), Math.max(0, batches.length - height));
   const visible = batches.slice(first, first + height);
   return (
