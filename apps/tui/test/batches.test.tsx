@@ -25,7 +25,6 @@ import {
 import { App } from '../src/ui/App.js';
 import { Picker } from '../src/picker/Picker.js';
 import { applyKey, DEFAULT_VIEW } from '../src/ui/keys.js';
-import { planLayout } from '../src/ui/layout.js';
 import { batch, CUSTOMER, device, KEYS, plain, ScriptedSource, settle, waitFor } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -224,23 +223,6 @@ describe('the live view with several batches', () => {
     for (const line of batchLines) expect(line).toMatch(/\d+\/\d+ \(\d+%\)/);
     expect(batchLines.some((line) => line.startsWith('› 0127ed8e'))).toBe(true);
     watched.interrupt();
-  });
-});
-
-describe('planLayout with several batches', () => {
-  it('gives each batch a line after status and help, and never more than rows − 1 lines', () => {
-    const plan = planLayout(40, { notice: false, ended: false, batches: 3 });
-    expect(plan.batchRows).toBe(3);
-    expect(plan.sections.has('batches')).toBe(true);
-    expect(plan.tableRows).toBe(39 - 10 - 3);
-    for (const rows of [12, 6, 4, 3, 2]) {
-      const small = planLayout(rows, { notice: true, ended: false, batches: 5 });
-      expect(small.height).toBeLessThanOrEqual(Math.max(0, rows - 1));
-      expect(small.sections.has('status')).toBe(true);
-      // Status, help and the notice come first; every line after them goes to the batches.
-      if (rows >= 5) expect(small.batchRows).toBeGreaterThanOrEqual(1);
-    }
-    expect(planLayout(40, { notice: false, ended: false, batches: 1 }).sections.has('batches')).toBe(false);
   });
 });
 
