@@ -30,6 +30,8 @@ export class WatchGroup {
 
   /** Every batch's transitions, tagged, in the order they arrived; append-only. */
   readonly getLog = (): readonly TaggedLogEntry[] => {
+    // One batch: its own log as it is (no copy per update of a long log).
+    if (this.sessions.length === 1) return this.getStates()[0]!.log;
     this.log = mergeLogs(
       this.log,
       this.consumed,

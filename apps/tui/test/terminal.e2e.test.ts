@@ -124,7 +124,9 @@ describe('the end of a batch', () => {
     const run = startInTmux(args(sim.addBatch('device-errors')));
     await until(() => run.screen().includes('The batch has ended · q quit'), 'the ended help line', run.screen);
     expect(run.exitCode()).toBeUndefined();
-    expect(run.title()).toBe('batchwatch: ✖ Batch finished with errors: 4 of 20 devices failed.');
+    // The title and the frame are two writes: wait for the title rather than read it once.
+    const title = 'batchwatch: ✖ Batch finished with errors: 4 of 20 devices failed.';
+    expect(await until(() => run.title() === title && run.title(), 'the window title', run.title)).toBe(title);
     run.keys('f');
     await until(() => /Devices 1–4 of 4 · failed only/.test(run.screen()), 'browsing the failed devices', run.screen);
     run.keys('q');
