@@ -3,7 +3,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { CommandIO } from './index.js';
 import type { ListedBatch, ReadPath } from './list.js';
 
-export async function pickBatches(customerId: string, batches: readonly ListedBatch[], io: CommandIO): Promise<ListedBatch[] | undefined> {
+async function pickBatches(customerId: string, batches: readonly ListedBatch[], io: CommandIO): Promise<ListedBatch[] | undefined> {
   const [{ render }, { createElement }, { Picker }] = await Promise.all([import('ink'), import('react'), import('../picker/Picker.js')]);
   let picked: ListedBatch[] | undefined;
   const height = Math.max(3, (io.stdout.rows ?? 24) - 4);

@@ -7,7 +7,7 @@ import { doneCount, verdictStatus } from './selectors.js';
 import type { BatchView, LogEntry, WatchState } from './types.js';
 
 /** Characters of a tracking id shown as its tag, at least; more when two ids begin alike. */
-export const TAG_LENGTH = 8;
+const TAG_LENGTH = 8;
 
 /** The shortest prefixes (≥ `TAG_LENGTH`) that tell the ids apart: `0127ed8e`, or longer for look-alikes. */
 export function batchTags(ids: readonly string[]): string[] {

@@ -42,7 +42,7 @@ export function BatchList({ states, tags, selected, rows, columns, t, locale }: 
  * What follows the glyph, as much as fits `width`: the status word goes first, then the failed count shrinks to
  * `✖4`; the counts and the share done always stay.
  */
-export function batchLineText(progress: BatchProgress, t: Translate, locale: Locale, width: number): string {
+function batchLineText(progress: BatchProgress, t: Translate, locale: Locale, width: number): string {
   const word = progress.problem ? t('batches.problem') : progress.status ? statusWord(t, progress.status) : t('batches.waiting');
   const counts = `${progress.done}/${progress.total} (${formatPercent(locale, progress.share)})`;
   const failed = progress.failed > 0 ? [` · ${t('count.failed', { count: progress.failed })}`, ` ✖${progress.failed}`] : ['', ''];
