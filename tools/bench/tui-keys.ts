@@ -64,13 +64,14 @@ interface KeyRun {
 }
 
 async function keyRun(deviceCount: number): Promise<KeyRun> {
-  const [{ createElement }, { render }, client, internal, state, { App }, i18n, { MAX_FPS }] = await Promise.all([
+  const [{ createElement }, { render }, client, internal, state, { App }, { WatchGroup }, i18n, { MAX_FPS }] = await Promise.all([
     import('react'),
     import('ink'),
     import('@batchwatch/client'),
     import('@batchwatch/client/internal'),
     dist('state/index.js'),
     dist('ui/App.js'),
+    dist('group.js'),
     dist('i18n/index.js'),
     dist('ui/render.js'),
   ]);
@@ -89,7 +90,7 @@ async function keyRun(deviceCount: number): Promise<KeyRun> {
   const tty = fakeTty();
   const stdin = fakeStdin();
   let rendered: (() => void) | undefined;
-  const instance = render(createElement(App, { session: store, t: i18n.translator('en-US'), locale: 'en-US' }), {
+  const instance = render(createElement(App, { group: new WatchGroup([store]), t: i18n.translator('en-US'), locale: 'en-US' }), {
     stdout: tty.stream,
     stdin,
     stderr: fakeTty().stream,

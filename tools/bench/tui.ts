@@ -62,13 +62,14 @@ const percentile = (values: number[], p: number) => {
 
 /** Milliseconds from applying one update (100 device-status events) to Ink having rendered the frame. */
 async function renderTimes(deviceCount: number, updates: number): Promise<number[]> {
-  const [{ createElement }, { render }, client, internal, state, { App }, i18n] = await Promise.all([
+  const [{ createElement }, { render }, client, internal, state, { App }, { WatchGroup }, i18n] = await Promise.all([
     import('react'),
     import('ink'),
     import('@batchwatch/client'),
     import('@batchwatch/client/internal'),
     dist('state/index.js'),
     dist('ui/App.js'),
+    dist('group.js'),
     dist('i18n/index.js'),
   ]);
   const devices = rawDevices(deviceCount);
@@ -84,7 +85,7 @@ async function renderTimes(deviceCount: number, updates: number): Promise<number
     refresh: () => {},
   };
   let rendered: (() => void) | undefined;
-  const instance = render(createElement(App, { session: store, t: i18n.translator('en-US'), locale: 'en-US' }), {
+  const instance = render(createElement(App, { group: new WatchGroup([store]), t: i18n.translator('en-US'), locale: 'en-US' }), {
     stdout: fakeTty(),
     stdin: fakeStdin(),
     stderr: fakeTty(),
@@ -157,7 +158,7 @@ const source = {
   },
 };
 const code = await runWatch(
-  { customerId: '${CUSTOMER}', trackingId: '${TRACKING}', baseUrl: 'http://127.0.0.1:9', intervalMs: 5000, locale: 'en-US', output: 'auto', color: true, exitOnFinish: true, countAlreadyRegistered: false, connectTimeoutMs: 30000 },
+  { customerId: '${CUSTOMER}', trackingIds: ['${TRACKING}'], baseUrl: 'http://127.0.0.1:9', intervalMs: 5000, locale: 'en-US', output: 'auto', color: true, exitOnFinish: true, countAlreadyRegistered: false, connectTimeoutMs: 30000 },
   { stdout: tty(), stderr: tty(), stdin, env: { TERM: 'xterm-256color' }, handleSignals: false, source },
 );
 process.stdout.write(JSON.stringify({ code, maxRssKb: process.resourceUsage().maxRSS }));

@@ -16,7 +16,8 @@ export interface AzureCredentials {
 /** Everything `batchwatch watch` needs, validated: ids are GUIDs, durations are numbers, the URL parses. */
 export interface WatchOptions {
   customerId: string;
-  trackingId: string;
+  /** The batches to follow in one view (at least one; duplicates removed). */
+  trackingIds: string[];
   baseUrl: string;
   /** A proxy key or a Partner Center bearer token. */
   token?: string;
@@ -24,10 +25,17 @@ export interface WatchOptions {
   azure?: AzureCredentials;
   /** Any other credential (the operator's own sign-in, after an upload). */
   credential?: TokenCredential;
+  /** The scope to ask `credential` for (the sign-in's delegated scope); default Partner Center's `.default`. */
+  scopes?: string;
+  /**
+   * Nothing else given and the base URL is Partner Center itself: use the operator's sign-in (`batchwatch login`),
+   * looked up when the watch starts.
+   */
+  signIn?: boolean;
   /** Write the failed devices here when the watch ends (`--export`). */
   exportPath?: string;
-  /** The uploaded CSV, so the export carries the original rows and hashes (`--devices`). */
-  devicesFile?: string;
+  /** The uploaded CSVs, so the export carries the original rows and hashes (`--devices`, repeatable). */
+  devicesFiles?: string[];
   intervalMs: number;
   /** Give up after this long; undefined = never. */
   timeoutMs?: number;
@@ -54,7 +62,8 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const USAGE = `batchwatch — follow a Windows Autopilot device batch upload in Partner Center, live
 
 Usage:
-  batchwatch watch <customer-id> <batch-tracking-id> [options]   (an alias works too; no tracking id: pick)
+  batchwatch watch <customer-id> <batch-tracking-id>... [options]   (an alias works too; no tracking id: pick;
+                      several tracking ids: one view, Tab / Shift-Tab move between the batches)
   batchwatch help [watch]
   batchwatch login | logout | whoami                           your own sign-in (device code), for uploads
   batchwatch customers add <alias> <customer-id> | remove <alias> | list
@@ -65,6 +74,7 @@ Usage:
 Options:
   --base-url <url>    Proxy or Partner Center base URL     (env BATCHWATCH_BASE_URL; default ${PARTNER_CENTER_URL})
   --token <token>     Proxy API key or Partner Center bearer token (env BATCHWATCH_TOKEN)
+  --base-url defaults to BATCHWATCH_PARTNER_CENTER_URL when set, else Partner Center.
   --interval <dur>    Poll interval when polling             (env BATCHWATCH_INTERVAL; default 5s, minimum 100ms)
   --timeout <dur>     Give up after this long, exit 4        (env BATCHWATCH_TIMEOUT; default: never)
   --connect-timeout <dur>  Fail (exit 4) when the base URL has never answered after this long
@@ -75,23 +85,28 @@ Options:
   --json              One JSON object per event on stdout (NDJSON), then a summary object
   --plain             Plain timestamped lines, one per transition (the default when not on a terminal or in CI)
   --no-color          No colours (also NO_COLOR=1)
-  --export <file>     When the watch ends, write the failed devices there as an Autopilot CSV (key e: now)
+  --export <file>     When the watch ends, write the failed devices (of every batch watched) there as an
+                      Autopilot CSV (key e: now; without --export, to failed-<tracking id or customer id>.csv)
   --devices <file>    The CSV that was uploaded: the export then carries its rows, hardware hashes included
+                      (repeat it for the files of several batches)
   -h, --help          Show this help (also: batchwatch help)
   -v, --version       Show the version
 
 Durations: 500ms, 5s, 2m, 1h, 1m30s; a bare number is seconds.
-Without --token, Partner Center is reached with an Entra app: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
+Credentials, first found wins: --token, else BATCHWATCH_TOKEN (a proxy's API key, or a Partner Center bearer
+  token); else an Entra app (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET); else, when the base URL is
+  Partner Center itself, your own sign-in (batchwatch login; refreshed silently). A proxy never gets your sign-in.
 
 Ids may be given in braces: {47021739-3426-40bf-9601-61b4b6d7c793}.
 
 Keys (interactive): q / Ctrl-C quit · f failed only · / search serial (as you type; Enter keep, Esc clear,
-  Ctrl-U erase, Ctrl-W erase word) · y copy serial (OSC 52) · r refresh now · ↑ ↓ j k PgUp PgDn Home End g G scroll
+  Ctrl-U erase, Ctrl-W erase word) · e export failed devices · y copy serial (OSC 52) · r refresh now
+  ↑ ↓ j k PgUp PgDn Home End g G scroll · Tab / Shift-Tab next / previous batch (several batches)
   After the batch ends the view stays for browsing; q leaves (--exit-on-finish: leave at once).
 
 Exit codes: 0 finished, no device errors (806 already registered is not an error) · 1 finished with device errors
             2 usage · 3 not found or not authorised · 4 timed out, never answered, or upstream unavailable
-            130 interrupted (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP)`;
+            130 interrupted (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP) · several batches: the highest of theirs`;
 
 /**
  * The version: package.json's, plus the commit it was built from when the build recorded one
@@ -134,7 +149,7 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
         plain: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         export: { type: 'string' },
-        devices: { type: 'string' },
+        devices: { type: 'string', multiple: true },
         'connect-timeout': { type: 'string' },
         'count-already-registered': { type: 'boolean' },
         'exit-on-finish': { type: 'boolean' },
@@ -153,19 +168,26 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
     if (rest.length === 0 || (rest.length === 1 && rest[0] === 'watch')) return { kind: 'help', text: USAGE };
     return usageError(`no help for "${rest.join(' ')}"; the command is "watch"`);
   }
-  const [rawCustomer, rawTracking, ...extra] = rest;
+  const [rawCustomer, ...rawTracking] = rest;
   const customerId = rawCustomer === undefined ? undefined : unbrace(rawCustomer);
-  const trackingId = rawTracking === undefined ? undefined : unbrace(rawTracking);
   if (command === undefined) return usageError('missing command: batchwatch watch <customer-id> <batch-tracking-id>');
   if (command !== 'watch') return usageError(`unknown command "${command}"; the command is "watch"`);
-  if (customerId === undefined || trackingId === undefined) return usageError('watch needs a customer id and a batch tracking id');
-  if (extra.length > 0) return usageError(`unexpected argument "${extra[0]}"`);
+  if (customerId === undefined || rawTracking.length === 0) return usageError('watch needs a customer id and a batch tracking id');
   if (!isGuid(customerId)) return usageError(`the customer id must be a GUID like 47021739-3426-40bf-9601-61b4b6d7c793, got "${customerId}"`);
-  if (!isGuid(trackingId)) return usageError(`the batch tracking id must be a GUID like 0127ed8e-1f4d-4cde-9b5a-6e8a9b3c2d10, got "${trackingId}"`);
+  const badTracking = rawTracking.map(unbrace).find((id) => !isGuid(id));
+  if (badTracking !== undefined) return usageError(`the batch tracking id must be a GUID like 0127ed8e-1f4d-4cde-9b5a-6e8a9b3c2d10, got "${badTracking}"`);
+  const trackingIds = uniqueIds(rawTracking.map(unbrace));
   if (values.json && values.plain) return usageError('--json and --plain exclude each other');
 
-  const baseUrl = values['base-url'] ?? env.BATCHWATCH_BASE_URL ?? PARTNER_CENTER_URL;
-  const baseUrlName = values['base-url'] !== undefined ? '--base-url' : env.BATCHWATCH_BASE_URL !== undefined ? 'BATCHWATCH_BASE_URL' : '--base-url';
+  const baseUrl = values['base-url'] ?? env.BATCHWATCH_BASE_URL ?? env.BATCHWATCH_PARTNER_CENTER_URL ?? PARTNER_CENTER_URL;
+  const baseUrlName =
+    values['base-url'] !== undefined
+      ? '--base-url'
+      : env.BATCHWATCH_BASE_URL !== undefined
+        ? 'BATCHWATCH_BASE_URL'
+        : env.BATCHWATCH_PARTNER_CENTER_URL !== undefined
+          ? 'BATCHWATCH_PARTNER_CENTER_URL'
+          : '--base-url';
   if (!isHttpUrl(baseUrl)) return usageError(`${baseUrlName} must be an http(s) URL, got "${baseUrl}"`);
   if (/\/v1\/*$/i.test(baseUrl))
     return usageError(`${baseUrlName} is the root without /v1 (batchwatch adds /v1/customers/…): use "${baseUrl.replace(/\/v1\/*$/i, '')}"`);
@@ -198,7 +220,7 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
 
   const options: WatchOptions = {
     customerId,
-    trackingId,
+    trackingIds,
     baseUrl: baseUrl.replace(/\/+$/, ''),
     ...credentials,
     intervalMs,
@@ -211,7 +233,7 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
   };
   if (timeoutMs > 0) options.timeoutMs = timeoutMs;
   if (values.export !== undefined) options.exportPath = values.export;
-  if (values.devices !== undefined) options.devicesFile = values.devices;
+  if (values.devices !== undefined) options.devicesFiles = values.devices;
   return { kind: 'watch', options };
 }
 
@@ -251,20 +273,35 @@ export function wantsColor(noColorFlag: boolean, env: Env): boolean {
 }
 
 /**
- * A token wins; otherwise the three AZURE_* variables make an Entra app credential. Partner Center itself
- * always needs one of the two; a proxy or simulator may not (its own configuration decides).
+ * The credential, first found wins: a token (`--token`, then `BATCHWATCH_TOKEN`: a proxy key or a bearer
+ * token); the three AZURE_* variables (an Entra app); then, talking to Partner Center itself, the operator's
+ * sign-in (`batchwatch login`), which is looked up when the watch starts. A proxy never gets the sign-in: it has
+ * its own credentials, and its caller needs none or a key.
  */
-function chooseCredentials(token: string | undefined, env: Env, baseUrl: string): Pick<WatchOptions, 'token' | 'azure'> | string {
+function chooseCredentials(token: string | undefined, env: Env, baseUrl: string): Pick<WatchOptions, 'token' | 'azure' | 'signIn'> | string {
   if (token) return { token };
-  const azure = { tenantId: env.AZURE_TENANT_ID, clientId: env.AZURE_CLIENT_ID, clientSecret: env.AZURE_CLIENT_SECRET };
-  const missing = Object.entries({ AZURE_TENANT_ID: azure.tenantId, AZURE_CLIENT_ID: azure.clientId, AZURE_CLIENT_SECRET: azure.clientSecret })
-    .filter(([, value]) => !value)
-    .map(([name]) => name);
-  if (missing.length === 0) return { azure: azure as AzureCredentials };
-  if (missing.length < 3) return `incomplete Entra credentials: ${missing.join(', ')} not set (or give --token)`;
-  if (isPartnerCenter(baseUrl))
-    return 'Partner Center needs credentials: --token / BATCHWATCH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET';
-  return {};
+  const missing = missingAzureVariables(env);
+  if (missing.length === 0) return { azure: { tenantId: env.AZURE_TENANT_ID!, clientId: env.AZURE_CLIENT_ID!, clientSecret: env.AZURE_CLIENT_SECRET! } };
+  // A secret means an Entra app was meant. AZURE_TENANT_ID and AZURE_CLIENT_ID alone are what `login` reads.
+  if (env.AZURE_CLIENT_SECRET) return `incomplete Entra credentials: ${missing.join(', ')} not set (or give --token)`;
+  return isDirectPartnerCenter(baseUrl, env) ? { signIn: true } : {};
+}
+
+/** Which of the Entra app's three variables are not set. */
+function missingAzureVariables(env: Env): string[] {
+  return ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].filter((name) => !env[name]);
+}
+
+/** Partner Center itself (any cloud's), or what `BATCHWATCH_PARTNER_CENTER_URL` names as such (a simulator). */
+export function isDirectPartnerCenter(baseUrl: string, env: Env): boolean {
+  const named = env.BATCHWATCH_PARTNER_CENTER_URL;
+  return isPartnerCenter(baseUrl) || (named !== undefined && safeOrigin(named) === safeOrigin(baseUrl));
+}
+
+/** The ids once each, in the order given (GUIDs compare case-insensitively). */
+function uniqueIds(ids: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return ids.filter((id) => !seen.has(id.toLowerCase()) && seen.add(id.toLowerCase()));
 }
 
 export function isPartnerCenter(baseUrl: string): boolean {

@@ -18,7 +18,7 @@ export interface WrittenExport extends Omit<FailedDevicesExport, 'csv'> {
   devicesProblem?: string;
 }
 
-async function originalRows(devicesFile: string): Promise<{ rows?: AutopilotRow[]; problem?: string }> {
+async function originalRowsOf(devicesFile: string): Promise<{ rows?: AutopilotRow[]; problem?: string }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(devicesFile);
@@ -29,8 +29,16 @@ async function originalRows(devicesFile: string): Promise<{ rows?: AutopilotRow[
   return parsed.ok ? { rows: parsed.rows } : { problem: `${devicesFile} has ${parsed.problems.length} problem(s); exported without hashes` };
 }
 
-export async function writeFailedExport(path: string, failed: readonly DeviceDetails[], devicesFile?: string): Promise<WrittenExport> {
-  const { rows, problem } = devicesFile ? await originalRows(devicesFile) : {};
+/** The rows of every uploaded file (several batches may come from several files), and what went wrong reading them. */
+async function originalRows(devicesFiles: readonly string[]): Promise<{ rows?: AutopilotRow[]; problem?: string }> {
+  if (devicesFiles.length === 0) return {};
+  const read = await Promise.all(devicesFiles.map(originalRowsOf));
+  const problem = read.flatMap((file) => (file.problem ? [file.problem] : [])).join('; ');
+  return { rows: read.flatMap((file) => file.rows ?? []), ...(problem && { problem }) };
+}
+
+export async function writeFailedExport(path: string, failed: readonly DeviceDetails[], devicesFiles: readonly string[] = []): Promise<WrittenExport> {
+  const { rows, problem } = await originalRows(devicesFiles);
   const { csv, ...summary } = exportFailedDevices(failed, rows ? { originalRows: rows } : {});
   const absolute = resolve(path);
   await writeFile(absolute, csv);

@@ -23,7 +23,7 @@ function usageError(argv: string[], env: Record<string, string> = proxyEnv): str
 describe('parseCommand', () => {
   it('reads a watch command with defaults', () => {
     const parsed = options(watch(), { BATCHWATCH_TOKEN: 'pc-token' });
-    expect(parsed).toMatchObject({ customerId: CUSTOMER, trackingId: TRACKING, intervalMs: 5_000, locale: 'en-US', output: 'auto', color: true });
+    expect(parsed).toMatchObject({ customerId: CUSTOMER, trackingIds: [TRACKING], intervalMs: 5_000, locale: 'en-US', output: 'auto', color: true });
     expect(parsed.baseUrl).toBe(PARTNER_CENTER_URL);
     expect(parsed.timeoutMs).toBeUndefined();
   });
@@ -81,7 +81,7 @@ describe('parseCommand', () => {
     [['watch'], /needs a customer id/],
     [[], /missing command/],
     [['status', CUSTOMER, TRACKING], /unknown command "status"/],
-    [[...watch(), 'extra'], /unexpected argument "extra"/],
+    [[...watch(), 'extra'], /the batch tracking id must be a GUID .*got "extra"/],
     [watch('--interval', 'soon'), /--interval must be a duration/],
     [watch('--interval', '10ms'), /at least 100ms/],
     [watch('--timeout=-5'), /--timeout must be a duration/],
@@ -93,10 +93,31 @@ describe('parseCommand', () => {
     expect(usageError(argv)).toMatch(message);
   });
 
-  it('insists on credentials for Partner Center itself, but not for a proxy', () => {
-    expect(usageError(watch(), {})).toMatch(/Partner Center needs credentials/);
-    expect(usageError(watch(), { AZURE_TENANT_ID: 't' })).toMatch(/AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not set/);
+  it('falls back to the sign-in for Partner Center itself, never for a proxy', () => {
+    expect(options(watch(), {})).toMatchObject({ signIn: true });
+    // AZURE_TENANT_ID / AZURE_CLIENT_ID alone are what `login` reads: no mistake when signed in.
+    expect(options(watch(), { AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c' })).toMatchObject({ signIn: true });
+    expect(options(watch('--base-url', 'http://sim.local:4010'), { BATCHWATCH_PARTNER_CENTER_URL: 'http://sim.local:4010/' })).toMatchObject({ signIn: true });
+    expect(options(watch()).signIn).toBeUndefined();
     expect(options(watch()).token).toBeUndefined();
+    // Through a proxy, AZURE_TENANT_ID / AZURE_CLIENT_ID (for login) are no credential; a secret without them is a mistake.
+    expect(options(watch(), { ...proxyEnv, AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c' })).not.toHaveProperty('signIn');
+    expect(usageError(watch(), { AZURE_CLIENT_SECRET: 's', AZURE_TENANT_ID: 't' })).toMatch(/incomplete Entra credentials: AZURE_CLIENT_ID not set/);
+  });
+
+  it('takes a token over the Entra app over the sign-in, the flag over the variable', () => {
+    const azure = { AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'c', AZURE_CLIENT_SECRET: 's' };
+    expect(options(watch('--token', 'flag'), { ...azure, BATCHWATCH_TOKEN: 'env' })).toMatchObject({ token: 'flag' });
+    expect(options(watch(), { ...azure, BATCHWATCH_TOKEN: 'env' })).toMatchObject({ token: 'env' });
+    const app = options(watch(), azure);
+    expect(app).toMatchObject({ azure: { tenantId: 't', clientId: 'c', clientSecret: 's' } });
+    expect(app.signIn).toBeUndefined();
+  });
+
+  it('takes several tracking ids, each once, in the order given', () => {
+    const other = '8f4e6a1c-2b3d-4e5f-9a6b-7c8d9e0f1a2b';
+    expect(options([...watch(), other, `{${TRACKING.toUpperCase()}}`]).trackingIds).toEqual([TRACKING, other]);
+    expect(usageError([...watch(), other, 'nope'])).toMatch(/got "nope"/);
   });
 
   it('answers --help and --version', () => {

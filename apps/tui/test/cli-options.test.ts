@@ -40,7 +40,18 @@ describe('help', () => {
   });
 
   it('documents every new flag, SIGHUP and 806 in --help', () => {
-    for (const text of ['--connect-timeout', '--count-already-registered', '--exit-on-finish', 'SIGHUP', '806', 'Ctrl-U', 'y copy'])
+    for (const text of [
+      '--connect-timeout',
+      '--count-already-registered',
+      '--exit-on-finish',
+      'SIGHUP',
+      '806',
+      'Ctrl-U',
+      'y copy',
+      'e export',
+      'Tab / Shift-Tab',
+      'batchwatch login',
+    ])
       expect(USAGE).toContain(text);
   });
 });
@@ -48,7 +59,7 @@ describe('help', () => {
 describe('watch options', () => {
   it('accepts GUIDs in braces', () => {
     const command = parseCommand(['watch', `{${CUSTOMER}}`, `{${TRACKING.toUpperCase()}}`, '--base-url', 'http://127.0.0.1:9'], {});
-    expect(options(command)).toMatchObject({ customerId: CUSTOMER, trackingId: TRACKING.toUpperCase() });
+    expect(options(command)).toMatchObject({ customerId: CUSTOMER, trackingIds: [TRACKING.toUpperCase()] });
   });
 
   it('names the variable, not the flag, when BATCHWATCH_INTERVAL or BATCHWATCH_TIMEOUT is wrong', () => {

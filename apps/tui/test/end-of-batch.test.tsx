@@ -4,6 +4,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { translator } from '../src/i18n/index.js';
 import { WatchSession } from '../src/session.js';
 import { App } from '../src/ui/App.js';
+import { WatchGroup } from '../src/group.js';
 import { batch, CUSTOMER, device, plain, ScriptedSource, settle, TRACKING, waitFor } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -13,7 +14,9 @@ function setup(stay: boolean) {
   const source = new ScriptedSource('polling');
   const session = new WatchSession(source, { customerId: CUSTOMER, trackingId: TRACKING, correlationId: 'c', intervalMs: 5_000 });
   const outcome = session.run();
-  const app = render(<App session={session} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 120 }} clock={() => 0} stay={stay} />);
+  const app = render(
+    <App group={new WatchGroup([session])} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 120 }} clock={() => 0} stay={stay} />,
+  );
   const frame = () => plain(app.lastFrame());
   return { source, session, outcome, app, frame };
 }

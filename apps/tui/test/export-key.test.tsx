@@ -8,6 +8,7 @@ import { translator } from '../src/i18n/index.js';
 import { WatchSession } from '../src/session.js';
 import { describeExport, failedDevicesOf, writeFailedExport } from '../src/export.js';
 import { App } from '../src/ui/App.js';
+import { WatchGroup } from '../src/group.js';
 import { applyKey, DEFAULT_VIEW } from '../src/ui/keys.js';
 import { batch, CUSTOMER, device, plain, ScriptedSource, settle, TRACKING, waitFor } from './helpers.js';
 
@@ -27,7 +28,7 @@ describe('key e', () => {
     const session = new WatchSession(source, { customerId: CUSTOMER, trackingId: TRACKING, correlationId: 'corr', intervalMs: 5_000 });
     void session.run();
     const onExport = async () => describeExport(await writeFailedExport(path, failedDevicesOf(session.getState())));
-    const app = render(<App session={session} t={translator('en-US')} locale="en-US" size={{ rows: 40, columns: 100 }} onExport={onExport} />);
+    const app = render(<App group={new WatchGroup([session])} t={translator('en-US')} locale="en-US" size={{ rows: 40, columns: 100 }} onExport={onExport} />);
     const devices = [
       device('SN-OK', 'finished'),
       device('SN-808', 'finished_with_errors', { errorCode: '808', errorDescription: 'ZtdDeviceAssignedToOtherTenant' }),

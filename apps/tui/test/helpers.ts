@@ -119,6 +119,8 @@ export const KEYS = {
   escape: ESC,
   ctrlC: '\u0003',
   backspace: '\u007f',
+  tab: '\t',
+  shiftTab: `${ESC}[Z`,
 };
 
 /** Removes ANSI escape sequences. */

@@ -5,6 +5,7 @@ import type { Key } from 'ink';
 import { translator } from '../src/i18n/index.js';
 import { WatchSession } from '../src/session.js';
 import { App } from '../src/ui/App.js';
+import { WatchGroup } from '../src/group.js';
 import { applyKey, DEFAULT_VIEW, splitKeys, type ViewOptions } from '../src/ui/keys.js';
 import { batch, CUSTOMER, device, KEYS, manyDevices, plain, ScriptedSource, settle, TRACKING, waitFor } from './helpers.js';
 
@@ -72,7 +73,7 @@ describe('in the live view', () => {
     const source = new ScriptedSource('polling');
     const session = new WatchSession(source, { customerId: CUSTOMER, trackingId: TRACKING, correlationId: 'c', intervalMs: 5_000 });
     void session.run();
-    const app = render(<App session={session} t={translator('en-US')} locale="en-US" size={{ rows: 40, columns: 100 }} clock={() => 0} />);
+    const app = render(<App group={new WatchGroup([session])} t={translator('en-US')} locale="en-US" size={{ rows: 40, columns: 100 }} clock={() => 0} />);
     const frame = () => plain(app.lastFrame());
     const selected = () => /^> (\S+)/m.exec(frame())?.[1];
     const send = async (chunk: string) => {

@@ -7,15 +7,16 @@ import { fit } from '../src/ui/theme.js';
 import { device } from './helpers.js';
 
 describe('planLayout', () => {
-  it.each([40, 24, 12, 8, 5, 3, 2, 1, 0])('never plans more than rows − 1 lines (%d rows)', (rows) => {
-    for (const notice of [false, true]) {
-      for (const ended of [false, true]) {
-        const plan = planLayout(rows, { notice, ended });
-        const fixed = [...plan.sections].filter((section) => section !== 'table').length + (plan.sections.has('detail') ? 1 : 0);
-        const table = plan.sections.has('table') ? 2 + plan.tableRows : 0;
-        expect(fixed + table).toBe(plan.height);
-        expect(plan.height).toBeLessThanOrEqual(Math.max(0, rows - 1));
-      }
+  const cases = [false, true].flatMap((notice) => [false, true].flatMap((ended) => [1, 3, 12].map((batches) => ({ notice, ended, batches }))));
+
+  it.each([40, 24, 12, 8, 5, 3, 2, 1, 0])('never plans more than rows − 1 lines (%d rows), with one batch or several', (rows) => {
+    for (const options of cases) {
+      const plan = planLayout(rows, options);
+      const single = [...plan.sections].filter((section) => section !== 'table' && section !== 'batches').length;
+      const fixed = single + (plan.sections.has('detail') ? 1 : 0) + plan.batchRows;
+      const table = plan.sections.has('table') ? 2 + plan.tableRows : 0;
+      expect(fixed + table).toBe(plan.height);
+      expect(plan.height).toBeLessThanOrEqual(Math.max(0, rows - 1));
     }
   });
 
@@ -29,6 +30,23 @@ describe('planLayout', () => {
   it('keeps status and help on tiny terminals and drops the table on the final frame', () => {
     expect([...planLayout(3, { notice: false, ended: false }).sections]).toEqual(['status', 'help']);
     expect(planLayout(40, { notice: false, ended: true }).sections.has('table')).toBe(false);
+  });
+});
+
+describe('planLayout with several batches', () => {
+  it('gives each batch a line after status and help, and never more than rows − 1 lines', () => {
+    const plan = planLayout(40, { notice: false, ended: false, batches: 3 });
+    expect(plan.batchRows).toBe(3);
+    expect(plan.sections.has('batches')).toBe(true);
+    expect(plan.tableRows).toBe(39 - 10 - 3);
+    for (const rows of [12, 6, 4, 3, 2]) {
+      const small = planLayout(rows, { notice: true, ended: false, batches: 5 });
+      expect(small.height).toBeLessThanOrEqual(Math.max(0, rows - 1));
+      expect(small.sections.has('status')).toBe(true);
+      // Status, help and the notice come first; every line after them goes to the batches.
+      if (rows >= 5) expect(small.batchRows).toBeGreaterThanOrEqual(1);
+    }
+    expect(planLayout(40, { notice: false, ended: false, batches: 1 }).sections.has('batches')).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ import { translator } from '../src/i18n/index.js';
 import { main } from '../src/run.js';
 import { WatchSession } from '../src/session.js';
 import { App } from '../src/ui/App.js';
+import { WatchGroup } from '../src/group.js';
 import { batch, capture, CUSTOMER, device, plain, ScriptedSource, testIO, TRACKING, waitFor } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -53,7 +54,9 @@ describe('the proxy is down', () => {
     const source = new ScriptedSource('sse');
     const session = new WatchSession(source, { customerId: CUSTOMER, trackingId: TRACKING, correlationId: 'c', intervalMs: 5_000, viaProxy: true });
     void session.run();
-    const app = render(<App session={session} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 140 }} clock={() => Date.now()} />);
+    const app = render(
+      <App group={new WatchGroup([session])} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 140 }} clock={() => Date.now()} />,
+    );
     await source.ready();
     source.emit({ type: 'snapshot', seq: 1, at: new Date(), snapshot: batch('processing', [device('A', 'processing')]) });
     await waitFor(() => plain(app.lastFrame()).includes('live events from the proxy (SSE)'), 'the SSE source line');

@@ -1,91 +1,37 @@
 /**
  * End to end, the operator's workflow with the BUILT binary in a real terminal (tmux), against the simulator on an
  * ephemeral port: upload → follow → export; the batch picker of `list` and of `watch <customer>`.
- * Builds what it runs in beforeAll (as e2e.test.ts does); tmux is required.
+ * Builds what it runs in beforeAll (`test/terminal.ts`, shared with the other terminal tests); tmux is required.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type RunningSimulator } from '@batchwatch/simulator';
+import { buildBinary, terminals, until } from './terminal.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'apps/tui/bin/batchwatch.js');
-const SOCKET = `bw-operator-${process.pid}`;
-const work = mkdtempSync(join(tmpdir(), 'batchwatch-operator-e2e-'));
+const term = terminals('bw-operator');
+const work = term.work;
 let sim: RunningSimulator;
-let session = 0;
 
 // A real terminal on a loaded machine: generous limits, no timed assertions.
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 180_000 });
 
-const tsc = (project: string) =>
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, project)], { stdio: 'inherit' });
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
-const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
-
 beforeAll(async () => {
-  execFileSync('tmux', ['-V']); // fails with ENOENT when tmux is missing
-  if (!existsSync(join(ROOT, 'openapi/dist/index.js'))) tsc('openapi/tsconfig.lib.json');
-  if (!existsSync(join(ROOT, 'packages/client/dist/autopilot-csv/index.js'))) tsc('packages/client/tsconfig.lib.json');
-  tsc('apps/tui/tsconfig.lib.json');
+  term.requireTmux();
+  buildBinary();
   sim = await startSimulator({ speed: 4 });
 });
 
 afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // no server was started
-  }
+  term.close();
   await sim?.close();
-  rmSync(work, { recursive: true, force: true });
 });
 
-/** The binary in a fresh 120×40 window, with its own config directory; the exit code lands in a file. */
+/** The binary in a fresh 120×40 window, with its own config directory, reading Partner Center from the simulator. */
 function start(args: string[], configDir: string) {
-  const name = `op${++session}`;
-  const exitFile = join(work, `${name}.exit`);
-  const env = {
-    CI: 'false',
-    TERM: 'xterm-256color',
-    LANG: 'C.UTF-8',
-    NO_COLOR: '1',
-    BATCHWATCH_CONFIG_DIR: configDir,
-    BATCHWATCH_KEYCHAIN: 'off',
-    BATCHWATCH_PARTNER_CENTER_URL: sim.url,
-  };
-  const vars = Object.entries(env).map(([key, value]) => `${key}=${quote(value)}`);
-  tmux(
-    '-u',
-    'new-session',
-    '-d',
-    '-s',
-    name,
-    '-x',
-    '120',
-    '-y',
-    '40',
-    `env ${vars.join(' ')} ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}; echo EXIT=$? > ${quote(exitFile)}; sleep 600`,
-  );
-  return {
-    screen: () => tmux('capture-pane', '-p', '-t', name),
-    history: () => tmux('capture-pane', '-p', '-J', '-S', '-5000', '-t', name),
-    keys: (...keys: string[]) => tmux('send-keys', '-t', name, ...keys),
-    exitCode: () => (existsSync(exitFile) ? Number(/EXIT=(\d+)/.exec(readFileSync(exitFile, 'utf8'))?.[1]) : undefined),
-  };
-}
-
-async function until<T>(check: () => T | undefined | false, what: string, show: () => string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${show()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return term.start(args, {
+    env: { NO_COLOR: '1', BATCHWATCH_CONFIG_DIR: configDir, BATCHWATCH_KEYCHAIN: 'off', BATCHWATCH_PARTNER_CENTER_URL: sim.url },
+  });
 }
 
 const hash = (serial: string) => Buffer.from(`4K hardware hash of ${serial}`).toString('base64');

@@ -173,3 +173,107 @@ describe('batchwatch login, whoami, upload as the operator, logout', () => {
     expect(await run(['whoami'], dir, env, store)).toMatchObject({ code: 3, err: expect.stringMatching(/not signed in/) });
   });
 });
+
+describe('watch with the operator’s own sign-in', () => {
+  it('reads Partner Center with the sign-in when nothing else is given, refreshing it; a token wins; a proxy never gets it', async () => {
+    const dir = await workspace();
+    const sim = await simulator({ speed: 200 });
+    const { trackingId } = sim.addBatch('clean', { customerId: CUSTOMER });
+    // Tokens inside MSAL's 5-minute renewal window: every token the watch needs is a silent refresh.
+    const idp = await startIdentityProvider({ autoApprove: true, accessTokenLifetimeSeconds: 120 });
+    onTestFinished(() => idp.close());
+    const store = { keychain: memoryKeychain(), credentialOptions: { tlsOptions: { ca: [idp.certificate] } } };
+    const env = { AZURE_CLIENT_ID: '9c1e4f3a-5b6d-4e7f-8a9b-0c1d2e3f4a5b', AZURE_TENANT_ID: idp.user.tenantId, BATCHWATCH_PARTNER_CENTER_URL: sim.url };
+    const watch = ['watch', CUSTOMER, trackingId, '--plain', '--interval', '100ms'];
+
+    // Not signed in, and AZURE_TENANT_ID / AZURE_CLIENT_ID are only what login reads: a usage error, nothing sent.
+    const before = await run(watch, dir, env, store);
+    expect(before).toMatchObject({ code: 2, err: expect.stringMatching(/Partner Center needs credentials: .* or your sign-in \(batchwatch login\)/) });
+    expect(sim.requests).toEqual([]);
+
+    expect((await run(['login', '--authority-host', idp.url], dir, env, store)).code).toBe(0);
+    const refreshesBefore = idp.requests.filter((r) => r.grantType === 'refresh_token').length;
+    const signedIn = await run(watch, dir, env, store);
+    expect(signedIn).toMatchObject({ code: 0, out: expect.stringContaining('finished') });
+    const reads = sim.requests.filter((r) => r.method === 'GET');
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((r) => r.headers.authorization === 'Bearer simulator-token')).toBe(true);
+    expect(idp.requests.filter((r) => r.grantType === 'refresh_token').length).toBeGreaterThan(refreshesBefore);
+    expect(idp.requests.filter((r) => r.grantType === 'refresh_token').every((r) => r.scope?.includes('user_impersonation'))).toBe(true);
+
+    // --token and BATCHWATCH_TOKEN come first.
+    sim.resetRequests();
+    await run([...watch, '--token', 'flag-token'], dir, { ...env, BATCHWATCH_TOKEN: 'env-token' }, store);
+    expect(sim.requests[0]?.headers.authorization).toBe('Bearer flag-token');
+    sim.resetRequests();
+    await run(watch, dir, { ...env, BATCHWATCH_TOKEN: 'env-token' }, store);
+    expect(sim.requests[0]?.headers.authorization).toBe('Bearer env-token');
+
+    // Through a proxy (any base URL that is not Partner Center), the sign-in is never sent.
+    sim.resetRequests();
+    const proxied = await run(watch, dir, { ...env, BATCHWATCH_PARTNER_CENTER_URL: 'https://pc.invalid', BATCHWATCH_BASE_URL: sim.url }, store);
+    expect(proxied.code).toBe(3);
+    expect(sim.requests.length).toBeGreaterThan(0);
+    expect(sim.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
+  });
+
+  it('an expired sign-in says so and asks for login (exit 3) instead of starting a device flow', async () => {
+    const dir = await workspace();
+    const sim = await simulator();
+    const { trackingId } = sim.addBatch('clean', { customerId: CUSTOMER });
+    const idp = await startIdentityProvider({ autoApprove: true, accessTokenLifetimeSeconds: 120 });
+    onTestFinished(() => idp.close());
+    const store = { keychain: memoryKeychain(), credentialOptions: { tlsOptions: { ca: [idp.certificate] } } };
+    const env = { AZURE_CLIENT_ID: '9c1e4f3a-5b6d-4e7f-8a9b-0c1d2e3f4a5b', BATCHWATCH_PARTNER_CENTER_URL: sim.url };
+    expect((await run(['login', '--tenant', idp.user.tenantId, '--authority-host', idp.url], dir, env, store)).code).toBe(0);
+    idp.revokeRefreshTokens();
+    const result = await run(['watch', CUSTOMER, trackingId, '--plain', '--interval', '100ms', '--connect-timeout', '60s'], dir, env, store);
+    expect(result.code).toBe(3);
+    expect(`${result.out}${result.err}`).toMatch(/batchwatch login/);
+    expect(idp.requests.filter((r) => r.grantType?.includes('device_code'))).toHaveLength(1); // the login's only
+  });
+});
+
+describe('watch several batches', () => {
+  async function twoBatches() {
+    const dir = await workspace();
+    const sim = await simulator({ speed: 200 });
+    const clean = sim.addBatch('clean', { customerId: CUSTOMER }).trackingId;
+    const errors = sim.addBatch('device-errors', { customerId: CUSTOMER }).trackingId;
+    const env = { BATCHWATCH_BASE_URL: sim.url, BATCHWATCH_TOKEN: 'simulator-token' };
+    return { dir, sim, clean, errors, env };
+  }
+
+  it('--json: every line names its batch, one summary per batch, the exit code is the worst', async () => {
+    const { dir, clean, errors, env } = await twoBatches();
+    const result = await run(['watch', CUSTOMER, clean, errors, '--json', '--interval', '100ms'], dir, env);
+    expect(result.code).toBe(1);
+    const lines = result.out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; batchTrackingId: string; exitCode?: number });
+    expect(new Set(lines.map((line) => line.batchTrackingId))).toEqual(new Set([clean, errors]));
+    const summaries = lines.filter((line) => line.type === 'summary');
+    expect(summaries.map((s) => [s.batchTrackingId, s.exitCode]).sort()).toEqual(
+      [
+        [clean, 0],
+        [errors, 1],
+      ].sort(),
+    );
+  });
+
+  it('plain: each line after its batch tag, a summary per batch, and --export holds the failed devices of all', async () => {
+    const { dir, clean, errors, env } = await twoBatches();
+    const exported = join(dir, 'failed.csv');
+    const result = await run(['watch', CUSTOMER, clean, errors, '--plain', '--interval', '100ms', '--export', exported], dir, env);
+    expect(result.code).toBe(1);
+    const [cleanTag, errorsTag] = [clean.slice(0, 8), errors.slice(0, 8)];
+    const lines = result.out.trim().split('\n');
+    const tagged = lines.filter((line) => !line.startsWith('exported'));
+    expect(tagged.every((line) => line.includes(`[${cleanTag}] `) || line.includes(`[${errorsTag}] `))).toBe(true);
+    expect(result.out).toMatch(new RegExp(`^\\S+Z \\[${cleanTag}\\] Watching batch ${clean}`, 'm'));
+    expect(result.out).toMatch(new RegExp(`^\\[${errorsTag}\\] ✖ Batch finished with errors`, 'm'));
+    expect(result.out).toMatch(new RegExp(`^\\[${cleanTag}\\] ✔ `, 'm'));
+    expect(result.out).toContain(`exported 4 failed devices [802×1, 808×3] to ${exported}`);
+  });
+});

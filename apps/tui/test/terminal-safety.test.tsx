@@ -1,18 +1,24 @@
 /**
  * Untrusted text never reaches the terminal raw: hostile serial numbers, product keys, error codes, error
  * descriptions and upstream messages, in every mode (plain, JSON, interactive), from a tiny upstream on
- * loopback that answers with exactly those bodies. Plus the CSV cell rule for the export.
+ * loopback that answers with exactly those bodies. Plus the export file, written by the client's CSV writer.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { translator } from '../src/i18n/index.js';
-import { csvCell, csvRow, safeJsonLine, safeLines, safeText } from '../src/output/safe.js';
+import { safeJsonLine, safeLines, safeText } from '../src/output/safe.js';
+import { writeFailedExport } from '../src/export.js';
+import { normalizeDevice } from '@batchwatch/client/internal';
 import { main } from '../src/run.js';
 import { WatchSession } from '../src/session.js';
 import { App } from '../src/ui/App.js';
-import { batch, CUSTOMER, ScriptedSource, testIO, TRACKING, waitFor } from './helpers.js';
+import { WatchGroup } from '../src/group.js';
+import { batch, CUSTOMER, device, ScriptedSource, testIO, TRACKING, waitFor } from './helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -61,23 +67,17 @@ describe('safeText', () => {
   });
 });
 
-describe('CSV cells (for the export)', () => {
-  it.each([
-    ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`],
-    ['+1+1', "'+1+1"],
-    ['-2+3', "'-2+3"],
-    ['@SUM(A1)', "'@SUM(A1)"],
-    ['\tcmd', "'\\x09cmd"],
-    ['\rcmd', "'\\x0dcmd"],
-    ['SN-0001', 'SN-0001'],
-    ['a,b', '"a,b"'],
-    [`x${TITLE}`, 'x\\x1b]0;PWNED\\x07'],
-  ])('%j becomes %s', (input, expected) => {
-    expect(csvCell(input)).toBe(expected);
-  });
-
-  it('keeps numbers and empty values as they are, and ends a row with CRLF', () => {
-    expect(csvRow(['SN1', -5, null, undefined, '=1'])).toBe("SN1,-5,,,'=1\r\n");
+describe("the export (the client's CSV writer)", () => {
+  it('writes hostile service text inert: no control character, no formula', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batchwatch-export-safety-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const hostile = device(`SN${TITLE}1`, 'finished_with_errors', { errorCode: '=HYPERLINK("http://x","y")', errorDescription: `@SUM(A1)${CLEAR}` });
+    const written = await writeFailedExport(join(dir, 'failed.csv'), [normalizeDevice(hostile)]);
+    const csv = await readFile(written.path, 'utf8');
+    expect(csv.replaceAll('\r\n', '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    const record = csv.split('\r\n')[1]!;
+    expect(record).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(record).toContain("'@SUM(A1)");
   });
 });
 
@@ -148,7 +148,7 @@ describe('interactive', () => {
     const source = new ScriptedSource('polling');
     const session = new WatchSession(source, { customerId: CUSTOMER, trackingId: TRACKING, correlationId: 'c', intervalMs: 5_000 });
     void session.run();
-    const app = render(<App session={session} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 100 }} clock={() => 0} />);
+    const app = render(<App group={new WatchGroup([session])} t={translator('en-US')} locale="en-US" size={{ rows: 30, columns: 100 }} clock={() => 0} />);
     await source.ready();
     source.emit({ type: 'snapshot', seq: 1, at: new Date(), snapshot: batch('processing', [hostileDevice(1), hostileDevice(2)] as never) });
     await waitFor(() => app.lastFrame()?.includes('SN1X'), 'the table');

@@ -7,6 +7,7 @@ import { SUPPORTED_LOCALES, translator, type Locale } from '../src/i18n/index.js
 import { WatchSession } from '../src/session.js';
 import { initialState, reduce } from '../src/state/index.js';
 import { App } from '../src/ui/App.js';
+import { WatchGroup } from '../src/group.js';
 import { DEFAULT_VIEW, LiveView } from '../src/ui/LiveView.js';
 import { batch, CUSTOMER, device, KEYS, manyDevices, plain, ScriptedSource, settle, TRACKING, waitFor } from './helpers.js';
 
@@ -23,7 +24,7 @@ function setup(options: { locale?: Locale; size?: { rows: number; columns: numbe
   const session = new WatchSession(source, { customerId: CUSTOMER, trackingId: TRACKING, correlationId: 'corr-1234', intervalMs: 5_000 });
   const outcome = session.run();
   const clock = options.clock ?? (() => at.getTime() + 65_000);
-  const app = render(<App session={session} t={translator(locale)} locale={locale} size={options.size ?? SIZE} clock={clock} />);
+  const app = render(<App group={new WatchGroup([session])} t={translator(locale)} locale={locale} size={options.size ?? SIZE} clock={clock} />);
   const frame = () => plain(app.lastFrame());
   const waitForText = (text: string | RegExp) =>
     waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), `${String(text)} in\n${frame()}`);
@@ -69,7 +70,7 @@ describe('layout', () => {
     expect(text).toMatch(/SN-RUN-2\s+PK-SN-RUN-2\s+processing/);
     expect(text).toMatch(/^> SN-OK-1\s+PK-SN-OK-1\s+finished$/m);
     expect(text).toContain('Devices 1–4 of 4');
-    expect(text).toContain('q quit · f failed only · / search serial · r refresh');
+    expect(text).toContain('q quit · f failed · / search · e export · r refresh'); // 100 columns: the short form
   });
 
   it('writes each transition to the log above the live area', async () => {

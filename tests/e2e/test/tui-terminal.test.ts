@@ -6,90 +6,36 @@
  * and @batchwatch/client comes from `npm run build` (run by `npm ci`'s prepare) and is compiled here only
  * when missing. tmux is required: without it these tests fail with a message saying so (CI installs it).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { workspaceRoot } from '@nx/devkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBatchStatusClient } from '@batchwatch/client';
 import { createPerPollClock, startSimulator, type RunningSimulator, type ScenarioName } from '@batchwatch/simulator';
+import { BIN, buildBinary, terminals, until } from '@batchwatch/tui/testing/terminal';
 import { PROXY_KEY, startTestProxy } from './proxy.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 
-const ROOT = workspaceRoot;
-const BIN = join(ROOT, 'apps/tui/bin/batchwatch.js');
-const SOCKET = `batchwatch-e2e-${process.pid}`;
-const work = mkdtempSync(join(tmpdir(), 'batchwatch-e2e-'));
+const term = terminals('bw');
+const { tmux } = term;
 let sim: RunningSimulator;
-let session = 0;
-
-function tsc(project: string): void {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, project)], { cwd: ROOT, stdio: 'pipe' });
-}
-
-function requireTmux(): void {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'pipe' });
-  } catch {
-    throw new Error('tmux is required for the end-to-end tests of the terminal UI: install it (apt-get install -y tmux)');
-  }
-}
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
-}
 
 beforeAll(async () => {
-  requireTmux();
-  // apps/tui compiles against the declarations of its dependencies, and the binary runs their JavaScript.
-  const built = (dir: string) => existsSync(join(ROOT, dir, 'dist/index.js')) && existsSync(join(ROOT, dir, 'dist/index.d.ts'));
-  if (!built('openapi')) tsc('openapi/tsconfig.lib.json');
-  if (!built('packages/client')) tsc('packages/client/tsconfig.lib.json');
-  tsc('apps/tui/tsconfig.lib.json');
+  term.requireTmux();
+  buildBinary();
   // Time moves one second per status poll, whatever the load: a batch cannot finish before the view is up.
   sim = await startSimulator({ clock: createPerPollClock(1_000) });
 });
 
 afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // no server was started
-  }
+  term.close();
   await sim?.close();
-  rmSync(work, { recursive: true, force: true });
 });
 
 /** Runs the binary in a fresh 120×40 tmux window; the shell records its exit code in a file afterwards. */
 function startInTmux(args: string[], env: Record<string, string> = {}) {
-  const name = `bw${++session}`;
-  const exitFile = join(work, `${name}.exit`);
-  const vars = Object.entries({ CI: 'false', TERM: 'xterm-256color', LANG: 'C.UTF-8', NODE_ENV: 'production', ...env }).map(
-    ([key, value]) => `${key}=${shellQuote(value)}`,
-  );
-  const command = `env ${vars.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo EXIT=$? > ${shellQuote(exitFile)}; sleep 600`;
-  tmux('-u', 'new-session', '-d', '-s', name, '-x', '120', '-y', '40', command);
-  const screen = () => tmux('capture-pane', '-p', '-t', name);
-  const styled = () => tmux('capture-pane', '-p', '-e', '-t', name);
-  const history = () => tmux('capture-pane', '-p', '-J', '-S', '-5000', '-t', name);
-  const exitCode = () => (existsSync(exitFile) ? Number(/EXIT=(\d+)/.exec(readFileSync(exitFile, 'utf8'))?.[1]) : undefined);
-  return { name, screen, styled, history, exitCode, keys: (...keys: string[]) => tmux('send-keys', '-t', name, ...keys) };
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-async function until<T>(check: () => T | undefined | false, what: string, describe: () => string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return term.start(args, { env });
 }
 
 /** The simulator's final answer for a batch, read with the client: what the screen must agree with. */
@@ -131,13 +77,52 @@ const watchArgs = (scenario: ScenarioName, ...extra: string[]) => {
 };
 
 describe('interactive, in a real terminal (tmux)', () => {
+  it('several batches in one view: a line each, Tab moves the table, e exports all, q leaves with the worst exit code', async () => {
+    const clean = sim.addBatch('clean');
+    const errors = sim.addBatch('device-errors', { customerId: clean.customerId });
+    const exported = join(term.work, 'failed-both.csv');
+    const run = startInTmux(
+      ['watch', clean.customerId, clean.trackingId, errors.trackingId, '--base-url', sim.url, '--interval', '300ms', '--export', exported],
+      { BATCHWATCH_TOKEN: 'simulator-token' },
+    );
+    const [cleanTag, errorsTag] = [clean.trackingId.slice(0, 8), errors.trackingId.slice(0, 8)];
+    const batchLine = (tag: string) =>
+      run
+        .screen()
+        .split('\n')
+        .find((line) => line.slice(2).startsWith(`${tag} `)) ?? '';
+    // The screen is read while Ink redraws it: every check waits for its frame.
+    await until(() => batchLine(cleanTag).startsWith('› ') && batchLine(errorsTag).startsWith('  '), 'a line per batch, the first selected', run.screen);
+    await until(() => run.screen().includes(`Batch ${clean.trackingId}`), 'the first batch in the header', run.screen);
+    // 120 columns take the short key list, the batch key right after q.
+    await until(() => run.screen().includes('q quit · Tab next batch · f failed · / search · e export'), 'the keys', run.screen);
+
+    run.keys('Tab');
+    await until(() => run.screen().includes(`Batch ${errors.trackingId}`) && batchLine(errorsTag).startsWith('› '), 'the second batch selected', run.screen);
+    // Both end; each line keeps its verdict, counts and share.
+    await until(() => /✔ finished {2}12\/12 \(100 ?%\)/.test(batchLine(cleanTag)), 'the clean batch done', run.screen);
+    await until(() => /✖ finished with errors {2}20\/20 \(100 ?%\) · failed 4/.test(batchLine(errorsTag)), 'the failing batch done', run.screen);
+
+    run.keys('e');
+    await until(() => run.screen().includes(`exported 4 failed devices`), 'the export notice', run.screen);
+    expect(readFileSync(exported, 'utf8').trim().split('\r\n')).toHaveLength(5);
+    run.keys('BTab'); // Shift-Tab
+    await until(() => run.screen().includes(`Batch ${clean.trackingId}`), 'back to the first batch', run.screen);
+
+    run.keys('q');
+    expect(await until(run.exitCode, 'the exit code', run.history)).toBe(1);
+    const summary = run.history();
+    expect(summary).toMatch(new RegExp(`\\[${cleanTag}\\] ✔ Batch finished: all 12 devices registered\\.`));
+    expect(summary).toMatch(new RegExp(`\\[${errorsTag}\\] ✖ Batch finished with errors: 4 of 20 devices failed`));
+  });
+
   it('shows the live view, every batch transition and the failed devices, and exits 1', async () => {
     const { batch, args } = watchArgs('device-errors');
     const run = startInTmux(args);
     await until(() => /Status .* (queued|processing)/.test(run.screen()), 'the live view', run.screen);
     const live = run.screen();
     expect(live).toContain(`Customer ${batch.customerId}`);
-    expect(live).toContain('q quit · f failed only · / search serial · r refresh');
+    expect(live).toContain('q quit · f failed only · / search serial · e export failed · r refresh');
     expect(live).toMatch(/Serial number\s+Product key\s+Status\s+Error/);
     expect(live.trimEnd().split('\n').length).toBeLessThanOrEqual(40);
 

@@ -10,7 +10,7 @@ import type { TokenSource } from '@batchwatch/client';
 export interface FollowRequest {
   customerId: string;
   trackingIds: string[];
-  devicesFile?: string | undefined;
+  devicesFiles?: readonly string[] | undefined;
   values: {
     plain?: boolean | undefined;
     json?: boolean | undefined;
@@ -20,20 +20,20 @@ export interface FollowRequest {
     'exit-on-finish'?: boolean | undefined;
     'count-already-registered'?: boolean | undefined;
   };
-  /** Where the reads go (the proxy, or Partner Center as the operator). */
-  upstream: { baseUrl: string; auth?: TokenSource | undefined };
+  /** Where the reads go (the proxy, or Partner Center as the operator, with the sign-in's scope). */
+  upstream: { baseUrl: string; auth?: TokenSource | undefined; scopes?: string | undefined };
   io: CommandIO;
 }
 
-/** Follows the tracking ids (the first, until the view holds several) over `upstream`. */
-export async function watchTrackingIds({ customerId, trackingIds, devicesFile, values, upstream, io }: FollowRequest): Promise<number> {
+/** Follows the tracking ids, all in one view, over `upstream`. */
+export async function watchTrackingIds({ customerId, trackingIds, devicesFiles, values, upstream, io }: FollowRequest): Promise<number> {
   const intervalMs = values.interval ? parseDuration(values.interval) : DEFAULT_INTERVAL_MS;
   if (intervalMs === undefined) throw new UsageError(`--interval must be a duration such as 5s, got "${values.interval}"`);
   const locale = values.locale ? matchLocale(values.locale) : (localeFromEnv(io.env) ?? DEFAULT_LOCALE);
   if (!locale) throw new UsageError(`unknown --locale "${values.locale}"`);
   const options: WatchOptions = {
     customerId,
-    trackingId: trackingIds[0]!,
+    trackingIds,
     baseUrl: upstream.baseUrl.replace(/\/+$/, ''),
     intervalMs,
     locale,
@@ -42,11 +42,11 @@ export async function watchTrackingIds({ customerId, trackingIds, devicesFile, v
     exitOnFinish: values['exit-on-finish'] === true,
     countAlreadyRegistered: values['count-already-registered'] === true,
     connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
-    ...(devicesFile && { devicesFile }),
+    ...(devicesFiles?.length && { devicesFiles: [...devicesFiles] }),
     ...(values.export && { exportPath: values.export }),
-    ...(typeof upstream.auth === 'string' ? { token: upstream.auth } : typeof upstream.auth === 'object' && { credential: upstream.auth }),
+    ...(typeof upstream.auth === 'string'
+      ? { token: upstream.auth }
+      : typeof upstream.auth === 'object' && { credential: upstream.auth, ...(upstream.scopes && { scopes: upstream.scopes }) }),
   };
-  if (trackingIds.length > 1)
-    io.stderr.write(`batchwatch: following the first of ${trackingIds.length} uploads; the others: ${trackingIds.slice(1).join(' ')}\n`);
   return runWatch(options, { ...io, ...(io.fetch && { fetch: io.fetch }) });
 }

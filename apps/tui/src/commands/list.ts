@@ -31,11 +31,14 @@ export interface ReadPath {
   scopes?: string;
 }
 
-/** The proxy if `BATCHWATCH_BASE_URL` names one, else Partner Center as the operator (or with `--token`). */
-export async function readPath(io: CommandIO, token?: string): Promise<ReadPath> {
+/**
+ * The proxy if `BATCHWATCH_BASE_URL` names one (with `--token` or `BATCHWATCH_TOKEN` as its key), else Partner
+ * Center with `--token` or `BATCHWATCH_TOKEN` as the bearer token, else as the operator (the sign-in), as `watch`.
+ */
+export async function readPath(io: CommandIO, flagToken?: string): Promise<ReadPath> {
   const proxy = io.env.BATCHWATCH_BASE_URL;
-  const proxyToken = token ?? io.env.BATCHWATCH_TOKEN;
-  if (proxy) return { baseUrl: proxy.replace(/\/+$/, ''), ...(proxyToken && { auth: proxyToken }) };
+  const token = flagToken ?? io.env.BATCHWATCH_TOKEN;
+  if (proxy) return { baseUrl: proxy.replace(/\/+$/, ''), ...(token && { auth: token }) };
   const url = io.env.BATCHWATCH_PARTNER_CENTER_URL?.replace(/\/+$/, '');
   if (token) return { baseUrl: url ?? clouds.global, auth: token };
   const { credential, signedIn } = await operatorCredential(await signInStoreFor(io));

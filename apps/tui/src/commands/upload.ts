@@ -128,7 +128,7 @@ export async function uploadCommand(args: string[], io: CommandIO): Promise<numb
   const { watchTrackingIds } = await import('./follow.js');
   const { readPath } = await import('./list.js');
   const read = io.env.BATCHWATCH_BASE_URL ? await readPath(io) : upstream;
-  return watchTrackingIds({ customerId, trackingIds: receipts.map((r) => r.trackingId), devicesFile: resolve(file), values, upstream: read, io });
+  return watchTrackingIds({ customerId, trackingIds: receipts.map((r) => r.trackingId), devicesFiles: [resolve(file)], values, upstream: read, io });
 }
 
 /** The file's rows, or undefined after printing every problem (with its line) to stderr. */

@@ -38,7 +38,7 @@ export const enUS = {
   'table.filterFailed': 'failed only',
   'table.search': 'serial contains “{query}”',
 
-  'help.keys': 'q quit · f failed only · / search serial · r refresh · y copy serial · ↑↓ PgUp PgDn Home End scroll',
+  'help.keys': 'q quit · f failed only · / search serial · e export failed · r refresh · y copy serial · ↑↓ PgUp PgDn Home End scroll',
   'help.search': 'Search serial: {query}▏  Enter keep · Esc clear · Ctrl-U erase · Ctrl-W erase word',
 
   'retry.throttled': 'Throttled by the upstream (429); retrying in {seconds} s — showing the last known state',
@@ -74,8 +74,8 @@ export const enUS = {
   'header.justNow': 'updated just now',
   'header.source.down': 'the proxy is not answering',
   'count.alreadyRegistered': 'already registered {count}',
-  'help.keysShort': 'q quit · f failed · / search · r refresh · y copy · ↑↓ scroll',
-  'help.ended': 'The batch has ended · q quit · f failed only · / search serial · y copy serial · ↑↓ scroll',
+  'help.keysShort': 'q quit · f failed · / search · e export · r refresh · y copy · ↑↓ scroll',
+  'help.ended': 'The batch has ended · q quit · f failed only · / search serial · e export failed · y copy serial · ↑↓ scroll',
   'retry.proxy.network': 'The proxy cannot be reached ({description}); retrying in {seconds} s — showing the last known state',
   'retry.proxy.timeout': 'The proxy did not answer in time; retrying in {seconds} s — showing the last known state',
   'log.retryingProxy': 'Proxy trouble: {problem}; retrying in {seconds} s',
@@ -116,6 +116,10 @@ export const enUS = {
   'autopilot.HashNot4k': 'The hardware hash is not a 4K hash; recapture it with a current tool.',
   'count.devices': '{count} devices',
   'count.device': '{count} device',
+  'help.batches': 'Tab ⇧Tab next/previous batch',
+  'help.batchesShort': 'Tab next batch',
+  'batches.waiting': 'waiting',
+  'batches.problem': 'no result',
 } as const;
 
 export type MessageKey = keyof typeof enUS;

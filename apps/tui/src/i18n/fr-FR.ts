@@ -36,7 +36,8 @@ export const frFR: Messages = {
   'table.filterFailed': 'échecs uniquement',
   'table.search': 'le numéro de série contient « {query} »',
 
-  'help.keys': 'q quitter · f échecs uniquement · / chercher un numéro de série · r actualiser · y copier le numéro · ↑↓ PgUp PgDn Home End défiler',
+  'help.keys':
+    'q quitter · f échecs uniquement · / chercher un numéro de série · e exporter les échecs · r actualiser · y copier le numéro · ↑↓ PgUp PgDn Home End défiler',
   'help.search': 'Chercher un numéro de série : {query}▏  Entrée garder · Échap effacer · Ctrl-U tout effacer · Ctrl-W effacer un mot',
 
   'retry.throttled': 'Limité par le service amont (429) ; nouvel essai dans {seconds} s — dernier état connu affiché',
@@ -72,8 +73,9 @@ export const frFR: Messages = {
   'header.justNow': 'mis à jour à l’instant',
   'header.source.down': 'le proxy ne répond pas',
   'count.alreadyRegistered': '{count} déjà enregistrés',
-  'help.keysShort': 'q quitter · f échecs · / chercher · r actualiser · y copier · ↑↓ défiler',
-  'help.ended': 'Le lot est terminé · q quitter · f échecs uniquement · / chercher un numéro de série · y copier le numéro · ↑↓ défiler',
+  'help.keysShort': 'q quitter · f échecs · / chercher · e exporter · r actualiser · y copier · ↑↓ défiler',
+  'help.ended':
+    'Le lot est terminé · q quitter · f échecs uniquement · / chercher un numéro de série · e exporter les échecs · y copier le numéro · ↑↓ défiler',
   'retry.proxy.network': 'Le proxy est injoignable ({description}) ; nouvel essai dans {seconds} s — dernier état connu affiché',
   'retry.proxy.timeout': 'Le proxy n’a pas répondu à temps ; nouvel essai dans {seconds} s — dernier état connu affiché',
   'log.retryingProxy': 'Problème avec le proxy : {problem} ; nouvel essai dans {seconds} s',
@@ -114,4 +116,8 @@ export const frFR: Messages = {
   'autopilot.HashNot4k': 'Le hachage matériel n’est pas un hachage 4K ; recapturez-le avec un outil récent.',
   'count.devices': '{count} appareils',
   'count.device': '{count} appareil',
+  'help.batches': 'Tab ⇧Tab lot suivant/précédent',
+  'help.batchesShort': 'Tab lot suivant',
+  'batches.waiting': 'en attente',
+  'batches.problem': 'aucun résultat',
 };

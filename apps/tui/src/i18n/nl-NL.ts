@@ -36,7 +36,8 @@ export const nlNL: Messages = {
   'table.filterFailed': 'alleen mislukte',
   'table.search': 'serienummer bevat „{query}”',
 
-  'help.keys': 'q stoppen · f alleen mislukte · / serienummer zoeken · r vernieuwen · y serienummer kopiëren · ↑↓ PgUp PgDn Home End scrollen',
+  'help.keys':
+    'q stoppen · f alleen mislukte · / serienummer zoeken · e mislukte exporteren · r vernieuwen · y serienummer kopiëren · ↑↓ PgUp PgDn Home End scrollen',
   'help.search': 'Serienummer zoeken: {query}▏  Enter behouden · Esc wissen · Ctrl-U wissen · Ctrl-W woord wissen',
 
   'retry.throttled': 'Beperkt door de upstream (429); nieuwe poging over {seconds} s — laatst bekende stand wordt getoond',
@@ -72,8 +73,8 @@ export const nlNL: Messages = {
   'header.justNow': 'zojuist bijgewerkt',
   'header.source.down': 'de proxy antwoordt niet',
   'count.alreadyRegistered': '{count} al geregistreerd',
-  'help.keysShort': 'q stoppen · f mislukt · / zoeken · r vernieuwen · y kopiëren · ↑↓ scrollen',
-  'help.ended': 'De batch is afgelopen · q stoppen · f alleen mislukte · / serienummer zoeken · y serienummer kopiëren · ↑↓ scrollen',
+  'help.keysShort': 'q stoppen · f mislukt · / zoeken · e exporteren · r vernieuwen · y kopiëren · ↑↓ scrollen',
+  'help.ended': 'De batch is afgelopen · q stoppen · f alleen mislukte · / serienummer zoeken · e mislukte exporteren · y serienummer kopiëren · ↑↓ scrollen',
   'retry.proxy.network': 'De proxy is niet bereikbaar ({description}); nieuwe poging over {seconds} s — laatst bekende stand wordt getoond',
   'retry.proxy.timeout': 'De proxy antwoordde niet op tijd; nieuwe poging over {seconds} s — laatst bekende stand wordt getoond',
   'log.retryingProxy': 'Probleem met de proxy: {problem}; nieuwe poging over {seconds} s',
@@ -114,4 +115,8 @@ export const nlNL: Messages = {
   'autopilot.HashNot4k': 'De hardwarehash is geen 4K-hash; lees hem opnieuw uit met actuele software.',
   'count.devices': '{count} apparaten',
   'count.device': '{count} apparaat',
+  'help.batches': 'Tab ⇧Tab volgende/vorige batch',
+  'help.batchesShort': 'Tab volgende batch',
+  'batches.waiting': 'wachten',
+  'batches.problem': 'geen resultaat',
 };

@@ -36,7 +36,8 @@ export const svSE: Messages = {
   'table.filterFailed': 'endast misslyckade',
   'table.search': 'serienummer innehåller ”{query}”',
 
-  'help.keys': 'q avsluta · f endast misslyckade · / sök serienummer · r uppdatera · y kopiera serienummer · ↑↓ PgUp PgDn Home End bläddra',
+  'help.keys':
+    'q avsluta · f endast misslyckade · / sök serienummer · e exportera misslyckade · r uppdatera · y kopiera serienummer · ↑↓ PgUp PgDn Home End bläddra',
   'help.search': 'Sök serienummer: {query}▏  Enter behåll · Esc rensa · Ctrl-U radera · Ctrl-W radera ord',
 
   'retry.throttled': 'Begränsad av uppströmstjänsten (429); nytt försök om {seconds} s — visar senast kända läge',
@@ -72,8 +73,8 @@ export const svSE: Messages = {
   'header.justNow': 'uppdaterad nyss',
   'header.source.down': 'proxyn svarar inte',
   'count.alreadyRegistered': '{count} redan registrerade',
-  'help.keysShort': 'q avsluta · f misslyckade · / sök · r uppdatera · y kopiera · ↑↓ bläddra',
-  'help.ended': 'Batchen är avslutad · q avsluta · f endast misslyckade · / sök serienummer · y kopiera serienummer · ↑↓ bläddra',
+  'help.keysShort': 'q avsluta · f misslyckade · / sök · e exportera · r uppdatera · y kopiera · ↑↓ bläddra',
+  'help.ended': 'Batchen är avslutad · q avsluta · f endast misslyckade · / sök serienummer · e exportera misslyckade · y kopiera serienummer · ↑↓ bläddra',
   'retry.proxy.network': 'Proxyn går inte att nå ({description}); nytt försök om {seconds} s — visar senast kända läge',
   'retry.proxy.timeout': 'Proxyn svarade inte i tid; nytt försök om {seconds} s — visar senast kända läge',
   'log.retryingProxy': 'Problem med proxyn: {problem}; nytt försök om {seconds} s',
@@ -114,4 +115,8 @@ export const svSE: Messages = {
   'autopilot.HashNot4k': 'Maskinvaruhashen är inte en 4K-hash; hämta den igen med ett aktuellt verktyg.',
   'count.devices': '{count} enheter',
   'count.device': '{count} enhet',
+  'help.batches': 'Tab ⇧Tab nästa/föregående batch',
+  'help.batchesShort': 'Tab nästa batch',
+  'batches.waiting': 'väntar',
+  'batches.problem': 'inget resultat',
 };

@@ -152,3 +152,12 @@ export function clockTime(date: Date, locale: string): string {
   }
   return format.format(date);
 }
+
+/**
+ * Output of one batch of several: each line gets the batch's tag (`[0127ed8e]`), after its timestamp when it has
+ * one, so merged lines still sort by time. Unchanged without a tag (one batch).
+ */
+export function tagLines(text: string, tag: string | undefined): string {
+  if (tag === undefined) return text;
+  return text.replace(/^(\d{4}-\d\d-\d\dT[\d:.]+Z )?(?=.)/gm, `$1[${tag}] `);
+}

@@ -2,7 +2,8 @@
  * Text from outside (serial numbers, product keys, error codes and descriptions, upstream messages) is
  * untrusted: a CSV author or an upstream can put escape sequences in it (`ESC ]0;title BEL` sets the
  * window title, `ESC [2J` clears the screen, OSC 52 writes the clipboard, OSC 8 makes links). Every such
- * string is passed through these functions before it reaches a terminal, a JSON line or a CSV cell.
+ * string is passed through these functions before it reaches a terminal or a JSON line. (CSV cells for the export
+ * are the client's writer's job: `@batchwatch/client/autopilot-csv`.)
  */
 
 /**
@@ -33,26 +34,4 @@ export function safeLines(text: string): string {
  */
 export function safeJsonLine(value: unknown): string {
   return `${JSON.stringify(value).replace(UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
-}
-
-/** Cells a spreadsheet would read as a formula (OWASP "CSV injection"): `=`, `+`, `-`, `@`, TAB, CR. */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/**
- * One CSV cell (RFC 4180) that is safe to open in a spreadsheet and to `cat` in a terminal: a leading
- * formula character is defused with `'`, control characters are neutralised, and the cell is quoted when
- * it holds a comma, a quote or a line break. Numbers stay numbers. For the CSV export of the operator
- * workflows.
- */
-export function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return String(value);
-  const defused = FORMULA_START.test(value) ? `'${value}` : value;
-  const text = safeText(defused);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** One CSV record, CRLF-terminated (RFC 4180). */
-export function csvRow(cells: ReadonlyArray<string | number | null | undefined>): string {
-  return `${cells.map(csvCell).join(',')}\r\n`;
 }

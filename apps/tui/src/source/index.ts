@@ -22,6 +22,8 @@ export interface SourceConfig {
   intervalMs: number;
   /** A static token or an Entra credential. */
   auth?: TokenSource;
+  /** The scope to ask a credential for (the operator's sign-in: its delegated scope); default the client's. */
+  scopes?: string;
   /** `false`: never try SSE (e.g. the base URL is Partner Center). */
   trySse: boolean;
   fetch?: typeof fetch;
@@ -45,7 +47,11 @@ export function createWatchSource(config: SourceConfig): WatchSource {
     locale: config.locale,
     application: 'batchwatch',
     fetch: observedFetch,
-    ...(typeof config.auth === 'object' ? { credential: config.auth } : config.auth !== undefined ? { token: config.auth } : {}),
+    ...(typeof config.auth === 'object'
+      ? { credential: config.auth, ...(config.scopes && { scopes: config.scopes }) }
+      : config.auth !== undefined
+        ? { token: config.auth }
+        : {}),
   });
   const sseConfig: SseConfig = { ...config, getToken: createTokenProvider(config.auth), fetch: fetchImpl };
 

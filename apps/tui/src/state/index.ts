@@ -2,3 +2,4 @@
 export * from './types.js';
 export * from './reducer.js';
 export * from './selectors.js';
+export * from './group.js';

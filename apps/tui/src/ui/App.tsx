@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Text, useInput, useStdout, type Key } from 'ink';
 import type { Locale, Translate } from '../i18n/index.js';
-import type { WatchSession } from '../session.js';
+import type { WatchGroup } from '../group.js';
 import type { WatchState } from '../state/index.js';
 import { applyKey, DEFAULT_VIEW, splitKeys, type Effect, type ViewOptions } from './keys.js';
 import { planLayout, SearchCache, visibleKeys } from './layout.js';
@@ -12,7 +12,8 @@ import { useNow } from './useNow.js';
 import { useTerminalSize, type TerminalSize } from './useTerminalSize.js';
 
 export interface AppProps {
-  session: Pick<WatchSession, 'getState' | 'subscribe' | 'interrupt' | 'refresh'>;
+  /** The watched batches (one or several); the header and the table follow the selected one. */
+  group: Pick<WatchGroup, 'getStates' | 'getLog' | 'subscribe' | 'interrupt' | 'refresh' | 'tags'>;
   t: Translate;
   locale: Locale;
   /** Pins the terminal size (tests); by default the real size, following resizes. */
@@ -30,21 +31,27 @@ export function isClosed(state: Pick<WatchState, 'outcome' | 'left'>, stay: bool
   return !stay || state.outcome.kind !== 'finished' || state.left === true;
 }
 
-export function App({ session, t, locale, size: sizeOverride, clock, stay = false, onExport }: AppProps) {
+export function App({ group, t, locale, size: sizeOverride, clock, stay = false, onExport }: AppProps) {
   const [notice, setNotice] = useState('');
-  const state = useSyncExternalStore(session.subscribe, session.getState);
+  const states = useSyncExternalStore(group.subscribe, group.getStates);
+  const log = useSyncExternalStore(group.subscribe, group.getLog);
   const size = useTerminalSize(sizeOverride);
   const { stdout } = useStdout();
-  const ended = isClosed(state, stay);
-  const now = useNow(state.outcome === undefined, clock);
   const [view, setView] = useState<ViewOptions>(DEFAULT_VIEW);
+  const state = states[Math.min(view.batch, states.length - 1)]!;
+  // Over when every batch is: a batch that failed early must not close the view of the others.
+  const ended = states.every((batch) => isClosed(batch, stay));
+  const now = useNow(
+    states.some((batch) => batch.outcome === undefined),
+    clock,
+  );
   const search = useRef(new SearchCache());
   // Recomputed only when the underlying lists or the filter change, and then incrementally.
   const keys = useMemo(
     () => visibleKeys(state, view.failedOnly, view.query, search.current),
     [state.order, state.failed, state.devices, view.failedOnly, view.query],
   );
-  const page = Math.max(1, planLayout(size.rows, { notice: state.retry !== undefined, ended }).tableRows);
+  const page = Math.max(1, planLayout(size.rows, { notice: state.retry !== undefined, ended, batches: states.length }).tableRows);
   // The latest view between renders: every key of one chunk builds on the one before it.
   const latest = useRef(view);
   latest.current = view;
@@ -54,7 +61,7 @@ export function App({ session, t, locale, size: sizeOverride, clock, stay = fals
   function onKeys(input: string, key: Key): void {
     let next = latest.current;
     for (const [char, charKey] of splitKeys(input, key)) {
-      const result = applyKey(next, char, charKey, { page, total: keys.length });
+      const result = applyKey(next, char, charKey, { page, total: keys.length, batches: states.length });
       next = result.view;
       perform(result.effect, next);
     }
@@ -63,8 +70,8 @@ export function App({ session, t, locale, size: sizeOverride, clock, stay = fals
   }
 
   function perform(effect: Effect, current: ViewOptions): void {
-    if (effect === 'quit') session.interrupt();
-    else if (effect === 'refresh') session.refresh();
+    if (effect === 'quit') group.interrupt();
+    else if (effect === 'refresh') group.refresh();
     else if (effect === 'export' && onExport) {
       onExport().then(setNotice, (error: unknown) => setNotice(`export failed: ${(error as Error).message}`));
     } else if (effect === 'copy') {
@@ -76,8 +83,19 @@ export function App({ session, t, locale, size: sizeOverride, clock, stay = fals
 
   return (
     <>
-      <TransitionLog entries={state.log} t={t} locale={locale} columns={size.columns} />
-      <LiveView state={state} keys={keys} view={view} size={size} t={t} locale={locale} now={now} ended={ended} pinned={sizeOverride !== undefined} />
+      <TransitionLog entries={log} t={t} locale={locale} columns={size.columns} />
+      <LiveView
+        state={state}
+        keys={keys}
+        view={view}
+        size={size}
+        t={t}
+        locale={locale}
+        now={now}
+        ended={ended}
+        pinned={sizeOverride !== undefined}
+        {...(states.length > 1 && { batches: { states, tags: group.tags as string[] } })}
+      />
       {notice && !ended ? <Text wrap="truncate-end">{notice}</Text> : null}
     </>
   );

@@ -5,6 +5,7 @@ import { retryText } from '../output/format.js';
 import type { WatchState } from '../state/index.js';
 import type { ViewOptions } from './keys.js';
 import { clampScroll, planLayout, tableColumns } from './layout.js';
+import { BatchList } from './BatchList.js';
 import { Counts } from './Counts.js';
 import { DeviceDetail, DeviceTable, statusCellWidth } from './DeviceTable.js';
 import { SourceLine, StatusLine, TitleLine, titleLines } from './Header.js';
@@ -27,14 +28,21 @@ interface Props {
   ended?: boolean;
   /** The size is pinned (tests), not the terminal's: lay out at exactly that width. */
   pinned?: boolean;
+  /** Several batches: all of them, one line each; `state` is the selected one (`view.batch`). */
+  batches?: { states: readonly WatchState[]; tags: readonly string[] };
 }
 
 /**
  * Everything below the transition log: always at most `rows − 1` lines (see `planLayout`), every line
  * truncated to the width, so Ink never has to clear the screen and a resize only re-plans the layout.
  */
-export function LiveView({ state, keys, view, size, t, locale, now, ended = state.outcome !== undefined, pinned = false }: Props) {
-  const plan = planLayout(size.rows, { notice: state.retry !== undefined && !ended, ended, titleLines: titleLines(t, state, size.columns) });
+export function LiveView({ state, keys, view, size, t, locale, now, ended = state.outcome !== undefined, pinned = false, batches }: Props) {
+  const plan = planLayout(size.rows, {
+    notice: state.retry !== undefined && !ended,
+    ended,
+    titleLines: titleLines(t, state, size.columns),
+    batches: batches?.states.length ?? 1,
+  });
   const has = (section: Parameters<typeof plan.sections.has>[0]) => plan.sections.has(section);
   const scroll = clampScroll(view.scroll, keys.length, plan.tableRows);
   const selectedKey = keys[scroll.cursor];
@@ -47,6 +55,7 @@ export function LiveView({ state, keys, view, size, t, locale, now, ended = stat
     <Box flexDirection="column" width={pinned ? size.columns : undefined}>
       {has('title') ? <TitleLine {...header} columns={size.columns} /> : null}
       {has('status') ? <StatusLine {...header} columns={size.columns} /> : null}
+      {has('batches') && batches ? <BatchList {...batches} selected={view.batch} rows={plan.batchRows} columns={size.columns} t={t} locale={locale} /> : null}
       {has('progress') ? <ProgressBar state={state} t={t} locale={locale} columns={size.columns} /> : null}
       {has('counts') ? <Counts state={state} t={t} locale={locale} columns={size.columns} /> : null}
       {has('source') ? <SourceLine {...header} /> : null}
@@ -69,7 +78,16 @@ export function LiveView({ state, keys, view, size, t, locale, now, ended = stat
         />
       ) : null}
       {has('detail') ? <DeviceDetail device={selectedKey === undefined ? undefined : state.devices.get(selectedKey)} t={t} /> : null}
-      {has('help') ? <HelpLine t={t} searching={view.searching} draft={view.query} finished={state.outcome !== undefined} columns={size.columns} /> : null}
+      {has('help') ? (
+        <HelpLine
+          t={t}
+          searching={view.searching}
+          draft={view.query}
+          finished={state.outcome !== undefined}
+          batches={(batches?.states.length ?? 1) > 1}
+          columns={size.columns}
+        />
+      ) : null}
     </Box>
   );
 }

@@ -1,7 +1,7 @@
 import { Static, Text } from 'ink';
 import type { Locale, Translate } from '../i18n/index.js';
 import { clockTime, logText, logTone } from '../output/format.js';
-import type { LogEntry } from '../state/index.js';
+import type { TaggedLogEntry } from '../state/index.js';
 import { toneColor } from './theme.js';
 
 /**
@@ -26,9 +26,9 @@ export function wrapLine(text: string, width: number): string {
  * The transition log, written once above the live area by `<Static>` and kept in the terminal's
  * scrollback; it never counts against the live area's height.
  */
-export function TransitionLog({ entries, t, locale, columns }: { entries: readonly LogEntry[]; t: Translate; locale: Locale; columns: number }) {
+export function TransitionLog({ entries, t, locale, columns }: { entries: readonly TaggedLogEntry[]; t: Translate; locale: Locale; columns: number }) {
   return (
-    <Static items={entries as LogEntry[]}>
+    <Static items={entries as TaggedLogEntry[]}>
       {(entry) => {
         const { time, text } = logLine(entry, t, locale, columns);
         return (
@@ -41,14 +41,15 @@ export function TransitionLog({ entries, t, locale, columns }: { entries: readon
   );
 }
 
-/** One log entry: its clock time and its text wrapped to the width beside it. */
-export function logLine(entry: LogEntry, t: Translate, locale: Locale, columns: number): { time: string; text: string } {
+/** One log entry: its clock time and its text (after its batch's tag, when several) wrapped to the width beside it. */
+export function logLine(entry: TaggedLogEntry, t: Translate, locale: Locale, columns: number): { time: string; text: string } {
   const time = clockTime(entry.at, locale);
-  return { time, text: wrapLine(logText(t, entry), Math.max(1, columns - time.length - 1)) };
+  const text = entry.tag === undefined ? logText(t, entry) : `[${entry.tag}] ${logText(t, entry)}`;
+  return { time, text: wrapLine(text, Math.max(1, columns - time.length - 1)) };
 }
 
 /** The log as plain text (reprinted after a resize that would leave ghosts). */
-export function logPlainText(entries: readonly LogEntry[], t: Translate, locale: Locale, columns: number): string {
+export function logPlainText(entries: readonly TaggedLogEntry[], t: Translate, locale: Locale, columns: number): string {
   return entries
     .map((entry) => {
       const { time, text } = logLine(entry, t, locale, columns);

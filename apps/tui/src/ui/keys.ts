@@ -5,6 +5,7 @@
  * view with a pure reducer (no stale closures: ten ↓ in one write move ten rows).
  */
 import type { Key } from 'ink';
+import { moveSelection } from '../state/group.js';
 import { clampScroll, type Scroll } from './layout.js';
 
 export interface ViewOptions {
@@ -14,9 +15,11 @@ export interface ViewOptions {
   /** The search prompt is open (typing edits `query`). */
   searching: boolean;
   scroll: Scroll;
+  /** The selected batch, when several are watched: the one the header and the table follow. */
+  batch: number;
 }
 
-export const DEFAULT_VIEW: ViewOptions = { failedOnly: false, query: '', searching: false, scroll: { cursor: 0, top: 0 } };
+export const DEFAULT_VIEW: ViewOptions = { failedOnly: false, query: '', searching: false, scroll: { cursor: 0, top: 0 }, batch: 0 };
 
 const NO_KEY: Key = {
   upArrow: false,
@@ -67,6 +70,8 @@ export interface KeyContext {
   page: number;
   /** Devices in the visible list. */
   total: number;
+  /** Batches in the view (Tab / Shift-Tab move between them); 1 when absent. */
+  batches?: number;
 }
 
 /** One key applied to the view: the new view and the effect to perform (quit, refresh, copy). */
@@ -79,7 +84,11 @@ export function applyKey(view: ViewOptions, input: string, key: Key, context: Ke
   if (input === 'e') return { view, effect: 'export' };
   if (input === 'f') return { view: { ...view, failedOnly: !view.failedOnly, scroll: { cursor: 0, top: 0 } } };
   if (input === '/') return { view: { ...view, searching: true } };
-  if (key.escape && (view.query || view.failedOnly)) return { view: DEFAULT_VIEW };
+  if (key.tab && (context.batches ?? 1) > 1) {
+    const batch = moveSelection(view.batch, key.shift ? -1 : 1, context.batches ?? 1);
+    return { view: { ...view, batch, scroll: { cursor: 0, top: 0 } } };
+  }
+  if (key.escape && (view.query || view.failedOnly)) return { view: { ...DEFAULT_VIEW, batch: view.batch } };
   const move = movement(input, key, context);
   if (move === undefined) return { view };
   const current = clampScroll(view.scroll, context.total, context.page);

@@ -5,12 +5,14 @@
 import type { DeviceDetails } from '@batchwatch/client';
 import type { WatchState } from '../state/index.js';
 
-export type Section = 'title' | 'status' | 'progress' | 'counts' | 'source' | 'notice' | 'table' | 'detail' | 'help';
+export type Section = 'title' | 'status' | 'batches' | 'progress' | 'counts' | 'source' | 'notice' | 'table' | 'detail' | 'help';
 
 export interface LayoutPlan {
   sections: ReadonlySet<Section>;
   /** Device rows in the table (0 when the table does not fit). */
   tableRows: number;
+  /** Lines of the batch list (several batches: one per batch, as many as fit, around the selected one). */
+  batchRows: number;
   /** Lines the live region will take: always ≤ rows − 1, so Ink never clears the screen (ink#935). */
   height: number;
 }
@@ -20,9 +22,10 @@ const TABLE_CHROME = 2;
 
 /**
  * Fits the sections into `rows − 1` lines, most important first; whatever is left goes to device rows.
- * `ended` drops the interactive parts (table, help) for the frame left on screen at exit.
+ * `ended` drops the interactive parts (table, help) for the frame left on screen at exit. With several
+ * `batches`, their list (each line: status, counts, share done) comes right after the status and the help.
  */
-export function planLayout(rows: number, options: { notice: boolean; ended: boolean; titleLines?: number }): LayoutPlan {
+export function planLayout(rows: number, options: { notice: boolean; ended: boolean; titleLines?: number; batches?: number }): LayoutPlan {
   let budget = Math.max(0, rows - 1);
   const sections = new Set<Section>();
   const take = (section: Section, cost = 1) => {
@@ -34,6 +37,8 @@ export function planLayout(rows: number, options: { notice: boolean; ended: bool
   take('status');
   if (!options.ended) take('help');
   if (options.notice) take('notice');
+  const batchRows = (options.batches ?? 1) > 1 ? Math.min(options.batches!, budget) : 0;
+  if (batchRows > 0) take('batches', batchRows);
   take('progress');
   take('title', options.titleLines ?? 1);
   const table = !options.ended && take('table', TABLE_CHROME + 1);
@@ -43,7 +48,7 @@ export function planLayout(rows: number, options: { notice: boolean; ended: bool
   if (table) take('detail', 2);
   const lines = Math.max(0, rows - 1);
   // The table absorbs every spare line, so with a table the live region is exactly rows − 1 tall.
-  return { sections, tableRows: table ? 1 + budget : 0, height: table ? lines : lines - budget };
+  return { sections, tableRows: table ? 1 + budget : 0, batchRows, height: table ? lines : lines - budget };
 }
 
 export interface Scroll {

@@ -6,7 +6,9 @@ import { render } from 'ink';
 import type { ExitCodeValue, Outcome } from '../exit-codes.js';
 import type { Locale, Translate } from '../i18n/index.js';
 import { outcomeLine, summaryLines, type ErrorContext } from '../output/summary.js';
-import type { WatchSession } from '../session.js';
+import type { WatchGroup } from '../group.js';
+import { exitCodeFor } from '../exit-codes.js';
+import { tagLines } from '../output/format.js';
 import { App } from './App.js';
 import { announce } from './terminal.js';
 import { logPlainText } from './TransitionLog.js';
@@ -33,31 +35,31 @@ export const MAX_FPS = 15;
 
 const CLEAR_ALL = '\u001b[2J\u001b[3J\u001b[H';
 
+/** Runs the group's watches in the live view; resolves with each batch's outcome once the operator may leave. */
 export async function runInteractive(
-  session: WatchSession,
+  group: WatchGroup,
   io: InteractiveIO,
   t: Translate,
   locale: Locale,
   options: InteractiveOptions = { exitOnFinish: true },
-): Promise<Outcome> {
-  const stopRepaint = repaintOnNarrowing(io.stdout, () => logPlainText(session.getState().log, t, locale, io.stdout.columns || 80));
-  const instance = render(
-    <App session={session} t={t} locale={locale} stay={!options.exitOnFinish} {...(options.onExport && { onExport: options.onExport })} />,
-    {
-      stdout: io.stdout,
-      stderr: io.stderr,
-      stdin: io.stdin,
-      // Ctrl-C arrives as a key in raw mode; the App turns it into an orderly interrupt (exit 130).
-      exitOnCtrlC: false,
-      patchConsole: false,
-      maxFps: MAX_FPS,
-    },
-  );
-  const outcome = await session.run();
-  if (outcome.kind === 'finished') {
-    // The bell and the window title tell an operator in another window that the batch is done.
-    announce(io.stdout, `batchwatch: ${outcomeLine(t, session.getState(), outcome)}`);
-    if (!options.exitOnFinish) await session.left;
+): Promise<Outcome[]> {
+  const stopRepaint = repaintOnNarrowing(io.stdout, () => logPlainText(group.getLog(), t, locale, io.stdout.columns || 80));
+  const instance = render(<App group={group} t={t} locale={locale} stay={!options.exitOnFinish} {...(options.onExport && { onExport: options.onExport })} />, {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    stdin: io.stdin,
+    // Ctrl-C arrives as a key in raw mode; the App turns it into an orderly interrupt (exit 130).
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: MAX_FPS,
+  });
+  const outcomes = await group.run();
+  const states = group.getStates();
+  if (outcomes.some((outcome) => outcome.kind === 'finished')) {
+    // The bell and the window title tell an operator in another window that the batch is done (the worst one).
+    const worst = outcomes.indexOf(outcomes.reduce((a, b) => (exitCodeFor(b) > exitCodeFor(a) ? b : a)));
+    announce(io.stdout, `batchwatch: ${outcomeLine(t, states[worst]!, outcomes[worst]!)}`);
+    if (!options.exitOnFinish) await group.left;
   }
   // Let the final state (no table, no help line) render, then leave it on screen.
   await new Promise((resolve) => setTimeout(resolve, 1_000 / MAX_FPS + 10));
@@ -65,8 +67,11 @@ export async function runInteractive(
   await instance.waitUntilExit().catch(() => {});
   instance.cleanup();
   stopRepaint();
-  io.stdout.write(`${summaryLines(t, session.getState(), outcome, Date.now(), options.context).join('\n')}\n`);
-  return outcome;
+  group.getStates().forEach((state, i) => {
+    const lines = summaryLines(t, state, outcomes[i]!, Date.now(), options.context);
+    io.stdout.write(tagLines(`${lines.join('\n')}\n`, group.tags[i]));
+  });
+  return outcomes;
 }
 
 /**
