@@ -110,6 +110,8 @@ export class FleetFeed {
   #retry: NodeJS.Timeout | undefined;
   /** Last stream id read. */
   #cursor = '-';
+  /** A first read is done: `retrying` notices read from now on are news, not history. */
+  #caughtUp = false;
   role: Role = 'follower';
   #stopped = false;
   #watch: AbortController | undefined;
@@ -201,7 +203,7 @@ export class FleetFeed {
     const COUNT = 1_000;
     const fanout = this.#fanout;
     for (;;) {
-      const live = this.#cursor !== '-'; // a first read skips old `retrying` notices
+      const live = this.#caughtUp;
       const { entries, state } = await this.log.read(this.#cursor, fanout.latest?.seq ?? -1, COUNT);
       if (this.#stopped || this.role === 'local') return;
       for (const entry of entries) this.#take(entry, live);
@@ -212,6 +214,7 @@ export class FleetFeed {
       if (entries.length === COUNT) continue; // more to read before the state applies
       // After a raise (an outage elsewhere) the seq may be ahead of the entries: ids continue from there.
       if (!state.done) fanout.lastSeq = Math.max(fanout.lastSeq, state.seq);
+      this.#caughtUp = true;
       if (fanout.deliver()) {
         void this.lease.release().catch(() => {});
         this.#stop('terminal');
