@@ -207,6 +207,7 @@ export class FleetFeed {
       const { entries, state } = await this.log.read(this.#cursor, fanout.latest?.seq ?? -1, COUNT);
       if (this.#stopped || this.role === 'local') return;
       for (const entry of entries) this.#take(entry, live);
+      fanout.flush(); // subscribers first: the state below is for those who arrive later
       if (state.body !== undefined && state.seq >= (fanout.latest?.seq ?? 0)) {
         const seq = state.done ? state.seq - 1 : state.seq;
         fanout.latest = { seq, at: state.at ?? new Date().toISOString(), details: normalizeBatch(JSON.parse(state.body) as BatchUploadDetails) };

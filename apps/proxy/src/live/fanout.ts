@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config.js';
 import { mapError, ProxyError } from '../faults.js';
 import type { ProxyMetrics } from '../metrics.js';
-import type { CloseReason, SseStream } from './stream.js';
+import { SharedChunk, type CloseReason, type SseStream } from './stream.js';
 import { formatEvent, HEARTBEAT, pollEvents, relayBatch, type StateEvent } from './wire.js';
 
 interface Waiter {
@@ -41,6 +41,8 @@ export interface LatestState {
   /** The state as a `snapshot` event, encoded once per change. */
   text?: Buffer;
 }
+
+const HEARTBEAT_CHUNK = new SharedChunk(HEARTBEAT);
 
 export const shuttingDown = () => new ProxyError(503, 'ServiceUnavailable', 'the proxy is shutting down', { retryAfterMs: 1_000 });
 
@@ -121,7 +123,7 @@ export class EventFanout {
    */
   deliver(): boolean {
     if (this.latest && !this.#started) this.#attachWaiters();
-    this.#flush();
+    this.flush();
     if (!this.#done) return false;
     this.#closeAll('done');
     return true;
@@ -187,7 +189,7 @@ export class EventFanout {
   /** Opens the stream and catches it up: replay after `Last-Event-ID` when the ring still holds it, else the latest state. */
   #attach(stream: SseStream, lastEventId: number | undefined): void {
     if (stream.closed) return;
-    this.#flush(); // the catch-up below covers everything recorded so far, queued events included
+    this.flush(); // the catch-up below covers everything recorded so far, queued events included
     stream.open();
     this.#subscribers.add(stream);
     if (!this.latest) return;
@@ -222,20 +224,21 @@ export class EventFanout {
    */
   #enqueue(text: Buffer): void {
     this.#pending.push(text);
-    this.#flushTimer ??= setImmediate(() => this.#flush());
+    this.#flushTimer ??= setImmediate(() => this.flush());
   }
 
-  #flush(): void {
+  /** Writes what is queued, now. */
+  flush(): void {
     if (this.#flushTimer) clearImmediate(this.#flushTimer);
     this.#flushTimer = undefined;
     if (this.#pending.length === 0) return;
-    const chunk = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
+    const bytes = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
     this.#pending = [];
-    this.#broadcast(chunk);
+    this.#broadcast(new SharedChunk(bytes));
   }
 
-  #broadcast(chunk: Buffer): void {
-    for (const stream of this.#subscribers) stream.send(chunk);
+  #broadcast(chunk: SharedChunk): void {
+    for (const stream of this.#subscribers) stream.sendShared(chunk);
   }
 
   /**
@@ -249,13 +252,13 @@ export class EventFanout {
       else if (behind) this.#lagging.add(stream);
       else this.#lagging.delete(stream);
     }
-    this.#flush();
-    this.#broadcast(HEARTBEAT);
+    this.flush();
+    this.#broadcast(HEARTBEAT_CHUNK);
     this.hooks.beat?.();
   }
 
   #closeAll(reason: Exclude<CloseReason, 'client' | 'slow'>): void {
-    this.#flush();
+    this.flush();
     for (const stream of [...this.#subscribers]) stream.close(reason);
     this.#subscribers.clear();
   }
