@@ -31,18 +31,23 @@ export async function openWatchers(url: string, count: number, apiKey: string): 
           let ready = false;
           const tail = Buffer.alloc(2 * TAIL); // the end of the previous read, then the start of this one
           let kept = 0;
-          const onRead = (size: number, buffer: Buffer) => {
+          /** Returns whether to read on. */
+          const onRead = (size: number, buffer: Uint8Array): boolean => {
             const at = Date.now();
-            const chunk = buffer.subarray(0, size);
+            const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, size); // a view, not a copy
             if (!ready) {
               head += chunk.toString('latin1');
-              if (!head.startsWith('HTTP/1.1 200')) return reject(new Error(`watcher ${index}: ${head.split('\r\n', 1)[0]}`));
+              if (!head.startsWith('HTTP/1.1 200')) {
+                reject(new Error(`watcher ${index}: ${head.split('\r\n', 1)[0]}`));
+                return false;
+              }
               ready = head.includes('event: snapshot');
               if (ready) resolve();
             }
             if (marker && (chunk.indexOf(marker) >= 0 || splitAcross(tail, kept, chunk, marker))) onHit?.(index, at);
             kept = Math.min(size, TAIL);
             chunk.copy(tail, 0, size - kept);
+            return true;
           };
           const socket = connect({ port: Number(target.port), host: target.hostname, onread: { buffer: shared, callback: onRead } }, () =>
             socket.write(request),
