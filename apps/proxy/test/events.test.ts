@@ -10,6 +10,7 @@ import {
   openEvents,
   proxyFor,
   rawRequest,
+  readUntil,
   simulator,
   statusCalls,
   statusPath,
@@ -26,16 +27,6 @@ async function setup(env: Record<string, string> = {}, scenario: Parameters<Awai
   const proxy = await proxyFor(sim.url, env);
   const eventsUrl = `${proxy.url}${statusPath(CUSTOMER, batch.trackingId)}/events`;
   return { clock, sim, proxy, batch, eventsUrl };
-}
-
-/** Reads events until one matches, returning everything read (the match included). */
-async function readUntil(reader: SseReader, stop: (event: SseEvent) => boolean): Promise<SseEvent[]> {
-  const seen: SseEvent[] = [];
-  for (;;) {
-    const event = await reader.next();
-    seen.push(event);
-    if (stop(event)) return seen;
-  }
 }
 
 /** Moves the virtual clock and waits until the stream shows the change. */

@@ -14,12 +14,12 @@ import {
   KEYS,
   openEvents,
   proxyFor,
+  readUntil,
   simulator,
   statusCalls,
   statusPath,
   UPSTREAM_TOKEN,
   type SseEvent,
-  type SseReader,
   type TestProxy,
 } from './helpers.js';
 import { startRedis, type TestRedis } from './redis-server.js';
@@ -48,15 +48,6 @@ async function fleet(count: number, env: Record<string, string> = {}, clock: Vir
   const replicas: TestProxy[] = [];
   for (let i = 0; i < count; i++) replicas.push(await proxyFor(sim.url, fleetEnv));
   return { sim, clock, prefix, replicas };
-}
-
-async function readUntil(reader: SseReader, stop: (event: SseEvent) => boolean): Promise<SseEvent[]> {
-  const seen: SseEvent[] = [];
-  for (;;) {
-    const event = await reader.next();
-    seen.push(event);
-    if (stop(event)) return seen;
-  }
 }
 
 async function readiness(proxy: TestProxy): Promise<string> {

@@ -212,6 +212,16 @@ function parseBlock(block: string, reader: SseReader): SseEvent | undefined {
 }
 
 /** Sends bytes as they are (for requests fetch refuses: CR/LF in headers, oversized lines) and returns the raw answer. */
+/** Reads events until one matches, returning everything read (the match included). */
+export async function readUntil(reader: SseReader, stop: (event: SseEvent) => boolean): Promise<SseEvent[]> {
+  const seen: SseEvent[] = [];
+  for (;;) {
+    const event = await reader.next();
+    seen.push(event);
+    if (stop(event)) return seen;
+  }
+}
+
 export function rawRequest(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
