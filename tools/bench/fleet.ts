@@ -235,7 +235,10 @@ async function sseRows(redisUrl: string): Promise<BenchRow[]> {
   const [trackingId] = (await sim.call({ cmd: 'add', scenario: 'clean' })).trackingIds as string[];
   const watchers: Watchers[] = [];
   try {
-    for (const replica of fleet) watchers.push(await openWatchers(`${replica.url}${eventsPath(trackingId!)}`, WATCHERS_PER_REPLICA, API_KEY));
+    for (const replica of fleet) {
+      const opening = openWatchers(`${replica.url}${eventsPath(trackingId!)}`, WATCHERS_PER_REPLICA, API_KEY);
+      watchers.push(await withTimeout(opening, 120_000, `the watchers of ${replica.url} never all had their snapshot`));
+    }
     const intervals = 10;
     await sim.call({ cmd: 'log' });
     await sleep(intervals * POLL_INTERVAL_MS);
