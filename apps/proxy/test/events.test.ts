@@ -249,7 +249,9 @@ describe('backpressure', () => {
   it('disconnects a subscriber that stops reading, and keeps serving the others', { timeout: 60_000 }, async () => {
     const env = {
       BATCHWATCH_SSE_MAX_BUFFER_BYTES: '65536',
-      BATCHWATCH_SSE_HEARTBEAT_MS: '300',
+      // Two heartbeats decide a drop: far enough apart that the eager reader, in this busy process, can take
+      // 10 MB between them on a loaded machine; the stalled one never does.
+      BATCHWATCH_SSE_HEARTBEAT_MS: '1500',
       BATCHWATCH_POLL_INTERVAL_MS: '200',
       BATCHWATCH_POLL_MAX_INTERVAL_MS: '200',
     };
