@@ -29,7 +29,7 @@ export const HEARTBEAT = Buffer.from(': heartbeat\n\n');
  * or an integer from the SDK's enum) passes through unchanged: callers stay as tolerant as the client.
  */
 export const relayBatch = (raw: RawBatchUploadDetails) => raw as BatchUploadDetails;
-export const relayDevice = (raw: RawDeviceUploadDetails) => raw as DeviceUploadDetails;
+const relayDevice = (raw: RawDeviceUploadDetails) => raw as DeviceUploadDetails;
 
 /**
  * One poll's changes since `previous` (a first `snapshot` when there is none) as wire events numbered on from
