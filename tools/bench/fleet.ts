@@ -10,7 +10,8 @@
  *
  * Every server is its own process (this file forked with a role). Row 5 runs the budget's minute 10× faster
  * (BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS = 6 s): the same bucket, in seconds instead of minutes.
- * Run: `npx tsx tools/bench/fleet.ts` (BATCHWATCH_BENCH_ONLY=sse|takeover|cache-hit|budget for one).
+ * Run: `npx tsx tools/bench/fleet.ts` (BATCHWATCH_BENCH_ONLY=sse|takeover|cache-hit|budget for one;
+ * BENCH_CPU_PROF=<dir> writes a CPU profile of each replica there).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
@@ -65,6 +66,8 @@ async function child(role: string): Promise<void> {
     const env = JSON.parse(process.env.BENCH_ENV ?? '{}') as Record<string, string>;
     const { loadConfig, startProxy } = await import('@batchwatch/proxy');
     const running = await startProxy(loadConfig(env));
+    // A profiled replica ends by itself, so that Node writes its profile.
+    if (process.env.BENCH_CPU_PROF) process.once('SIGTERM', () => void running.close().then(() => process.exit(0)));
     reply({ url: running.url });
   }
 }
@@ -81,7 +84,12 @@ interface Child {
 
 async function spawnRole(role: string, env: Record<string, string> = {}, extra: Record<string, string> = {}): Promise<Child> {
   const proc = fork(SELF, [`--role=${role}`], {
-    execArgv: ['--conditions=@batchwatch/source', '--import', 'tsx'],
+    execArgv: [
+      '--conditions=@batchwatch/source',
+      '--import',
+      'tsx',
+      ...(role === 'proxy' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     env: { ...process.env, ...extra, BENCH_ENV: JSON.stringify(env) },
     stdio: ['ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
@@ -227,7 +235,10 @@ async function sseRows(redisUrl: string): Promise<BenchRow[]> {
   const [trackingId] = (await sim.call({ cmd: 'add', scenario: 'clean' })).trackingIds as string[];
   const watchers: Watchers[] = [];
   try {
-    for (const replica of fleet) watchers.push(await openWatchers(`${replica.url}${eventsPath(trackingId!)}`, WATCHERS_PER_REPLICA, API_KEY));
+    for (const replica of fleet) {
+      const opening = openWatchers(`${replica.url}${eventsPath(trackingId!)}`, WATCHERS_PER_REPLICA, API_KEY);
+      watchers.push(await withTimeout(opening, 120_000, `the watchers of ${replica.url} never all had their snapshot`));
+    }
     const intervals = 10;
     await sim.call({ cmd: 'log' });
     await sleep(intervals * POLL_INTERVAL_MS);

@@ -2,7 +2,21 @@ import { spawn } from 'node:child_process';
 import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createVirtualClock, type ScenarioDefinition, type VirtualClock } from '@batchwatch/simulator';
-import { CUSTOMER, defer, eventually, KEYS, openEvents, proxyFor, simulator, statusCalls, statusPath, type SseEvent, type SseReader } from './helpers.js';
+import {
+  CUSTOMER,
+  defer,
+  eventually,
+  KEYS,
+  openEvents,
+  proxyFor,
+  rawRequest,
+  readUntil,
+  simulator,
+  statusCalls,
+  statusPath,
+  type SseEvent,
+  type SseReader,
+} from './helpers.js';
 
 const auth = { Authorization: `Bearer ${KEYS.tui}` };
 
@@ -13,16 +27,6 @@ async function setup(env: Record<string, string> = {}, scenario: Parameters<Awai
   const proxy = await proxyFor(sim.url, env);
   const eventsUrl = `${proxy.url}${statusPath(CUSTOMER, batch.trackingId)}/events`;
   return { clock, sim, proxy, batch, eventsUrl };
-}
-
-/** Reads events until one matches, returning everything read (the match included). */
-async function readUntil(reader: SseReader, stop: (event: SseEvent) => boolean): Promise<SseEvent[]> {
-  const seen: SseEvent[] = [];
-  for (;;) {
-    const event = await reader.next();
-    seen.push(event);
-    if (stop(event)) return seen;
-  }
 }
 
 /** Moves the virtual clock and waits until the stream shows the change. */
@@ -193,6 +197,26 @@ describe('GET …/events (Server-Sent Events)', () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: '1000', source: 'PartnerApiServiceControllers' });
     await eventually(() => proxy.proxy.hub.size === 0, 'no poller left');
+  });
+
+  it('writes the same events, unframed, to an HTTP/1.0 client', async () => {
+    const { clock, proxy, batch, eventsUrl } = await setup();
+    const path = `${statusPath(CUSTOMER, batch.trackingId)}/events`;
+    const chunked = await openEvents(eventsUrl, auth);
+    await chunked.next();
+    const plain = rawRequest(proxy.port, `GET ${path} HTTP/1.0\r\nAuthorization: Bearer ${KEYS.tui}\r\n\r\n`);
+    await eventually(() => proxy.proxy.hub.poller(CUSTOMER, batch.trackingId)?.subscriberCount === 2, 'both subscribed');
+
+    clock.advance(60_000); // every change, then done: each stream ends
+    const expected = [await chunked.next(), ...(await chunked.rest())].map((e) => `${e.event} ${e.data}`);
+    const [plainHead, plainBody] = (await plain).split('\r\n\r\n', 2) as [string, string];
+    expect(plainHead).toMatch(/^HTTP\/1\.1 200/);
+    expect(plainHead).not.toMatch(/transfer-encoding/i);
+    const events = plainBody.split('\n\n').filter((block) => block.includes('event: '));
+    const plainEvents = events.map((block) => `${/^event: (.*)$/m.exec(block)![1]} ${/^data: (.*)$/m.exec(block)![1]}`);
+    expect(plainEvents.slice(-expected.length)).toEqual(expected); // the same bytes, no chunk sizes in between
+    expect(plainEvents.at(-1)).toMatch(/^done /);
+    expect(plainBody.split('\n').filter((line) => !/^(retry: |id: |event: |data: |: |$)/.test(line))).toEqual([]); // nothing but SSE lines
   });
 
   it('feeds the GET cache from the poller', async () => {

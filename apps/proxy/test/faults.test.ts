@@ -2,20 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createVirtualClock } from '@batchwatch/simulator';
-import { CUSTOMER, fakeUpstream, proxyFor, simulator, statusCalls, statusPath } from './helpers.js';
+import { CUSTOMER, expectFault, fakeUpstream, proxyFor, simulator, statusCalls, statusPath } from './helpers.js';
 
 const TRACKING = '0127ed8e-ff72-4983-a3d8-e8d8bd378932';
-
-async function expectFault(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  const body: any = await res.json();
-  // Exactly an ApiFault: no stack, no upstream body, nothing else.
-  expect(Object.keys(body).sort()).toEqual(['code', 'data', 'description', 'source']);
-  expect(body).toMatchObject({ code, data: [], source: 'batchwatch-proxy' });
-  expect(body.description).not.toMatch(/\n\s+at /);
-  expect(res.headers.get('ms-requestid')).toMatch(/^[0-9a-f-]{36}$/);
-  return body;
-}
 
 async function clockedSim() {
   const clock = createVirtualClock();

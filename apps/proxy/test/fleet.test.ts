@@ -10,15 +10,16 @@ import {
   CUSTOMER,
   defer,
   eventually,
+  expectFault,
   KEYS,
   openEvents,
   proxyFor,
+  readUntil,
   simulator,
   statusCalls,
   statusPath,
   UPSTREAM_TOKEN,
   type SseEvent,
-  type SseReader,
   type TestProxy,
 } from './helpers.js';
 import { startRedis, type TestRedis } from './redis-server.js';
@@ -49,20 +50,23 @@ async function fleet(count: number, env: Record<string, string> = {}, clock: Vir
   return { sim, clock, prefix, replicas };
 }
 
-async function readUntil(reader: SseReader, stop: (event: SseEvent) => boolean): Promise<SseEvent[]> {
-  const seen: SseEvent[] = [];
-  for (;;) {
-    const event = await reader.next();
-    seen.push(event);
-    if (stop(event)) return seen;
-  }
-}
-
 async function readiness(proxy: TestProxy): Promise<string> {
   return ((await (await proxy.get('/readyz')).json()) as { status: string }).status;
 }
 
 const eventsPath = (trackingId: string) => `${statusPath(CUSTOMER, trackingId)}/events`;
+
+/** A counter or gauge of a replica's /metrics (0 when absent). */
+async function metric(proxy: TestProxy, name: string): Promise<number> {
+  const text = await (await proxy.get('/metrics')).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
+/**
+ * 10 calls per hour for the fleet: a burst of 2 tokens (the last 0.4 only for caller GETs) and a refill too slow
+ * to matter during a test, so every count below is exact.
+ */
+const TINY_BUDGET = { BATCHWATCH_UPSTREAM_BUDGET: '10', BATCHWATCH_UPSTREAM_BUDGET_WINDOW_MS: '3600000' };
 
 describe('a fleet on Redis', { timeout: 60_000 }, () => {
   it('shares the snapshot cache: a batch fetched by one replica is a hit on the others, with the same ETag', async () => {
@@ -168,6 +172,70 @@ describe('a fleet on Redis', { timeout: 60_000 }, () => {
     expect(ours.length).toBeGreaterThan(3);
     const dump = JSON.stringify(await Promise.all(ours.map((key) => inspect.dump(key))));
     for (const secret of [...Object.values(KEYS), UPSTREAM_TOKEN]) expect(dump).not.toContain(secret);
+  });
+});
+
+describe('the partner-wide upstream budget and 429 window, over HTTP', { timeout: 60_000 }, () => {
+  it('refuses a caller GET on any replica once the budget is spent: 429 ApiFault with Retry-After, counted; cached batches still served', async () => {
+    const { sim, replicas } = await fleet(3, TINY_BUDGET);
+    const [a, b, c] = replicas as [TestProxy, TestProxy, TestProxy];
+    const [first, second, third] = [sim.addBatch('clean'), sim.addBatch('clean'), sim.addBatch('clean')];
+    expect((await a.get(statusPath(CUSTOMER, first.trackingId))).status).toBe(200);
+    expect((await b.get(statusPath(CUSTOMER, second.trackingId))).status).toBe(200);
+
+    const refused = await c.get(statusPath(CUSTOMER, third.trackingId));
+    const fault = await expectFault(refused, 429, 'UpstreamThrottled');
+    expect(fault.description).toMatch(/budget/);
+    expect(refused.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(statusCalls(sim, third.trackingId)).toHaveLength(0);
+    expect(await metric(c, 'batchwatch_proxy_upstream_budget_refused_total')).toBe(1);
+    expect(await metric(a, 'batchwatch_proxy_upstream_budget_calls_total\\{kind="get"\\}')).toBe(1);
+
+    const cached = await c.get(statusPath(CUSTOMER, first.trackingId)); // the budget gates upstream calls only
+    expect(cached.status).toBe(200);
+    expect(cached.headers.get('x-batchwatch-cache')).toBe('hit');
+  });
+
+  it("gives a caller's GET priority: background polls wait (their interval stretches) while a GET still reaches upstream", async () => {
+    const { sim, replicas } = await fleet(2, TINY_BUDGET);
+    const [a, b] = replicas as [TestProxy, TestProxy];
+    const watched = sim.addBatch('clean');
+    const looked = sim.addBatch('clean');
+    const reader = await openEvents(`${a.url}${eventsPath(watched.trackingId)}`, auth);
+    expect((await reader.next()).event).toBe('snapshot'); // the first poll took a token
+    // The next poll finds only the GETs' reserve left: it waits instead of taking it.
+    await eventually(async () => (await metric(a, 'batchwatch_proxy_upstream_budget_stretched_total')) >= 1, 'a poll stretched');
+
+    const res = await b.get(statusPath(CUSTOMER, looked.trackingId));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-batchwatch-cache')).toBe('miss');
+    expect(statusCalls(sim, looked.trackingId)).toHaveLength(1);
+    expect(statusCalls(sim, watched.trackingId)).toHaveLength(1); // the poller is still waiting
+    reader.close();
+  });
+
+  it('shares the 429 back-off window: after one replica sees a 429, the others answer 429 within the window without calling upstream', async () => {
+    const { sim, replicas } = await fleet(3);
+    const [a, b, c] = replicas as [TestProxy, TestProxy, TestProxy];
+    const batch = sim.addBatch('clean');
+    sim.injectFault({ kind: 'throttle', retryAfterSeconds: 30 }, { trackingId: batch.trackingId, count: 1 });
+    const first = await a.get(statusPath(CUSTOMER, batch.trackingId));
+    await expectFault(first, 429, 'UpstreamThrottled');
+    expect(first.headers.get('retry-after')).toBe('30');
+
+    for (const other of [b, c]) {
+      const res = await other.get(statusPath(CUSTOMER, batch.trackingId));
+      await expectFault(res, 429, 'UpstreamThrottled');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(30);
+    }
+    // A poller on another replica waits the window out too: its subscribers hear why.
+    const reader = await openEvents(`${c.url}${eventsPath(batch.trackingId)}`, auth);
+    const notice = await reader.next();
+    expect(notice.event).toBe('retrying');
+    expect(notice.json).toMatchObject({ status: 429 });
+    reader.close();
+    expect(statusCalls(sim, batch.trackingId)).toHaveLength(1); // the fault was for one call only: any other call would have succeeded
   });
 });
 

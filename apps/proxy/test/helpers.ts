@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '@batchwatch/simulator';
 import { loadConfig, startProxy, type ProxyDeps, type RunningProxy } from '../src/index.js';
 
@@ -78,6 +78,18 @@ export async function proxyFor(upstreamUrl: string, env: Record<string, string |
       return fetch(`${running.url}${path}`, { headers });
     },
   });
+}
+
+/** The answer is exactly an ApiFault of the proxy, with this status and code; returns its body. */
+export async function expectFault(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  const body: any = await res.json();
+  // Exactly an ApiFault: no stack, no upstream body, nothing else.
+  expect(Object.keys(body).sort()).toEqual(['code', 'data', 'description', 'source']);
+  expect(body).toMatchObject({ code, data: [], source: 'batchwatch-proxy' });
+  expect(body.description).not.toMatch(/\n\s+at /);
+  expect(res.headers.get('ms-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+  return body;
 }
 
 export const statusPath = (customerId: string, trackingId: string) => `/v1/customers/${customerId}/batchJobStatus/${trackingId}`;
@@ -200,6 +212,16 @@ function parseBlock(block: string, reader: SseReader): SseEvent | undefined {
 }
 
 /** Sends bytes as they are (for requests fetch refuses: CR/LF in headers, oversized lines) and returns the raw answer. */
+/** Reads events until one matches, returning everything read (the match included). */
+export async function readUntil(reader: SseReader, stop: (event: SseEvent) => boolean): Promise<SseEvent[]> {
+  const seen: SseEvent[] = [];
+  for (;;) {
+    const event = await reader.next();
+    seen.push(event);
+    if (stop(event)) return seen;
+  }
+}
+
 export function rawRequest(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');

@@ -12,14 +12,15 @@
  *   keeps its subscribers. Redis back: each feed raises the batch's seq past its own ids, stops polling and
  *   rejoins; the next holder diffs against the snapshot Redis holds (see README "failure modes").
  */
-import { diffBatch, isTerminal, normalizeBatch, watchBatchStatus, type BatchDetails, type BatchUploadDetails, type WatchEvent } from '@batchwatch/client';
+import { normalizeBatch, type BatchDetails, type BatchUploadDetails } from '@batchwatch/client';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config.js';
-import { mapError, ProxyError } from '../faults.js';
 import type { ProxyMetrics } from '../metrics.js';
+import { EventFanout, shuttingDown } from '../live/fanout.js';
 import type { SubscribeRequest } from '../live/hub.js';
+import { pollBatch } from '../live/polls.js';
 import type { SseStream } from '../live/stream.js';
-import { formatEvent, HEARTBEAT, relayBatch, relayDevice, type StateEvent } from '../live/wire.js';
+import { formatEvent, pollEvents, type StateEvent } from '../live/wire.js';
 import { batchKey } from '../upstream/cache.js';
 import type { StatusStore } from '../upstream/store.js';
 import { BatchLog, noticeId, stateEventId, type LogEntry } from './batch-log.js';
@@ -33,15 +34,6 @@ export interface FleetHubOptions {
   streamMaxLen: number;
   retentionMs: number;
 }
-
-interface Waiter {
-  stream: SseStream;
-  lastEventId: number | undefined;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-const shuttingDown = () => new ProxyError(503, 'ServiceUnavailable', 'the proxy is shutting down', { retryAfterMs: 1_000 });
 
 export class FleetHub {
   readonly #feeds = new Map<string, FleetFeed>();
@@ -113,23 +105,14 @@ export class FleetHub {
 type Role = 'follower' | 'holder' | 'local';
 
 export class FleetFeed {
-  readonly #subscribers = new Set<SseStream>();
-  #waiters: Waiter[] = [];
-  readonly #ring: Array<{ seq: number; text: Buffer }> = [];
-  readonly #lagging = new WeakSet<SseStream>();
-  #pending: Buffer[] = [];
-  #flushTimer: NodeJS.Immediate | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
+  readonly #fanout: EventFanout;
   #tick: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
-  /** The latest state: its seq (the id of the last state event), time and snapshot. */
-  #latest: { seq: number; at: string; details: BatchDetails; text?: Buffer } | undefined;
-  #done: Buffer | undefined;
   /** Last stream id read. */
   #cursor = '-';
-  lastSeq = 0;
+  /** A first read is done: `retrying` notices read from now on are news, not history. */
+  #caughtUp = false;
   role: Role = 'follower';
-  #started = false;
   #stopped = false;
   #watch: AbortController | undefined;
   #pulling: Promise<void> | undefined;
@@ -145,10 +128,21 @@ export class FleetFeed {
     readonly log: BatchLog,
     readonly lease: Lease,
     private readonly correlationId: string | undefined,
-  ) {}
+  ) {
+    this.#fanout = new EventFanout(key, hub, {
+      idle: () => this.#stop('no subscribers'),
+      beat: () => {
+        if (this.role !== 'local') void this.pull(); // heals a missed notification
+      },
+    });
+  }
 
   get subscriberCount(): number {
-    return this.#subscribers.size;
+    return this.#fanout.subscriberCount;
+  }
+
+  get lastSeq(): number {
+    return this.#fanout.lastSeq;
   }
 
   /** How often a replica renews its lease, or asks for one (so a lapsed lease is taken within a poll interval). */
@@ -157,8 +151,8 @@ export class FleetFeed {
   }
 
   start(): void {
-    const { config, redis } = this.hub;
-    this.#heartbeat = setInterval(() => this.#beat(), config.sse.heartbeatMs).unref();
+    const { redis } = this.hub;
+    this.#fanout.start();
     this.#tick = setInterval(() => void this.#claim(), this.#tickMs).unref();
     if (!redis.connected) {
       this.goLocal();
@@ -173,29 +167,11 @@ export class FleetFeed {
   }
 
   add(stream: SseStream, lastEventId: number | undefined): Promise<void> {
-    stream.onClose(() => this.remove(stream));
-    if (stream.closed) return Promise.resolve();
-    if (this.#started) {
-      this.#attach(stream, lastEventId);
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => this.#waiters.push({ stream, lastEventId, resolve, reject }));
-  }
-
-  remove(stream: SseStream): void {
-    this.#subscribers.delete(stream);
-    this.#waiters = this.#waiters.filter((waiter) => {
-      if (waiter.stream !== stream) return true;
-      waiter.resolve();
-      return false;
-    });
-    if (this.#subscribers.size === 0 && this.#waiters.length === 0) this.#stop('no subscribers');
+    return this.#fanout.add(stream, lastEventId);
   }
 
   shutdown(): void {
-    for (const waiter of this.#waiters) waiter.reject(shuttingDown());
-    this.#waiters = [];
-    this.#closeAll('shutdown');
+    this.#fanout.shutdown();
     this.#stop('shutdown');
   }
 
@@ -225,55 +201,37 @@ export class FleetFeed {
 
   async #readOnce(): Promise<void> {
     const COUNT = 1_000;
+    const fanout = this.#fanout;
     for (;;) {
-      const live = this.#cursor !== '-'; // a first read skips old `retrying` notices
-      const { entries, state } = await this.log.read(this.#cursor, this.#latest?.seq ?? -1, COUNT);
+      const live = this.#caughtUp;
+      const { entries, state } = await this.log.read(this.#cursor, fanout.latest?.seq ?? -1, COUNT);
       if (this.#stopped || this.role === 'local') return;
       for (const entry of entries) this.#take(entry, live);
-      if (state.body !== undefined && state.seq >= (this.#latest?.seq ?? 0)) {
+      fanout.flush(); // subscribers first: the state below is for those who arrive later
+      if (state.body !== undefined && state.seq >= (fanout.latest?.seq ?? 0)) {
         const seq = state.done ? state.seq - 1 : state.seq;
-        this.#latest = { seq, at: state.at ?? new Date().toISOString(), details: normalizeBatch(JSON.parse(state.body) as BatchUploadDetails) };
+        fanout.latest = { seq, at: state.at ?? new Date().toISOString(), details: normalizeBatch(JSON.parse(state.body) as BatchUploadDetails) };
       }
       if (entries.length === COUNT) continue; // more to read before the state applies
       // After a raise (an outage elsewhere) the seq may be ahead of the entries: ids continue from there.
-      if (!state.done) this.lastSeq = Math.max(this.lastSeq, state.seq);
-      if (this.#latest && !this.#started) this.#attachWaiters();
-      this.#flush();
-      if (this.#done) this.#finishFromLog();
+      if (!state.done) fanout.lastSeq = Math.max(fanout.lastSeq, state.seq);
+      this.#caughtUp = true;
+      if (fanout.deliver()) {
+        void this.lease.release().catch(() => {});
+        this.#stop('terminal');
+      }
       return;
     }
   }
 
   #take(entry: LogEntry, live: boolean): void {
     this.#cursor = entry.id;
-    const text = Buffer.from(entry.frame);
     if (entry.type === 'retrying') {
-      if (!live) return;
-      if (!this.#started) this.#attachWaiters();
-      this.#enqueue(text);
+      if (live) this.#fanout.notice(Buffer.from(entry.frame));
       return;
     }
-    if (entry.seq <= this.lastSeq && this.#started) return; // already delivered
-    this.#record(entry.seq, text);
-    if (entry.type === 'done') this.#done = text;
-    this.hub.metrics.sseEvents.inc({ type: entry.type });
-  }
-
-  /** A state event for the ring and every subscriber. */
-  #record(seq: number, text: Buffer): void {
-    this.lastSeq = seq;
-    const { replayEvents } = this.hub.config.sse;
-    if (replayEvents > 0) {
-      this.#ring.push({ seq, text });
-      if (this.#ring.length > replayEvents) this.#ring.shift();
-    }
-    if (this.#started) this.#enqueue(text);
-  }
-
-  #finishFromLog(): void {
-    this.#closeAll('done');
-    void this.lease.release().catch(() => {});
-    this.#stop('terminal');
+    if (entry.seq <= this.#fanout.lastSeq && this.#fanout.started) return; // already delivered
+    this.#fanout.record(entry.seq, entry.type as StateEvent['type'], Buffer.from(entry.frame));
   }
 
   // ---- polling for the fleet -------------------------------------------------------------------------------
@@ -329,66 +287,18 @@ export class FleetFeed {
   }
 
   async #runWatch(controller: AbortController): Promise<void> {
-    const { intervalMs, maxIntervalMs } = this.hub.config.poll;
-    const options = { intervalMs, maxIntervalMs, signal: controller.signal, ...(this.correlationId ? { correlationId: this.correlationId } : {}) };
-    let polled: BatchDetails | undefined;
-    let at = '';
-    let scheduled: NodeJS.Immediate | undefined;
+    const target = { customerId: this.customerId, trackingId: this.trackingId, correlationId: this.correlationId };
     try {
-      for await (const event of watchBatchStatus(this.hub.store.fetchForWatch, this.customerId, this.trackingId, options)) {
-        if (controller.signal.aborted) return;
-        if (event.type === 'retrying') {
-          this.#publishNotice(event);
-          continue;
-        }
-        // One poll yields its changes back to back; they are published together once the poll's are all in.
-        if (event.snapshot !== polled) {
-          polled = event.snapshot;
-          at = event.at.toISOString();
-          const snapshot = polled;
-          const when = at;
-          scheduled = setImmediate(() => {
-            if (!controller.signal.aborted) this.#publishPoll(snapshot, when, false);
-          });
-        }
-      }
-      // Terminal: the last poll's changes and `done` go out in one append.
-      clearImmediate(scheduled);
-      if (!controller.signal.aborted && polled) this.#publishPoll(polled, at, true);
+      await pollBatch(this.hub.store, this.hub.config.poll, target, controller.signal, {
+        poll: (snapshot, at, final) => this.#publishPoll(snapshot, at, final),
+        retrying: (frame) => this.#publishNotice(frame, new Date().toISOString()),
+      });
     } catch (error) {
       if (controller.signal.aborted || this.#stopped) return;
-      this.#fail(error);
+      this.#fanout.fail(error);
+      void this.lease.release().catch(() => {});
+      this.#stop('upstream error');
     }
-  }
-
-  /** The changes since the last published state (or a first snapshot), as numbered wire events. */
-  #changes(snapshot: BatchDetails, at: string, done: boolean, fromSeq: number): StateEvent[] {
-    const previous = this.#latest?.details;
-    const events: StateEvent[] = [];
-    let seq = fromSeq;
-    if (!previous) events.push({ type: 'snapshot', seq: ++seq, at, snapshot: relayBatch(snapshot.raw) });
-    else {
-      for (const change of diffBatch(previous, snapshot)) {
-        if (change.type === 'batch-status') {
-          events.push({
-            type: 'batch-status',
-            seq: ++seq,
-            at,
-            from: previous.rawStatus,
-            to: snapshot.rawStatus,
-            startedTime: snapshot.raw.startedTime ?? null,
-            completedTime: snapshot.raw.completedTime ?? null,
-          });
-        } else if (change.type === 'device-added') {
-          events.push({ type: 'device-added', seq: ++seq, at, device: relayDevice(change.device.raw) });
-        } else {
-          const before = previous.devices.find((device) => device.key === change.device.key);
-          events.push({ type: 'device-status', seq: ++seq, at, from: before?.rawStatus ?? change.from, device: relayDevice(change.device.raw) });
-        }
-      }
-    }
-    if (done && isTerminal(snapshot)) events.push({ type: 'done', seq: ++seq, at, snapshot: relayBatch(snapshot.raw) });
-    return events;
   }
 
   #publishPoll(snapshot: BatchDetails, at: string, done: boolean): void {
@@ -397,7 +307,7 @@ export class FleetFeed {
       if (this.role === 'local') return this.#deliverLocally(snapshot, at, done);
       if (this.role !== 'holder' || !this.lease.held) return;
       const previousSeq = this.lastSeq;
-      const events = this.#changes(snapshot, at, done, previousSeq);
+      const events = pollEvents(this.#fanout.latest?.details, snapshot, at, done, previousSeq);
       if (events.length === 0) return;
       const seq = events.at(-1)!.seq;
       try {
@@ -424,16 +334,7 @@ export class FleetFeed {
     });
   }
 
-  #publishNotice(event: Extract<WatchEvent, { type: 'retrying' }>): void {
-    const frame = formatEvent({
-      type: 'retrying',
-      at: event.at.toISOString(),
-      status: event.error.status,
-      ...(event.error.code ? { code: event.error.code } : {}),
-      description: mapError(event.error).fault.description,
-      retryInMs: Math.round(event.retryInMs),
-    });
-    this.hub.metrics.sseEvents.inc({ type: 'retrying' });
+  #publishNotice(frame: string, at: string): void {
     this.#appending = this.#appending.then(async () => {
       if (this.role === 'holder' && this.hub.redis.connected) {
         try {
@@ -442,7 +343,7 @@ export class FleetFeed {
             previousSeq: this.lastSeq,
             seq: this.lastSeq,
             entries: [{ id: noticeId(this.lastSeq), type: 'retrying', frame }],
-            at: event.at.toISOString(),
+            at,
             done: false,
           });
           return;
@@ -450,8 +351,7 @@ export class FleetFeed {
           this.hub.redis.failed(error);
         }
       }
-      if (!this.#started) this.#attachWaiters();
-      this.#enqueue(Buffer.from(frame));
+      this.#fanout.notice(Buffer.from(frame));
     });
   }
 
@@ -468,21 +368,7 @@ export class FleetFeed {
   }
 
   #deliverLocally(snapshot: BatchDetails, at: string, done: boolean): void {
-    const events = this.#changes(snapshot, at, done, this.lastSeq);
-    if (events.length === 0) return;
-    for (const event of events) {
-      const text = Buffer.from(formatEvent(event));
-      this.#record(event.seq, text);
-      if (event.type === 'done') this.#done = text;
-      this.hub.metrics.sseEvents.inc({ type: event.type });
-    }
-    this.#latest = { seq: done ? this.lastSeq - 1 : this.lastSeq, at, details: snapshot };
-    if (!this.#started) this.#attachWaiters();
-    this.#flush();
-    if (this.#done) {
-      this.#closeAll('done');
-      this.#stop('terminal');
-    }
+    if (this.#fanout.deliverPoll(snapshot, at, done)) this.#stop('terminal');
   }
 
   /** Redis is back: ids never go back (the batch's seq is raised past ours), then follow the fleet again. */
@@ -498,106 +384,18 @@ export class FleetFeed {
     if (this.#stopped) return;
     this.role = 'follower';
     this.#cursor = stateEventId(this.lastSeq);
-    this.#ring.length = 0; // ids from the outage are not in the fleet's stream
+    this.#fanout.forgetReplay(); // ids from the outage are not in the fleet's stream
     this.hub.redis.subscriber.subscribe(this.log.keys.channel).catch(() => {});
     await this.pull();
     await this.#claim();
   }
 
-  // ---- subscribers -------------------------------------------------------------------------------------------
-
-  #attachWaiters(): void {
-    this.#started = true;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) {
-      this.#attach(waiter.stream, waiter.lastEventId);
-      waiter.resolve();
-    }
-  }
-
-  /** Opens the stream and catches it up: the missed events when still kept, else the latest snapshot. */
-  #attach(stream: SseStream, lastEventId: number | undefined): void {
-    if (stream.closed) return;
-    this.#flush();
-    stream.open();
-    this.#subscribers.add(stream);
-    if (!this.#latest) return;
-    if (lastEventId !== undefined && lastEventId === this.lastSeq) {
-      if (this.#done) stream.close('done');
-      return;
-    }
-    const replay = lastEventId === undefined ? undefined : this.#replayAfter(lastEventId);
-    if (replay) for (const entry of replay) stream.send(entry.text);
-    else {
-      stream.send(this.#snapshotText());
-      if (this.#done) stream.send(this.#done);
-    }
-    if (this.#done) stream.close('done');
-  }
-
-  #replayAfter(lastEventId: number): Array<{ seq: number; text: Buffer }> | undefined {
-    if (lastEventId > this.lastSeq) return undefined;
-    const first = this.#ring[0];
-    if (!first || first.seq > lastEventId + 1) return undefined;
-    return this.#ring.filter((entry) => entry.seq > lastEventId);
-  }
-
-  #snapshotText(): Buffer {
-    const latest = this.#latest!;
-    latest.text ??= Buffer.from(formatEvent({ type: 'snapshot', seq: latest.seq, at: latest.at, snapshot: relayBatch(latest.details.raw) }));
-    return latest.text;
-  }
-
-  #enqueue(text: Buffer): void {
-    this.#pending.push(text);
-    this.#flushTimer ??= setImmediate(() => this.#flush());
-  }
-
-  #flush(): void {
-    if (this.#flushTimer) clearImmediate(this.#flushTimer);
-    this.#flushTimer = undefined;
-    if (this.#pending.length === 0) return;
-    const chunk = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
-    this.#pending = [];
-    for (const stream of this.#subscribers) stream.send(chunk);
-  }
-
-  #beat(): void {
-    for (const stream of [...this.#subscribers]) {
-      const behind = stream.isBehind();
-      if (behind && this.#lagging.has(stream)) stream.close('slow');
-      else if (behind) this.#lagging.add(stream);
-      else this.#lagging.delete(stream);
-    }
-    this.#flush();
-    for (const stream of this.#subscribers) stream.send(HEARTBEAT);
-    if (this.role !== 'local') void this.pull(); // heals a missed notification
-  }
-
-  #fail(error: unknown): void {
-    const mapped = mapError(error);
-    this.hub.log.warn({ batch: this.key, status: mapped.status, code: mapped.fault.code }, 'poller stopped by an upstream error');
-    for (const waiter of this.#waiters) waiter.reject(error);
-    this.#waiters = [];
-    this.#closeAll('upstream-error');
-    void this.lease.release().catch(() => {});
-    this.#stop('upstream error');
-  }
-
-  #closeAll(reason: 'done' | 'shutdown' | 'upstream-error'): void {
-    this.#flush();
-    for (const stream of [...this.#subscribers]) stream.close(reason);
-    this.#subscribers.clear();
-  }
-
   #stop(why: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    clearInterval(this.#heartbeat);
+    this.#fanout.stop();
     clearInterval(this.#tick);
     clearTimeout(this.#retry);
-    if (this.#flushTimer) clearImmediate(this.#flushTimer);
     this.#stopWatch();
     if (this.role === 'holder') this.hub.fleetMetrics.leases.dec();
     if (this.lease.held) void this.lease.release().catch(() => {}); // another replica may take over at once

@@ -5,10 +5,10 @@
  */
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config.js';
-import { ProxyError } from '../faults.js';
 import type { ProxyMetrics } from '../metrics.js';
 import { batchKey } from '../upstream/cache.js';
 import type { StatusStore } from '../upstream/store.js';
+import { shuttingDown } from './fanout.js';
 import { BatchPoller } from './poller.js';
 import type { SseStream } from './stream.js';
 import { formatEvent, relayBatch } from './wire.js';
@@ -50,7 +50,7 @@ export class PollerHub {
    * written — when the batch cannot be followed (e.g. upstream 404), so the route can answer an HTTP error.
    */
   subscribe(request: SubscribeRequest): Promise<void> {
-    if (this.#closed) return Promise.reject(new ProxyError(503, 'ServiceUnavailable', 'the proxy is shutting down', { retryAfterMs: 1_000 }));
+    if (this.#closed) return Promise.reject(shuttingDown());
     const key = batchKey(request.customerId, request.trackingId);
     if (!this.#pollers.has(key) && this.#serveFinished(key, request)) return Promise.resolve();
     let poller = this.#pollers.get(key);

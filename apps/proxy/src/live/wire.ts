@@ -2,8 +2,9 @@
  * The event-stream wire format: the headers proxies need to pass a stream through unbuffered, one `data:` line
  * of JSON per event, comments for heartbeats.
  */
-import type { RawBatchUploadDetails, RawDeviceUploadDetails } from '@batchwatch/client';
+import { diffBatch, isTerminal, type BatchDetails, type RawBatchUploadDetails, type RawDeviceUploadDetails, type WatchRetryEvent } from '@batchwatch/client';
 import type { BatchEvent, BatchUploadDetails, DeviceUploadDetails } from '@batchwatch/openapi';
+import { mapError } from '../faults.js';
 
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -28,4 +29,41 @@ export const HEARTBEAT = Buffer.from(': heartbeat\n\n');
  * or an integer from the SDK's enum) passes through unchanged: callers stay as tolerant as the client.
  */
 export const relayBatch = (raw: RawBatchUploadDetails) => raw as BatchUploadDetails;
-export const relayDevice = (raw: RawDeviceUploadDetails) => raw as DeviceUploadDetails;
+const relayDevice = (raw: RawDeviceUploadDetails) => raw as DeviceUploadDetails;
+
+/**
+ * One poll's changes since `previous` (a first `snapshot` when there is none) as wire events numbered on from
+ * `fromSeq`, with `done` after them when the poll was the last. Statuses are the raw strings on both sides.
+ */
+export function pollEvents(previous: BatchDetails | undefined, snapshot: BatchDetails, at: string, done: boolean, fromSeq: number): StateEvent[] {
+  const events: StateEvent[] = [];
+  let seq = fromSeq;
+  if (!previous) events.push({ type: 'snapshot', seq: ++seq, at, snapshot: relayBatch(snapshot.raw) });
+  else {
+    for (const change of diffBatch(previous, snapshot)) {
+      if (change.type === 'batch-status') {
+        const { startedTime = null, completedTime = null } = snapshot.raw;
+        events.push({ type: 'batch-status', seq: ++seq, at, from: previous.rawStatus, to: snapshot.rawStatus, startedTime, completedTime });
+      } else if (change.type === 'device-added') {
+        events.push({ type: 'device-added', seq: ++seq, at, device: relayDevice(change.device.raw) });
+      } else {
+        const before = previous.devices.find((device) => device.key === change.device.key);
+        events.push({ type: 'device-status', seq: ++seq, at, from: before?.rawStatus ?? change.from, device: relayDevice(change.device.raw) });
+      }
+    }
+  }
+  if (done && isTerminal(snapshot)) events.push({ type: 'done', seq: ++seq, at, snapshot: relayBatch(snapshot.raw) });
+  return events;
+}
+
+/** The `retrying` notice of a watch waiting out an upstream failure, as a frame. */
+export function retryingFrame(event: WatchRetryEvent): string {
+  return formatEvent({
+    type: 'retrying',
+    at: event.at.toISOString(),
+    status: event.error.status,
+    ...(event.error.code ? { code: event.error.code } : {}),
+    description: mapError(event.error).fault.description,
+    retryInMs: Math.round(event.retryInMs),
+  });
+}
