@@ -285,18 +285,19 @@ const FLOOD_S = 20;
  * 1,000 connections for 20 s on one cached batch: every request must be answered (no error, no timeout, no
  * non-2xx). A client timeout is 10 s (autocannon's default).
  *
- * Why timeouts happen (measured: every timed-out connection had had no answer at all; the listening socket's
+ * Why a flood times out (measured: every timed-out connection had had no answer at all; the listening socket's
  * accept queue held hundreds of finished handshakes while the server answered the connections it had):
- * - libuv accepts ONE connection per event-loop iteration (Node 20 and 24 alike; `strace -c` showed 27
- *   `accept4` for 30 `epoll_pwait` in 3 s). A saturated server — and a flood saturates bare Express too —
- *   runs iterations of tens of milliseconds, each serving the connections it already has, so the rest of a
- *   thousand connections opened at once wait in the accept queue; those still waiting after 10 s are the
- *   timeouts (the 9.99 s max is the last one accepted just in time). Requests on accepted connections are
- *   answered (see the p99).
+ * - libuv accepts ONE connection per listening socket per event-loop turn (Node 20 and 24 alike; `strace -c`
+ *   showed 27 `accept4` for 30 `epoll_pwait` in 3 s). A saturated server runs turns of tens of milliseconds,
+ *   each serving the connections it already has, so the rest of a thousand connections opened at once wait in
+ *   the accept queue; those still waiting after 10 s are the timeouts (the 9.99 s max: the last one accepted
+ *   just in time). Bare Express, one socket, shows it in the baseline column.
+ * - The proxy listens with several sockets on the port (BATCHWATCH_ACCEPT_SOCKETS, SO_REUSEPORT, Node ≥ 22.12
+ *   on Linux: see apps/proxy/src/listen.ts), so each turn accepts that many.
  * - With Node's default backlog (511) the accept queue also overflows and the dropped handshakes are retried
  *   by TCP after 1, 3, 7 s (the row counts them); the proxy's backlog is 2,048 (BATCHWATCH_LISTEN_BACKLOG).
- * So the row reports both kinds of timeout apart: `never answered` (a connection that waited in the accept
- * queue) and the rest (a request on a served connection: the proxy's own failure).
+ * The row reports both kinds of timeout apart: `never answered` (a connection that waited in the accept queue)
+ * and the rest (a request on a served connection).
  */
 async function flood(sim: Child, runtime: Runtime): Promise<BenchRow> {
   const { trackingId } = (await sim.call({ cmd: 'add', scenario: 'demo', finished: true })) as { trackingId: string };

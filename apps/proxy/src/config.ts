@@ -58,6 +58,7 @@ export interface ProxyConfig {
     maxHeaderSize: number;
     maxConnections: number;
     backlog: number;
+    acceptSockets: number;
     shutdownDelayMs: number;
     shutdownGraceMs: number;
   };
@@ -163,6 +164,12 @@ export const SETTINGS = {
     'Most open client connections (lowered to fit the open-file limit). At the cap an idle connection is closed to make room; if none is idle the new one gets 503.',
   ),
   BATCHWATCH_LISTEN_BACKLOG: int(2_048, 1, 65_535, 'Pending-connection queue of the listener (the kernel may cap it: net.core.somaxconn).'),
+  BATCHWATCH_ACCEPT_SOCKETS: int(
+    8,
+    1,
+    64,
+    'Listening sockets sharing the port (SO_REUSEPORT; Node ≥ 22.12 on Linux, elsewhere 1). Node accepts one connection per socket per event-loop turn: under a flood of new connections, one socket leaves clients waiting unanswered in the accept queue.',
+  ),
   BATCHWATCH_HEADERS_TIMEOUT_MS: int(15_000, 1, MAX_TIMER_MS, 'Time allowed to receive request headers.'),
   BATCHWATCH_REQUEST_TIMEOUT_MS: int(30_000, 1, MAX_TIMER_MS, 'Time allowed to receive a whole request (does not limit event streams).'),
   BATCHWATCH_KEEP_ALIVE_TIMEOUT_MS: int(65_000, 1, MAX_TIMER_MS, "Idle keep-alive time; keep it above your load balancer's idle timeout."),
@@ -262,6 +269,7 @@ export function loadConfig(given: Env = process.env): ProxyConfig {
       maxHeaderSize: read.int('BATCHWATCH_MAX_HEADER_SIZE'),
       maxConnections: read.int('BATCHWATCH_MAX_CONNECTIONS'),
       backlog: read.int('BATCHWATCH_LISTEN_BACKLOG'),
+      acceptSockets: read.int('BATCHWATCH_ACCEPT_SOCKETS'),
       shutdownDelayMs: read.int('BATCHWATCH_SHUTDOWN_DELAY_MS'),
       shutdownGraceMs: read.int('BATCHWATCH_SHUTDOWN_GRACE_MS'),
     },

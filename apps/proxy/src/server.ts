@@ -12,6 +12,7 @@ import { createProxyApp, type ProxyApp, type ProxyDeps } from './app.js';
 import type { ProxyConfig } from './config.js';
 import { trackConnections, type Connections } from './connections.js';
 import { apiFault } from './faults.js';
+import { listen, type Listeners } from './listen.js';
 import { startMetricsServer } from './metrics-endpoint.js';
 
 export interface RunningProxy {
@@ -21,6 +22,8 @@ export interface RunningProxy {
   metricsUrl?: string;
   port: number;
   server: Server;
+  /** Listening sockets on the port (see listen.ts). */
+  acceptSockets: number;
   proxy: ProxyApp;
   /** Graceful shutdown (what SIGTERM does); resolves when the server is closed. Idempotent. */
   close(): Promise<void>;
@@ -48,20 +51,21 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(proxy, error, socket));
   const connections = trackConnections(server, limits.maxConnections, proxy.metrics, proxy.log);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // An explicit backlog: Node's default (511) overflows when a thousand clients connect at once.
-    server.listen({ port: config.port, host: config.host, backlog: limits.backlog }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // An explicit backlog: Node's default (511) overflows when a thousand clients connect at once.
+  const listeners = await listen(server, { port: config.port, host: config.host, backlog: limits.backlog, sockets: limits.acceptSockets });
   const metricsServer = config.metrics.port === undefined ? undefined : await startMetricsServer(proxy.serveMetrics, config.host, config.metrics.port);
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   proxy.log.info(
-    { url, metricsUrl: metricsServer?.url, upstream: config.upstream.url, auth: config.auth.mode, maxConnections: connections.cap },
+    {
+      url,
+      metricsUrl: metricsServer?.url,
+      upstream: config.upstream.url,
+      auth: config.auth.mode,
+      maxConnections: connections.cap,
+      acceptSockets: listeners.count,
+    },
     'batchwatch-proxy listening',
   );
   proxy.log.info({ version: VERSION, config: configSummary(config, proxy.egressProxies) }, 'configuration');
@@ -70,17 +74,26 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const close = async () => {
     metricsServer?.server.closeAllConnections();
     metricsServer?.server.close();
-    await shutdown(server, proxy, config, connections);
+    await shutdown(server, proxy, config, connections, listeners);
   };
-  return { url, port, server, proxy, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}), close: () => (closing ??= close()) };
+  return {
+    url,
+    port,
+    server,
+    acceptSockets: listeners.count,
+    proxy,
+    ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
+    close: () => (closing ??= close()),
+  };
 }
 
-async function shutdown(server: Server, proxy: ProxyApp, config: ProxyConfig, connections: Connections): Promise<void> {
+async function shutdown(server: Server, proxy: ProxyApp, config: ProxyConfig, connections: Connections, listeners: Listeners): Promise<void> {
   const { shutdownDelayMs, shutdownGraceMs } = config.server;
   proxy.log.info({ shutdownDelayMs, shutdownGraceMs }, 'shutting down');
   proxy.readiness.state = 'shutting-down';
   // Let load balancers see the failing readiness probe before the listener goes away.
   if (shutdownDelayMs > 0) await sleep(shutdownDelayMs);
+  listeners.close();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await proxy.close(); // event streams would otherwise keep their connections open forever
   // Keep-alive connections end as soon as they are idle; busy ones once their last response is sent.

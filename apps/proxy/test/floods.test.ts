@@ -135,6 +135,33 @@ describe('the connection cap', () => {
   });
 });
 
+describe('a flood of new connections', () => {
+  it('is accepted BATCHWATCH_ACCEPT_SOCKETS at a time where the port can be shared (Node ≥ 22.12 on Linux), one at a time elsewhere', async () => {
+    const sim = await simulator();
+    const proxy = await proxyFor(sim.url, { BATCHWATCH_ACCEPT_SOCKETS: '4' });
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+    const sharable = process.platform === 'linux' && (major > 22 || (major === 22 && minor >= 12));
+    expect(proxy.acceptSockets).toBe(sharable ? 4 : 1);
+
+    // 200 handshakes complete in the kernel while this process is busy; then count what each event-loop turn accepts.
+    let accepted = 0;
+    proxy.server.on('connection', () => void accepted++);
+    const clients = Array.from({ length: 200 }, () => connect(proxy.port, '127.0.0.1').on('error', () => {}));
+    defer(() => clients.forEach((client) => client.destroy()));
+    await new Promise((resolve) => process.nextTick(resolve)); // the connect calls are made on the next tick
+    const busyUntil = Date.now() + 200;
+    while (Date.now() < busyUntil); // the event loop is held: nothing is accepted meanwhile
+    const perTurn: number[] = [];
+    while (accepted < 200) {
+      const before = accepted;
+      await new Promise((resolve) => setImmediate(resolve));
+      perTurn.push(accepted - before);
+    }
+    expect(Math.max(...perTurn)).toBe(proxy.acceptSockets);
+    expect((await proxy.get('/healthz')).status).toBe(200);
+  });
+});
+
 describe('/metrics, apart from the API', () => {
   it('is served on BATCHWATCH_METRICS_PORT and not on the API port', async () => {
     const sim = await simulator();
