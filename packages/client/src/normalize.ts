@@ -81,9 +81,9 @@ const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
 export function parsePartnerCenterTime(value: unknown): Date | undefined {
   const text = typeof value === 'string' ? value.trim() : '';
   if (!text || text.startsWith('0001-01-01')) return undefined;
+  const iso = OFFSET.test(text) ? text : `${text}Z`;
   // JavaScript keeps milliseconds only: trim .NET's 7-digit fractions.
-  const iso = (OFFSET.test(text) ? text : `${text}Z`).replace(/(\.\d{3})\d+/, '$1');
-  const date = new Date(iso);
+  const date = new Date(iso.includes('.') ? iso.replace(/(\.\d{3})\d+/, '$1') : iso);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
