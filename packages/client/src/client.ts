@@ -127,11 +127,12 @@ function resolvePolicy(base: RetryPolicy, override: Partial<RetryPolicy> | false
 /** The answer to `GET …/batchJobStatus/…`: normalised details, or the PartnerCenterError it stands for. */
 function readBatch(answer: Answer, previous: BatchDetails | undefined): BatchDetails {
   if (answer.status < 200 || answer.status > 299) throw answerError(answer);
+  const json = answer.json ?? { value: undefined };
+  if ('value' in json && isBatchUploadDetails(json.value)) return normalizeBatch(json.value satisfies RawBatchUploadDetails, previous);
   const ids = {
     requestId: answer.headers.get('ms-requestid') ?? answer.requestId,
     correlationId: answer.headers.get('ms-correlationid') ?? answer.correlationId,
   };
-  const json = answer.json ?? { value: undefined };
   if ('error' in json) {
     throw new PartnerCenterError({
       kind: 'malformed',
@@ -142,16 +143,13 @@ function readBatch(answer: Answer, previous: BatchDetails | undefined): BatchDet
       ...ids,
     });
   }
-  if (!isBatchUploadDetails(json.value)) {
-    throw new PartnerCenterError({
-      kind: 'malformed',
-      status: answer.status,
-      description: 'the response is not a BatchUploadDetails',
-      body: json.value,
-      ...ids,
-    });
-  }
-  return normalizeBatch(json.value satisfies RawBatchUploadDetails, previous);
+  throw new PartnerCenterError({
+    kind: 'malformed',
+    status: answer.status,
+    description: 'the response is not a BatchUploadDetails',
+    body: json.value,
+    ...ids,
+  });
 }
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);

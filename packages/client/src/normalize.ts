@@ -1,7 +1,7 @@
-import type { BatchUploadDetails, DeviceUploadDetails } from '@batchwatch/openapi';
+import { batchUploadStatusValues, type BatchUploadDetails, type BatchUploadStatus, type DeviceUploadDetails } from '@batchwatch/openapi';
 
-/** A batch status as callers see it: Partner Center's five values; anything unrecognised reads as `unknown`. */
-export type BatchStatus = 'unknown' | 'queued' | 'processing' | 'finished' | 'finished_with_errors';
+/** A batch status as callers see it: the contract's values; anything unrecognised reads as `unknown`. */
+export type BatchStatus = BatchUploadStatus;
 /** A device status: as the batch's (`in-progress` reads as `processing`). */
 export type DeviceStatus = BatchStatus;
 
@@ -48,17 +48,17 @@ export interface BatchDetails {
   raw: RawBatchUploadDetails;
 }
 
-/** Every spelling seen or documented, compacted (lower case, no spaces, `_` or `-`): `FinishedWithErrors`, `In Progress`. */
-const STATUS_BY_COMPACT: Readonly<Record<string, BatchStatus>> = {
-  unknown: 'unknown',
-  queued: 'queued',
-  processing: 'processing',
-  inprogress: 'processing',
-  finished: 'finished',
-  finishedwitherrors: 'finished_with_errors',
-};
-/** The int32 ordinals of the SDKs' `DeviceUploadStatusType`, in enum order. */
-const STATUS_BY_ORDINAL: readonly BatchStatus[] = ['unknown', 'queued', 'processing', 'finished', 'finished_with_errors'];
+/** The int32 ordinals of the SDKs' `DeviceUploadStatusType`: the contract's enum order. */
+const STATUS_BY_ORDINAL: readonly BatchStatus[] = batchUploadStatusValues;
+
+/** Lower case, no spaces, `_` or `-`: `FinishedWithErrors`, `finished-with-errors` and `In Progress` read alike. */
+const compact = (status: string) => status.replace(/[\s_-]+/g, '').toLowerCase();
+
+/** Every spelling seen or documented, compacted; `in-progress` (the contract's device-only value) is `processing`. */
+const STATUS_BY_COMPACT: ReadonlyMap<string, BatchStatus> = new Map([
+  ...STATUS_BY_ORDINAL.map((status) => [compact(status), status] as const),
+  [compact('in-progress' satisfies DeviceUploadDetails['status']), 'processing'],
+]);
 
 /**
  * Reads a status tolerantly: any case or separator (`FinishedWithErrors`, `in_progress`, `In Progress`), or the
@@ -67,8 +67,9 @@ const STATUS_BY_ORDINAL: readonly BatchStatus[] = ['unknown', 'queued', 'process
 export function normalizeStatus(raw: unknown): BatchStatus {
   if (typeof raw === 'number') return STATUS_BY_ORDINAL[raw] ?? 'unknown';
   if (typeof raw !== 'string') return 'unknown';
-  if (STATUS_BY_ORDINAL.includes(raw as BatchStatus)) return raw as BatchStatus; // the documented spelling: most of the time
-  return STATUS_BY_COMPACT[raw.replace(/[\s_-]+/g, '').toLowerCase()] ?? 'unknown';
+  // The documented spelling, most of the time: a scan of five short strings is cheaper than hashing a new one.
+  if ((STATUS_BY_ORDINAL as readonly string[]).includes(raw)) return raw as BatchStatus;
+  return STATUS_BY_COMPACT.get(compact(raw)) ?? 'unknown';
 }
 
 const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
@@ -80,9 +81,9 @@ const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
 export function parsePartnerCenterTime(value: unknown): Date | undefined {
   const text = typeof value === 'string' ? value.trim() : '';
   if (!text || text.startsWith('0001-01-01')) return undefined;
+  const iso = OFFSET.test(text) ? text : `${text}Z`;
   // JavaScript keeps milliseconds only: trim .NET's 7-digit fractions.
-  const iso = (OFFSET.test(text) ? text : `${text}Z`).replace(/(\.\d{3})\d+/, '$1');
-  const date = new Date(iso);
+  const date = new Date(iso.includes('.') ? iso.replace(/(\.\d{3})\d+/, '$1') : iso);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { batchUploadStatusValues } from '@batchwatch/openapi';
 import { normalizeBatch, parsePartnerCenterTime } from '../src/index.js';
 import { normalizeDevice, normalizeStatus } from '../src/internal.js';
 
@@ -29,6 +30,14 @@ describe('normalizeStatus', () => {
     [undefined, 'unknown'],
   ])('%j → %s', (input, expected) => {
     expect(normalizeStatus(input)).toBe(expected);
+  });
+
+  it("reads every status of the contract as itself, and its int32 ordinal as its place in the contract's enum", () => {
+    batchUploadStatusValues.forEach((status, ordinal) => {
+      expect(normalizeStatus(status)).toBe(status);
+      expect(normalizeStatus(ordinal)).toBe(status);
+    });
+    expect(normalizeStatus(batchUploadStatusValues.length)).toBe('unknown');
   });
 });
 

@@ -1,11 +1,14 @@
 import { Text } from 'ink';
 import type { BatchStatus } from '@batchwatch/client';
+import { batchUploadStatusValues } from '@batchwatch/openapi';
 import { formatNumber, type Locale, type Translate } from '../i18n/index.js';
 import { statusWord } from '../output/format.js';
 import type { WatchState } from '../state/index.js';
 import { statusColor, statusGlyph } from './theme.js';
 
-const ORDER: readonly BatchStatus[] = ['queued', 'processing', 'finished', 'finished_with_errors', 'unknown'];
+/** Display order: every status of the contract has a place (a new one fails the typecheck here). */
+const RANK = { queued: 0, processing: 1, finished: 2, finished_with_errors: 3, unknown: 4 } satisfies Record<BatchStatus, number>;
+const ORDER: readonly BatchStatus[] = [...batchUploadStatusValues].sort((a, b) => RANK[a] - RANK[b]);
 
 /**
  * The failed count first (it decides the exit code), then already-registered, then devices per status

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { Text } from 'ink';
 import { isFailedDevice, type BatchStatus, type DeviceDetails } from '@batchwatch/client';
+import { batchUploadStatusValues } from '@batchwatch/openapi';
 import { isAlreadyRegistered } from '../state/index.js';
 import type { Translate } from '../i18n/index.js';
 import { errorText, hintText, statusWord } from '../output/format.js';
@@ -9,7 +10,7 @@ import { deviceError } from '../state/index.js';
 import type { Columns, Scroll } from './layout.js';
 import { fit, statusColor } from './theme.js';
 
-const STATUSES: readonly BatchStatus[] = ['unknown', 'queued', 'processing', 'finished', 'finished_with_errors'];
+const STATUSES: readonly BatchStatus[] = batchUploadStatusValues;
 
 /** The widest status word in this locale. */
 export function statusCellWidth(t: Translate): number {
