@@ -92,9 +92,9 @@ export function deviceKey(device: Pick<RawDeviceUploadDetails, 'serialNumber' | 
   return device.deviceId ? `id:${device.deviceId}` : `#${index}`;
 }
 
-export function normalizeDevice(raw: RawDeviceUploadDetails, index = 0): DeviceDetails {
+export function normalizeDevice(raw: RawDeviceUploadDetails, index = 0, key = deviceKey(raw, index)): DeviceDetails {
   const device: DeviceDetails = {
-    key: deviceKey(raw, index),
+    key,
     status: normalizeStatus(raw.status),
     rawStatus: String(raw.status ?? ''),
     raw,
@@ -130,17 +130,17 @@ export function normalizeBatch(raw: RawBatchUploadDetails | BatchUploadDetails, 
  * common case of a batch polled again, where building one costs about as much as parsing the body.
  */
 function normalizeDevices(raw: RawDeviceUploadDetails[], previous: readonly DeviceDetails[] = []): DeviceDetails[] {
-  const devices = raw.map(normalizeDevice);
-  if (sameDevicesAs(devices, previous)) devices.forEach((device, position) => (device.key = previous[position]!.key));
-  else withUniqueKeys(devices);
+  if (sameDevicesAs(raw, previous)) return raw.map((device, position) => normalizeDevice(device, position, previous[position]!.key));
+  const devices = raw.map((device, position) => normalizeDevice(device, position));
+  withUniqueKeys(devices);
   return devices;
 }
 
-function sameDevicesAs(devices: readonly DeviceDetails[], previous: readonly DeviceDetails[]): boolean {
-  if (devices.length !== previous.length || devices.length === 0) return false;
-  return devices.every(({ raw }, position) => {
+function sameDevicesAs(raw: readonly RawDeviceUploadDetails[], previous: readonly DeviceDetails[]): boolean {
+  if (raw.length !== previous.length || raw.length === 0) return false;
+  return raw.every((device, position) => {
     const before = previous[position]!.raw;
-    return raw.serialNumber === before.serialNumber && raw.productKey === before.productKey && raw.deviceId === before.deviceId;
+    return device.serialNumber === before.serialNumber && device.productKey === before.productKey && device.deviceId === before.deviceId;
   });
 }
 

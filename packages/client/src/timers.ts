@@ -14,10 +14,11 @@ export function safeTimeout(callback: () => void, ms: number): ReturnType<typeof
   return timer;
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+/** Resolves after `ms` (at once for 0: no timer, which would take a millisecond), or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
+    if (ms <= 0) return resolve();
     const timer = setTimeout(done, clamp(ms));
     signal?.addEventListener('abort', abort, { once: true });
     function done() {
