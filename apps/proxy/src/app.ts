@@ -99,11 +99,7 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     hub,
     streams: new StreamQuota(config.sse, metrics),
     authenticate: createAuthenticator(config.auth, keyRing ? () => keyRing.keys : undefined, observedJwksFetch(egress.fetch, metrics.health)),
-    limiter: fleet
-      ? fleet.limiter
-      : config.rateLimit.points > 0
-        ? new WindowLimiter(config.rateLimit.points, config.rateLimit.windowS)
-        : undefined,
+    limiter: fleet ? fleet.limiter : config.rateLimit.points > 0 ? new WindowLimiter(config.rateLimit.points, config.rateLimit.windowS) : undefined,
     fleetRedis: fleet?.redis,
     readiness: { state: 'ok' },
     serveMetrics: metricsHandler(metrics, config.metrics.key),
