@@ -6,7 +6,6 @@
  */
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { TokenSource } from '@batchwatch/client';
 import { loggerAuditLog, type AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/index.js';
@@ -30,6 +29,7 @@ import { SnapshotCache } from './upstream/cache.js';
 import type { createFleet, Fleet, FleetHub } from './fleet/index.js';
 import { createUpstreamClient, RETRY_AFTER_IN_CALL_MS } from './upstream/client.js';
 import { PollerHub } from './live/hub.js';
+import { WindowLimiter } from './rate-limit.js';
 import { StreamQuota } from './live/quota.js';
 import { StatusStore } from './upstream/store.js';
 
@@ -99,11 +99,7 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
     hub,
     streams: new StreamQuota(config.sse, metrics),
     authenticate: createAuthenticator(config.auth, keyRing ? () => keyRing.keys : undefined, observedJwksFetch(egress.fetch, metrics.health)),
-    limiter: fleet
-      ? fleet.limiter
-      : config.rateLimit.points > 0
-        ? new RateLimiterMemory({ points: config.rateLimit.points, duration: config.rateLimit.windowS })
-        : undefined,
+    limiter: fleet ? fleet.limiter : config.rateLimit.points > 0 ? new WindowLimiter(config.rateLimit.points, config.rateLimit.windowS) : undefined,
     fleetRedis: fleet?.redis,
     readiness: { state: 'ok' },
     serveMetrics: metricsHandler(metrics, config.metrics.key),
@@ -115,11 +111,14 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
   app.set('etag', false); // ETags are computed once per snapshot, not per response
   // Whose X-Forwarded-For / -Proto is believed: the load balancers named, nobody by default.
   app.set('trust proxy', config.edge.trustedProxies.length > 0 ? config.edge.trustedProxies : false);
-  app.use(frontDoor(ctx, [EVENTS_ROUTE]));
-  if (config.edge.corsOrigins.length > 0) app.use(corsFor(config.edge.corsOrigins));
   // Batch routes first: they are the hot path, and every layer in front of them is walked per request.
-  // The status GET is matched by one regex in its own layer (see routes/paths.ts).
-  app.use(getStatus(ctx));
+  // The status GET is matched by one regex (see routes/paths.ts) and answered by the front door's own layer,
+  // unless CORS must run in between; then it has its own layer.
+  const status = getStatus(ctx);
+  const cors = config.edge.corsOrigins.length > 0 ? corsFor(config.edge.corsOrigins) : undefined;
+  app.use(frontDoor(ctx, [EVENTS_ROUTE], cors ? undefined : status));
+  if (cors) app.use(cors);
+  app.use(status);
   app.get(EVENTS_ROUTE, streamEvents(ctx));
   app.get(BATCHES_ROUTE, listDeviceBatches(ctx, client));
   app.all([STATUS_ROUTE, EVENTS_ROUTE, BATCHES_ROUTE], (_req, res) => {

@@ -12,6 +12,7 @@ import type { ProxyMetrics } from './metrics.js';
 import type { CallerLimiter, FleetHub, FleetRedis } from './fleet/index.js';
 import type { MetricsHandler } from './metrics-endpoint.js';
 import type { PollerHub } from './live/hub.js';
+import type { WindowLimiter } from './rate-limit.js';
 import type { StreamQuota } from './live/quota.js';
 import type { StatusStore } from './upstream/store.js';
 
@@ -30,7 +31,8 @@ export interface AppContext {
   /** Caps on open event streams. */
   streams: StreamQuota;
   authenticate: Authenticator;
-  limiter: CallerLimiter | undefined;
+  /** The fleet's shared limiter (a promise), or this process's own (an answer). */
+  limiter: CallerLimiter | WindowLimiter | undefined;
   /** With BATCHWATCH_REDIS_URL: the fleet's Redis (readiness says `degraded` while it is away). */
   fleetRedis?: FleetRedis | undefined;
   readiness: { state: ReadinessState };

@@ -114,3 +114,26 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Proxy
     }),
   };
 }
+
+type RequestLabel = 'method' | 'route' | 'status_code';
+
+/**
+ * Counts an answered request and, unless `seconds` is undefined, times it — through prom-client's labelled
+ * children, bound once per method, route and status: hashing the labels on every `inc`/`observe` was a
+ * measurable share of a cache hit.
+ */
+export function requestRecorder(metrics: ProxyMetrics): (method: string, route: string, status: number, seconds: number | undefined) => void {
+  const series = new Map<string, { count: Counter.Internal; time?: Histogram.Internal<RequestLabel> }>();
+  return (method, route, status, seconds) => {
+    const key = `${method} ${status} ${route}`;
+    let bound = series.get(key);
+    if (!bound) {
+      bound = { count: metrics.requests.labels(method, route, String(status)) };
+      series.set(key, bound);
+    }
+    bound.count.inc();
+    if (seconds === undefined) return;
+    bound.time ??= metrics.duration.labels(method, route, String(status));
+    bound.time.observe(seconds);
+  };
+}

@@ -6,6 +6,7 @@ import { matchApiKey } from '../src/auth/api-keys.js';
 import { parseApiKeys } from '../src/config.js';
 import { auditWriter } from '../src/audit.js';
 import { isoNow } from '../src/log-line.js';
+import { WindowLimiter } from '../src/rate-limit.js';
 import { VERSION } from '../src/version.js';
 import { pino } from 'pino';
 
@@ -148,5 +149,18 @@ describe('hand-serialised log lines', () => {
     const { time, ...ours } = JSON.parse(written[0]!) as Record<string, unknown>;
     expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(JSON.stringify(ours)).toBe(viaPino[0]!.trim());
+  });
+});
+
+describe('WindowLimiter (the per-caller rate limit of a single process)', () => {
+  it('allows `points` per caller per window, says how long until the window ends, and counts callers apart', () => {
+    let now = 1_000;
+    const limiter = new WindowLimiter(2, 60, () => now);
+    expect([limiter.take('a'), limiter.take('a')]).toEqual([0, 0]);
+    now += 15_000;
+    expect(limiter.take('a')).toBe(45_000);
+    expect(limiter.take('b')).toBe(0);
+    now += 45_000; // a's window has ended
+    expect(limiter.take('a')).toBe(0);
   });
 });

@@ -13,6 +13,7 @@ import { mayRead, type Principal } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { locals } from '../context.js';
 import { ProxyError } from '../faults.js';
+import { WindowLimiter } from '../rate-limit.js';
 
 export interface BatchParams {
   customerId: string;
@@ -27,19 +28,29 @@ export function batchParams(req: Request): BatchParams {
   return { customerId, trackingId };
 }
 
-/** Authentication, rate limit, then the customer allow-list. */
-export async function admit(ctx: AppContext, req: Request, res: Response, params: BatchParams): Promise<Principal> {
-  const { customerId } = params;
-  const pending = authenticate(ctx, req);
-  const principal = pending instanceof Promise ? await pending : pending;
-  locals(res).principal = principal;
-  locals(res).read = params; // audited from here on, whatever the answer
-  await rateLimit(ctx, principal);
-  if (!mayRead(principal, customerId)) {
-    ctx.metrics.authFailures.inc({ reason: 'Forbidden' });
-    throw new ProxyError(403, 'Forbidden', 'this caller may not read this customer');
-  }
-  return principal;
+/**
+ * Authentication, rate limit, then the customer allow-list. Synchronous when every step can answer at once
+ * (an API key and the process's own limiter: the cache-hit path); a promise for a JWT or the fleet's limiter.
+ */
+export function admit(ctx: AppContext, req: Request, res: Response, params: BatchParams): Principal | Promise<Principal> {
+  const authenticated = authenticate(ctx, req);
+  if (authenticated instanceof Promise) return authenticated.then((principal) => admitted(ctx, res, params, principal));
+  return admitted(ctx, res, params, authenticated);
+}
+
+function admitted(ctx: AppContext, res: Response, params: BatchParams, principal: Principal): Principal | Promise<Principal> {
+  const request = locals(res);
+  request.principal = principal;
+  request.read = params; // audited from here on, whatever the answer
+  const limited = rateLimit(ctx, principal);
+  if (limited) return limited.then(() => allowed(ctx, principal, params));
+  return allowed(ctx, principal, params);
+}
+
+function allowed(ctx: AppContext, principal: Principal, params: BatchParams): Principal {
+  if (mayRead(principal, params.customerId)) return principal;
+  ctx.metrics.authFailures.inc({ reason: 'Forbidden' });
+  throw new ProxyError(403, 'Forbidden', 'this caller may not read this customer');
 }
 
 /** Synchronous for API keys; a promise only for JWTs. Failures are counted by reason. */
@@ -57,14 +68,24 @@ function refuse(ctx: AppContext, error: unknown): never {
   throw error;
 }
 
-/** Per caller (not per IP: callers are services behind shared egress), so one noisy caller cannot starve others. */
-async function rateLimit(ctx: AppContext, principal: Principal): Promise<void> {
-  if (!ctx.limiter) return;
-  try {
-    await ctx.limiter.consume(principal.id);
-  } catch (rejection) {
-    if (!(rejection instanceof RateLimiterRes)) throw rejection;
-    ctx.metrics.rateLimited.inc();
-    throw new ProxyError(429, 'TooManyRequests', 'rate limit exceeded for this caller', { retryAfterMs: rejection.msBeforeNext });
+/**
+ * Per caller (not per IP: callers are services behind shared egress), so one noisy caller cannot starve others.
+ * Throws (or, for the fleet's limiter, rejects) when over the limit; undefined when the answer is yes, now.
+ */
+function rateLimit(ctx: AppContext, principal: Principal): Promise<unknown> | undefined {
+  const { limiter } = ctx;
+  if (!limiter) return undefined;
+  if (limiter instanceof WindowLimiter) {
+    const waitMs = limiter.take(principal.id);
+    if (waitMs > 0) throw tooMany(ctx, waitMs);
+    return undefined;
   }
+  return limiter.consume(principal.id).catch((rejection: unknown) => {
+    throw rejection instanceof RateLimiterRes ? tooMany(ctx, rejection.msBeforeNext) : rejection;
+  });
+}
+
+function tooMany(ctx: AppContext, retryAfterMs: number): ProxyError {
+  ctx.metrics.rateLimited.inc();
+  return new ProxyError(429, 'TooManyRequests', 'rate limit exceeded for this caller', { retryAfterMs });
 }

@@ -9,25 +9,35 @@ import { sendWithHeaders } from '../front-door.js';
 import { etagMatches } from '../upstream/cache.js';
 import type { Lookup } from '../upstream/store.js';
 import { ProxyError } from '../faults.js';
-import { admit, batchParams } from './guards.js';
+import { admit, batchParams, type BatchParams } from './guards.js';
 import { STATUS_ROUTE } from './paths.js';
 
 export { STATUS_ROUTE } from './paths.js';
 
-/** GET/HEAD of a batch status; anything else passes on to the router. */
+/**
+ * GET/HEAD of a batch status; anything else passes on to the router. A cache hit for an API key is answered
+ * synchronously (no promise per request); a JWT, the fleet's limiter or an upstream call make it a promise.
+ */
 export function getStatus(ctx: AppContext): RequestHandler {
-  return async (req, res, next) => {
+  return (req, res, next) => {
     const request = locals(res);
     const segments = request.statusPath; // matched once, by the front door
     if (!segments) return next();
     request.route = STATUS_ROUTE;
     req.params = { customerId: decodeSegment(segments[0]), trackingId: decodeSegment(segments[1]) };
-    const { customerId, trackingId } = batchParams(req);
-    await admit(ctx, req, res, { customerId, trackingId });
-    const { requestId, correlationId } = request;
-    const lookup = ctx.store.lookup(customerId, trackingId, { requestId, correlationId });
-    sendSnapshot(req, res, lookup instanceof Promise ? await lookup : lookup);
+    const params = batchParams(req);
+    const admitted = admit(ctx, req, res, params);
+    if (admitted instanceof Promise) return admitted.then(() => lookUp(ctx, req, res, params));
+    return lookUp(ctx, req, res, params);
   };
+}
+
+function lookUp(ctx: AppContext, req: Request, res: Response, { customerId, trackingId }: BatchParams): Promise<void> | undefined {
+  const { requestId, correlationId } = locals(res);
+  const lookup = ctx.store.lookup(customerId, trackingId, { requestId, correlationId });
+  if (lookup instanceof Promise) return lookup.then((found) => sendSnapshot(req, res, found));
+  sendSnapshot(req, res, lookup);
+  return undefined;
 }
 
 /** The snapshot's bytes and ETag were computed once per snapshot; a hit only writes them. */
