@@ -22,8 +22,11 @@ export interface ListenOptions {
 export interface Listeners {
   /** How many sockets listen. */
   readonly count: number;
-  /** Stops the extra sockets from accepting (the HTTP server's own one closes with `server.close()`). */
-  close(): void;
+  /**
+   * `server.close()` for every socket: none accepts any more; resolves once every connection is gone (each socket
+   * counts the connections it accepted, so the HTTP server's own close alone would not wait for the others').
+   */
+  close(): Promise<void>;
 }
 
 export async function listen(server: HttpServer, options: ListenOptions): Promise<Listeners> {
@@ -44,7 +47,8 @@ export async function listen(server: HttpServer, options: ListenOptions): Promis
     server.close();
     throw error;
   }
-  return { count: sockets, close: () => extra.forEach((socket) => socket.close()) };
+  const closed = (socket: Server) => new Promise<void>((resolve) => socket.close(() => resolve()));
+  return { count: sockets, close: () => Promise.all([server, ...extra].map(closed)).then(() => undefined) };
 }
 
 function bind(server: Server, options: { port: number; host: string; backlog: number; reusePort: boolean }): Promise<void> {

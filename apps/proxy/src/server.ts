@@ -93,8 +93,7 @@ async function shutdown(server: Server, proxy: ProxyApp, config: ProxyConfig, co
   proxy.readiness.state = 'shutting-down';
   // Let load balancers see the failing readiness probe before the listener goes away.
   if (shutdownDelayMs > 0) await sleep(shutdownDelayMs);
-  listeners.close();
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = listeners.close();
   await proxy.close(); // event streams would otherwise keep their connections open forever
   // Keep-alive connections end as soon as they are idle; busy ones once their last response is sent.
   connections.endIdle();
