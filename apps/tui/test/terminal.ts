@@ -86,7 +86,7 @@ export function terminals(prefix: string) {
       history: () => tmux('capture-pane', '-p', '-J', '-S', '-5000', '-t', name),
       title: () => tmux('display-message', '-p', '-t', name, '#{pane_title}').trim(),
       keys: (...keys: string[]) => void tmux('send-keys', '-t', name, ...keys),
-      exitCode: () => (existsSync(exitFile) ? Number(/EXIT=(\d+)/.exec(readFileSync(exitFile, 'utf8'))?.[1]) : undefined),
+      exitCode: () => exitCodeIn(exitFile),
     };
   }
 
@@ -111,4 +111,10 @@ export async function until<T>(check: () => T | undefined | false, what: string,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${show()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The exit code the shell wrote, once it has written it all: the file exists, empty, between its `>` and its `echo`. */
+function exitCodeIn(file: string): number | undefined {
+  const code = existsSync(file) ? /EXIT=(\d+)/.exec(readFileSync(file, 'utf8'))?.[1] : undefined;
+  return code === undefined ? undefined : Number(code);
 }
