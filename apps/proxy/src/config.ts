@@ -152,7 +152,12 @@ export const SETTINGS = {
   BATCHWATCH_SSE_HEARTBEAT_MS: int(15_000, 10, MAX_TIMER_MS, 'Interval of `: heartbeat` comments on event streams.'),
   BATCHWATCH_SSE_RETRY_MS: int(3_000, 0, MAX_TIMER_MS, 'Reconnect delay suggested to event-stream clients (`retry:`).'),
   BATCHWATCH_SSE_REPLAY_EVENTS: int(1_000, 0, 1_000_000, 'Events kept per batch for `Last-Event-ID` replay.'),
-  BATCHWATCH_SSE_MAX_BUFFER_BYTES: int(MiB, 1_024, 1_024 * MiB, 'A subscriber with more unsent output than this at two heartbeats in a row is disconnected.'),
+  BATCHWATCH_SSE_MAX_BUFFER_BYTES: int(
+    MiB,
+    1_024,
+    1_024 * MiB,
+    'A subscriber with more unsent output than this, taking less than this between heartbeats, at two heartbeats in a row is disconnected.',
+  ),
   BATCHWATCH_SSE_MAX_STREAMS: int(10_000, 1, 1_000_000, 'Most open event streams in all; more answer 503 with Retry-After.'),
   BATCHWATCH_SSE_MAX_STREAMS_PER_CALLER: int(1_000, 1, 1_000_000, 'Most open event streams per caller; more answer 429 with Retry-After.'),
   BATCHWATCH_RATE_LIMIT: int(600, 0, Number.MAX_SAFE_INTEGER, 'Requests per caller per window (0 = unlimited).'),
