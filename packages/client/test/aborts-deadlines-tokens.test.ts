@@ -75,6 +75,21 @@ describe('aborts', () => {
   });
 });
 
+describe('a timeout while the body is still arriving', () => {
+  it('ends the call and closes the connection, though fetch was given no signal (the caller has none)', async () => {
+    const connectionClosed = deferred();
+    const { url } = await serve((_req, res) => {
+      res.on('close', () => connectionClosed.resolve());
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"batchTrackingId":');
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 50); // never ends
+    });
+    const client = clientOf(url, { timeoutMs: 300, retry: { ...fast, attempts: 1 } });
+    expect(await rejection(client.getBatchStatus(CUSTOMER, BATCH))).toMatchObject({ kind: 'timeout', retryable: true });
+    await connectionClosed.promise; // the server sees the client hang up, rather than trickling on
+  });
+});
+
 describe('a token refresh shared by concurrent calls', () => {
   it('goes on for caller B when caller A aborts', async () => {
     const { url } = await serve(ok);
