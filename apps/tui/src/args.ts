@@ -7,7 +7,7 @@ import { DEFAULT_LOCALE, localeFromEnv, matchLocale, SUPPORTED_LOCALES, type Loc
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export interface AzureCredentials {
+interface AzureCredentials {
   tenantId: string;
   clientId: string;
   clientSecret: string;
@@ -56,7 +56,7 @@ export type Command =
 
 export const PARTNER_CENTER_URL = clouds.global;
 export const DEFAULT_INTERVAL_MS = 5_000;
-export const MIN_INTERVAL_MS = 100;
+const MIN_INTERVAL_MS = 100;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 export const USAGE = `batchwatch — follow a Windows Autopilot device batch upload in Partner Center, live

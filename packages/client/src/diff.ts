@@ -7,7 +7,7 @@ export type BatchChange =
   | { type: 'device-added'; device: DeviceDetails }
   | { type: 'device-status'; from: DeviceStatus; device: DeviceDetails };
 
-export const TERMINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(terminalBatchStatusValues);
+const TERMINAL_STATUSES: ReadonlySet<BatchStatus> = new Set(terminalBatchStatusValues);
 
 /**
  * A batch is done once it is `finished` or `finished_with_errors` (devices may still have failed), or when its

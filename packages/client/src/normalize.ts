@@ -87,7 +87,7 @@ export function parsePartnerCenterTime(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-export function deviceKey(device: Pick<RawDeviceUploadDetails, 'serialNumber' | 'productKey' | 'deviceId'>, index: number): string {
+function deviceKey(device: Pick<RawDeviceUploadDetails, 'serialNumber' | 'productKey' | 'deviceId'>, index: number): string {
   if (device.serialNumber || device.productKey) return `${device.serialNumber ?? ''}|${device.productKey ?? ''}`;
   return device.deviceId ? `id:${device.deviceId}` : `#${index}`;
 }

@@ -33,7 +33,7 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDel
 }
 
 /** One request as the transport sends it: header names in lower case. */
-export interface OutgoingRequest {
+interface OutgoingRequest {
   method: string;
   url: string;
   headers: Record<string, string>;

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 export const CUSTOMER = '47021739-3426-40bf-9601-61b4b6d7c793';
 export const BATCH = '0127ed8e-ff72-4983-a3d8-e8d8bd378932';
 
-export interface Recorded {
+interface Recorded {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;

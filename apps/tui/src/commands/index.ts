@@ -22,16 +22,6 @@ export interface CommandIO {
   handleSignals?: boolean;
 }
 
-export const OPERATOR_USAGE = `Operator commands:
-  batchwatch login [--tenant <id>] [--client-id <id>] [--cloud global|usgov|china] [--authority-host <url>]
-  batchwatch logout
-  batchwatch whoami
-  batchwatch customers add <alias> <customer-id> | remove <alias> | list
-  batchwatch upload <customer> <devices.csv> [--batch-id <name>] [--watch] [--split] [--max-devices <n>]
-  batchwatch list <customer> [--json | --plain]
-
-<customer> is a customer id (GUID) or an alias from "batchwatch customers add".`;
-
 type Handler = (args: string[], io: CommandIO) => Promise<number>;
 
 const handlers: Record<string, () => Promise<Handler>> = {
@@ -63,7 +53,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export function reportError(error: unknown, io: CommandIO): number {
+function reportError(error: unknown, io: CommandIO): number {
   if (error instanceof UsageError || error instanceof CustomerError) {
     io.stderr.write(`batchwatch: ${error.message}\nRun "batchwatch --help" for usage.\n`);
     return ExitCode.Usage;

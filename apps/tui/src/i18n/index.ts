@@ -3,7 +3,7 @@ import { frFR } from './fr-FR.js';
 import { nlNL } from './nl-NL.js';
 import { svSE } from './sv-SE.js';
 
-export type { MessageKey, Messages } from './en-US.js';
+export type { MessageKey } from './en-US.js';
 
 export const SUPPORTED_LOCALES = ['en-US', 'sv-SE', 'nl-NL', 'fr-FR'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
@@ -11,7 +11,7 @@ export const DEFAULT_LOCALE: Locale = 'en-US';
 
 const tables: Readonly<Record<Locale, Messages>> = { 'en-US': enUS, 'sv-SE': svSE, 'nl-NL': nlNL, 'fr-FR': frFR };
 
-export type Params = Readonly<Record<string, string | number>>;
+type Params = Readonly<Record<string, string | number>>;
 export type Translate = (key: MessageKey, params?: Params) => string;
 
 /**

@@ -10,7 +10,7 @@ export function statusWord(t: Translate, status: BatchStatus): string {
 }
 
 /** Serial number, else product key, else the key: what an operator searches for in the Partner Center UI. */
-export function deviceName(device: DeviceLabel): string {
+function deviceName(device: DeviceLabel): string {
   return safeText(device.serialNumber ?? device.productKey ?? device.key);
 }
 
@@ -30,7 +30,7 @@ export function errorText(t: Translate, error: DeviceError, withHint = true, sep
   return hint ? `${head}${separator}${hint}` : head;
 }
 
-export function retrySeconds(retry: RetryInfo, now: number): number {
+function retrySeconds(retry: RetryInfo, now: number): number {
   return Math.max(0, Math.ceil((retry.at.getTime() + retry.retryInMs - now) / 1_000));
 }
 

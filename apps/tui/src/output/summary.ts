@@ -16,7 +16,7 @@ export function elapsedMs(state: Pick<WatchState, 'batch' | 'watchStarted'>, now
 }
 
 /** How long this watch ran (the summary's "Watched for"). */
-export function watchedMs(state: Pick<WatchState, 'watchStarted'>, now: number): number {
+function watchedMs(state: Pick<WatchState, 'watchStarted'>, now: number): number {
   return Math.max(0, now - state.watchStarted.getTime());
 }
 
@@ -112,7 +112,7 @@ function deviceColumns(devices: readonly DeviceDetails[], indent: string): strin
 }
 
 /** Failed devices grouped by error, the hint once per group, every device listed. */
-export function failedGroupLines(t: Translate, devices: readonly DeviceDetails[]): string[] {
+function failedGroupLines(t: Translate, devices: readonly DeviceDetails[]): string[] {
   const lines: string[] = [];
   for (const group of groupByError(t, devices)) {
     // Groups hold one device or more: "one" is exactly 1 in all four languages here.
@@ -181,7 +181,7 @@ function failedDeviceObject(device: DeviceDetails): Record<string, unknown> {
   };
 }
 
-export function errorObject(error: unknown): Record<string, unknown> {
+function errorObject(error: unknown): Record<string, unknown> {
   if (error instanceof NoAnswerError)
     return { kind: 'no-answer', class: 'unavailable', host: error.host, description: error.description, afterMs: error.afterMs };
   if (!(error instanceof PartnerCenterError)) return { kind: 'internal', description: error instanceof Error ? error.message : String(error) };

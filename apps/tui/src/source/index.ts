@@ -11,7 +11,7 @@ import type { SourceHandlers, WatchSource } from './types.js';
 
 export type { SourceHandlers, WatchSource } from './types.js';
 export { createPollingSource } from './polling.js';
-export { createSseSource, eventsUrl } from './sse.js';
+export { createSseSource } from './sse.js';
 
 export interface SourceConfig {
   baseUrl: string;
@@ -30,7 +30,7 @@ export interface SourceConfig {
 }
 
 /** Probe failures worth retrying (proxy down, 5xx) before settling for polling, which retries by itself. */
-export const PROBE_ATTEMPTS = 3;
+const PROBE_ATTEMPTS = 3;
 
 export function createWatchSource(config: SourceConfig): WatchSource {
   let handlers: SourceHandlers | undefined;

@@ -11,10 +11,10 @@ export interface PollingConfig {
 }
 
 /** Quiet batches are polled less often, but never less than every 4 intervals (the UI should feel live). */
-export const MAX_INTERVAL_FACTOR = 4;
+const MAX_INTERVAL_FACTOR = 4;
 
 /** Unreadable answers in a row (a truncated body) that are retried before the watch gives up. */
-export const MALFORMED_RETRIES = 3;
+const MALFORMED_RETRIES = 3;
 
 /**
  * The client's `watchBatchStatus`, restartable: `refresh()` ends the current watch and starts a new one,

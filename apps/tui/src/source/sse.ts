@@ -26,12 +26,12 @@ export interface SseConfig {
 
 export type ConnectResult = { kind: 'stream'; response: Response } | { kind: 'other'; response: Response };
 
-export function eventsUrl(config: Pick<SseConfig, 'baseUrl' | 'customerId' | 'trackingId'>): string {
+function eventsUrl(config: Pick<SseConfig, 'baseUrl' | 'customerId' | 'trackingId'>): string {
   const base = config.baseUrl.replace(/\/+$/, '');
   return `${base}/v1/customers/${encodeURIComponent(config.customerId)}/batchJobStatus/${encodeURIComponent(config.trackingId)}/events`;
 }
 
-export function isEventStream(response: Response): boolean {
+function isEventStream(response: Response): boolean {
   return response.ok && (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
 }
 

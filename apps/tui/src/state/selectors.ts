@@ -6,10 +6,6 @@ export function doneCount(counts: Readonly<Record<DeviceStatus, number>>): numbe
   return counts.finished + counts.finished_with_errors;
 }
 
-export function totalCount(state: Pick<WatchState, 'order'>): number {
-  return state.order.length;
-}
-
 export function deviceError(device: Pick<DeviceDetails, 'errorCode' | 'errorDescription'>): DeviceError {
   const known = describeDeviceError(device.errorCode, device.errorDescription);
   const error: DeviceError = {};
@@ -34,7 +30,7 @@ export function failedDevices(state: Pick<WatchState, 'failed' | 'devices'>): De
 }
 
 /** Autopilot's "already registered to this tenant": the device is where it should be. */
-export const ALREADY_REGISTERED = '806';
+const ALREADY_REGISTERED = '806';
 
 export function isAlreadyRegistered(device: Pick<DeviceDetails, 'errorCode' | 'errorDescription'>): boolean {
   return describeDeviceError(device.errorCode, device.errorDescription)?.code === ALREADY_REGISTERED;

@@ -2,7 +2,7 @@
 import type { BatchStatus, DeviceDetails, DeviceStatus, WatchEvent } from '@batchwatch/client';
 import type { Outcome } from '../exit-codes.js';
 
-export type SourceMode = 'connecting' | 'sse' | 'polling';
+type SourceMode = 'connecting' | 'sse' | 'polling';
 
 export type WatchAction =
   | WatchEvent

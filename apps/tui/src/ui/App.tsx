@@ -26,7 +26,7 @@ export interface AppProps {
 }
 
 /** The watch is over and nothing is left to browse: the frame left on screen drops table and help. */
-export function isClosed(state: Pick<WatchState, 'outcome' | 'left'>, stay: boolean): boolean {
+function isClosed(state: Pick<WatchState, 'outcome' | 'left'>, stay: boolean): boolean {
   if (state.outcome === undefined) return false;
   return !stay || state.outcome.kind !== 'finished' || state.left === true;
 }

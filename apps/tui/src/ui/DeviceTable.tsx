@@ -81,7 +81,7 @@ interface RowProps {
  * kept to plain ASCII where the data allows (status as a coloured word, `-` and `...`): Ink measures every
  * line with string-width, whose fast path is ASCII-only, and this keeps a full table well within a frame.
  */
-export const DeviceRow = memo(function DeviceRow({ device, countAlreadyRegistered, selected, columns, t }: RowProps) {
+const DeviceRow = memo(function DeviceRow({ device, countAlreadyRegistered, selected, columns, t }: RowProps) {
   const failed = isFailedDevice(device);
   const error = failed ? errorText(t, deviceError(device), true, ' - ') || safeText(device.rawStatus) : '';
   // 806 (already registered) is not a failure unless counted; it is shown, but not in red.

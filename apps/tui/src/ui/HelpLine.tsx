@@ -39,7 +39,7 @@ function withBatches(keys: string, part: string | false, at: number): string {
 }
 
 /** The text if it fits; else (when `drop`) as many of its ` · `-separated parts as fit, the last ones dropped first. */
-export function fitParts(text: string, columns: number, drop = false): string | undefined {
+function fitParts(text: string, columns: number, drop = false): string | undefined {
   if ([...text].length <= columns) return text;
   if (!drop) return undefined;
   const parts = text.split(' · ');

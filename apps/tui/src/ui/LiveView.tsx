@@ -13,7 +13,7 @@ import { HelpLine } from './HelpLine.js';
 import { ProgressBar } from './ProgressBar.js';
 import type { TerminalSize } from './useTerminalSize.js';
 
-export { DEFAULT_VIEW, type ViewOptions } from './keys.js';
+export { DEFAULT_VIEW } from './keys.js';
 
 interface Props {
   state: WatchState;

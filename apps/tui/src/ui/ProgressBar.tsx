@@ -9,7 +9,7 @@ interface Props {
   columns: number;
 }
 
-export const BAR_MAX_WIDTH = 40;
+const BAR_MAX_WIDTH = 40;
 
 /** `[██████░░░░] 42/120 devices done (35%)`; the failed share of the bar is red. */
 export function ProgressBar({ state, t, locale, columns }: Props) {

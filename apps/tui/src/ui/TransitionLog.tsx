@@ -42,7 +42,7 @@ export function TransitionLog({ entries, t, locale, columns }: { entries: readon
 }
 
 /** One log entry: its clock time and its text (after its batch's tag, when several) wrapped to the width beside it. */
-export function logLine(entry: TaggedLogEntry, t: Translate, locale: Locale, columns: number): { time: string; text: string } {
+function logLine(entry: TaggedLogEntry, t: Translate, locale: Locale, columns: number): { time: string; text: string } {
   const time = clockTime(entry.at, locale);
   const text = entry.tag === undefined ? logText(t, entry) : `[${entry.tag}] ${logText(t, entry)}`;
   return { time, text: wrapLine(text, Math.max(1, columns - time.length - 1)) };

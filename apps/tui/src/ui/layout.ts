@@ -5,7 +5,7 @@
 import type { DeviceDetails } from '@batchwatch/client';
 import type { WatchState } from '../state/index.js';
 
-export type Section = 'title' | 'status' | 'batches' | 'progress' | 'counts' | 'source' | 'notice' | 'table' | 'detail' | 'help';
+type Section = 'title' | 'status' | 'batches' | 'progress' | 'counts' | 'source' | 'notice' | 'table' | 'detail' | 'help';
 
 export interface LayoutPlan {
   sections: ReadonlySet<Section>;

@@ -3,7 +3,7 @@
  * settled, because Ink's colour support is decided when chalk is first imported.
  */
 import { render } from 'ink';
-import type { ExitCodeValue, Outcome } from '../exit-codes.js';
+import type { Outcome } from '../exit-codes.js';
 import type { Locale, Translate } from '../i18n/index.js';
 import { outcomeLine, summaryLines, type ErrorContext } from '../output/summary.js';
 import type { WatchGroup } from '../group.js';
@@ -92,5 +92,3 @@ function repaintOnNarrowing(stdout: NodeJS.WriteStream, log: () => string): () =
   stdout.prependListener('resize', onResize);
   return () => stdout.off('resize', onResize);
 }
-
-export type { ExitCodeValue };
