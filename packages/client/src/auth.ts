@@ -7,10 +7,11 @@ import { raceAbort, safeTimeout, timeoutSignal } from './timers.js';
 export type TokenSource = string | (() => string | Promise<string>) | TokenCredential;
 
 /**
- * The token for one attempt. `signal` ends this caller's wait only (a refresh shared with other callers goes
- * on); `renew` asks for a new token even if the held one looks valid (after a 401).
+ * The token for one attempt: at once when one is held (no promise), else a promise. `signal` ends this caller's
+ * wait only (a refresh shared with other callers goes on); `renew` asks for a new token even if the held one
+ * looks valid (after a 401).
  */
-export type TokenProvider = (signal?: AbortSignal, renew?: boolean) => Promise<string | undefined>;
+export type TokenProvider = (signal?: AbortSignal, renew?: boolean) => string | undefined | Promise<string | undefined>;
 
 /** Tokens are renewed this long before they expire, so a request never leaves with a dying token. */
 const REFRESH_MARGIN_MS = 2 * 60_000;
@@ -20,8 +21,8 @@ const REFRESH_MARGIN_MS = 2 * 60_000;
  * signal (a `PartnerCenterError` of kind `timeout`); failures are of kind `auth`, retryable when they look transient.
  */
 export function createTokenProvider(source: TokenSource | undefined, scopes: string | string[] = scopeFor('global'), timeoutMs = 30_000): TokenProvider {
-  if (source === undefined) return async () => undefined;
-  if (typeof source === 'string') return async () => source;
+  if (source === undefined) return () => undefined;
+  if (typeof source === 'string') return () => source;
   const next = typeof source === 'function' ? async () => source() : cachedCredential(source, scopes, timeoutMs);
   return (signal, renew = false) => bounded(next(renew), signal, timeoutMs);
 }
@@ -49,9 +50,13 @@ function cachedCredential(credential: TokenCredential, scopes: string | string[]
   };
 }
 
-/** This caller's wait for a token: its own abort and its own timeout, as a PartnerCenterError of kind `auth`. */
-async function bounded(token: string | Promise<string>, signal: AbortSignal | undefined, timeoutMs: number): Promise<string> {
-  if (typeof token === 'string') return token;
+/** A held token as it is; else this caller's wait for one: its own abort and its own timeout. */
+function bounded(token: string | Promise<string>, signal: AbortSignal | undefined, timeoutMs: number): string | Promise<string> {
+  return typeof token === 'string' ? token : waitFor(token, signal, timeoutMs);
+}
+
+/** Failures as a PartnerCenterError: of kind `timeout` past `timeoutMs`, else of kind `auth`. */
+async function waitFor(token: Promise<string>, signal: AbortSignal | undefined, timeoutMs: number): Promise<string> {
   const deadline = new AbortController();
   const timer = safeTimeout(() => deadline.abort(), timeoutMs);
   try {

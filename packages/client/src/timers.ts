@@ -51,3 +51,72 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
     );
   });
 }
+
+/**
+ * The end of one attempt: its time limit or the caller's abort, whichever comes first. Plain callbacks, not an
+ * AbortController: on Node 20 an AbortSignal costs microseconds to make and each listener on it as much again,
+ * more than the rest of an attempt's bookkeeping. `signal` is made only for what needs one (a caller's `fetch`).
+ */
+export class AttemptEnd {
+  #ended = false;
+  #reason: unknown;
+  #callbacks: ((reason: unknown) => void)[] = [];
+  #controller: AbortController | undefined;
+  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #caller: AbortSignal | undefined;
+  readonly #onCallerAbort = () => this.#end(this.#caller!.reason);
+
+  constructor(ms: number, timeoutReason: () => unknown, caller?: AbortSignal) {
+    this.#caller = caller;
+    this.#timer = safeTimeout(() => this.#end(timeoutReason()), ms);
+    if (caller?.aborted) this.#end(caller.reason);
+    else caller?.addEventListener('abort', this.#onCallerAbort, { once: true });
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  /** An AbortSignal that aborts with this end. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#ended) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** `promise`, or this end's reason as soon as it comes, whether or not the work behind the promise stops. */
+  race<T>(promise: Promise<T>): Promise<T> {
+    if (this.#ended) return Promise.reject(this.#reason);
+    return new Promise<T>((resolve, reject) => {
+      this.#callbacks.push(reject);
+      promise.then(resolve, reject);
+    });
+  }
+
+  /** Runs `callback` at the end (at once if it has come). */
+  onEnd(callback: (reason: unknown) => void): void {
+    if (this.#ended) callback(this.#reason);
+    else this.#callbacks.push(callback);
+  }
+
+  /** The attempt is over: no end will come. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
+    this.#callbacks.length = 0;
+  }
+
+  #end(reason: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    for (const callback of this.#callbacks.splice(0)) callback(reason);
+  }
+}

@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { TokenProvider } from './auth.js';
 import { describeNetworkError, errorFromResponse, isRetryableStatus, PartnerCenterError, parseRetryAfter } from './errors.js';
-import { raceAbort, safeTimeout, sleep } from './timers.js';
+import { AttemptEnd, sleep } from './timers.js';
 import { VERSION } from './version.js';
 
 export interface RetryPolicy {
@@ -170,39 +170,35 @@ async function attemptOnce(
   const callerSignal = call.signal;
   callerSignal?.throwIfAborted();
   const budgetMs = Math.min(options.timeoutMs, call.deadlineAt - Date.now());
-  // One controller and a timer: far cheaper per request than AbortSignal.any + AbortSignal.timeout. It reaches
-  // `fetch` only when the caller has a signal: undici follows a request's signal through a WeakRef and a
-  // FinalizationRegistry, which cost about a sixth of a loopback request. Without it, a timeout still ends the
-  // attempt at once (`raceAbort`), and the abandoned response is cancelled when it arrives (`readBody`).
-  const controller = new AbortController();
-  const timer = safeTimeout(() => controller.abort(new DOMException(`no answer within ${budgetMs} ms`, 'TimeoutError')), budgetMs);
-  const forwardAbort = () => controller.abort(callerSignal!.reason);
-  callerSignal?.addEventListener('abort', forwardAbort, { once: true });
+  const end = new AttemptEnd(budgetMs, () => new DOMException(`no answer within ${budgetMs} ms`, 'TimeoutError'), callerSignal);
   const span = parent && startAttemptSpan(tracer, parent, call, attempt);
   let tokenSent: boolean | undefined;
   try {
-    const token = await options.getToken(controller.signal, renewToken);
+    const pending = options.getToken(undefined, renewToken);
+    const token = typeof pending === 'object' ? await end.race(pending) : pending;
     tokenSent = token !== undefined;
     const headers = tokenSent ? Object.assign({}, call.headers, { authorization: `Bearer ${token}` }) : call.headers;
-    const init: RequestInit = { method: call.method, headers, body: call.body ?? null, signal: callerSignal ? controller.signal : null };
-    const answer = await raceAbort(fetchAndRead(options.fetch, call, init, attempt, tokenSent, controller.signal), controller.signal);
+    // `fetch` gets a signal only when the caller has one: undici follows a request's signal through a WeakRef and
+    // a FinalizationRegistry, about a sixth of a loopback request. Without it, a timeout still ends the attempt at
+    // once (`end.race`), and the abandoned response is cancelled when it arrives (`readBody`).
+    const init: RequestInit = { method: call.method, headers, body: call.body ?? null, signal: callerSignal ? end.signal : null };
+    const answer = await end.race(fetchAndRead(options.fetch, call, init, attempt, tokenSent, end));
     if (answer.json && 'error' in answer.json && endsEarly(answer.text, answer.json.error)) throw answer.json.error;
     if (span) endSpan(span, answer.status);
     return answer;
   } catch (error) {
-    const failure = callerSignal?.aborted ? callerSignal.reason : attemptError(error, controller.signal, tokenSent, budgetMs, call.headers);
+    const failure = callerSignal?.aborted ? callerSignal.reason : attemptError(error, end.ended, tokenSent, budgetMs, call.headers);
     if (span) endSpan(span, failure);
     if (failure === callerSignal?.reason) throw failure;
     return failure as PartnerCenterError;
   } finally {
-    clearTimeout(timer);
-    callerSignal?.removeEventListener('abort', forwardAbort);
+    end.dispose();
   }
 }
 
-async function fetchAndRead(fetchImpl: typeof fetch, call: Call, init: RequestInit, attempt: number, tokenSent: boolean, attemptSignal: AbortSignal) {
+async function fetchAndRead(fetchImpl: typeof fetch, call: Call, init: RequestInit, attempt: number, tokenSent: boolean, end: AttemptEnd) {
   const response = await fetchImpl(call.url, init);
-  const text = await readBody(response, init.signal ? undefined : attemptSignal);
+  const text = await readBody(response, init.signal ? undefined : end);
   const { status } = response;
   return {
     status,
@@ -218,28 +214,19 @@ async function fetchAndRead(fetchImpl: typeof fetch, call: Call, init: RequestIn
 }
 
 /**
- * The body as text. `abandon`: the attempt's signal when `fetch` was not given it. Once it aborts (the attempt
+ * The body as text. `abandon`: the attempt's end when `fetch` was not given a signal. If it comes (the attempt
  * timed out, before or while the body arrives) the body is cancelled, which closes the connection; read through
  * our own reader, as `response.text()` would lock the stream against a cancel.
  */
-async function readBody(response: Response, abandon: AbortSignal | undefined): Promise<string> {
+async function readBody(response: Response, abandon: AttemptEnd | undefined): Promise<string> {
   if (!abandon || !response.body) return response.text();
-  if (abandon.aborted) {
-    void response.body.cancel(abandon.reason).catch(ignore);
-    throw abandon.reason;
-  }
   const reader = response.body.getReader();
-  const cancel = () => void reader.cancel(abandon.reason).catch(ignore);
-  abandon.addEventListener('abort', cancel, { once: true });
-  try {
-    const decoder = new TextDecoder();
-    let text = '';
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
-    abandon.throwIfAborted(); // a cancelled read ends like a finished one
-    return text + decoder.decode();
-  } finally {
-    abandon.removeEventListener('abort', cancel);
-  }
+  abandon.onEnd((reason) => void reader.cancel(reason).catch(ignore));
+  const decoder = new TextDecoder();
+  let text = '';
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+  if (abandon.ended) throw abandon.reason; // a cancelled read ends like a finished one
+  return text + decoder.decode();
 }
 
 const ignore = () => undefined;
@@ -260,13 +247,13 @@ function endsEarly(text: string, error: unknown): boolean {
   return message.includes('end of JSON input') || (at !== null && Number(at[1]) >= text.trimEnd().length);
 }
 
-function attemptError(error: unknown, signal: AbortSignal, tokenSent: boolean | undefined, budgetMs: number, headers: Record<string, string>) {
+function attemptError(error: unknown, timedOut: boolean, tokenSent: boolean | undefined, budgetMs: number, headers: Record<string, string>) {
   if (error instanceof PartnerCenterError) return error; // the token provider's own
   const ids = { requestId: headers['ms-requestid'], correlationId: headers['ms-correlationid'], cause: error };
   if (error instanceof SyntaxError) {
     return new PartnerCenterError({ kind: 'malformed', status: 200, description: 'the response body ended early', retryable: true, ...ids });
   }
-  if (!signal.aborted) return new PartnerCenterError({ kind: 'network', description: describeNetworkError(error), ...ids });
+  if (!timedOut) return new PartnerCenterError({ kind: 'network', description: describeNetworkError(error), ...ids });
   if (tokenSent === undefined) return new PartnerCenterError({ kind: 'timeout', description: `no token within ${budgetMs} ms`, ...ids });
   return new PartnerCenterError({ kind: 'timeout', description: `no answer within ${budgetMs} ms`, ...ids });
 }

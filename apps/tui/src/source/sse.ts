@@ -5,7 +5,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { normalizeBatch, parsePartnerCenterTime, PartnerCenterError, type BatchDetails, type DeviceDetails } from '@batchwatch/client';
-import { describeNetworkError, errorFromResponse, normalizeDevice, normalizeStatus, sleep } from '@batchwatch/client/internal';
+import { describeNetworkError, errorFromResponse, normalizeDevice, normalizeStatus, sleep, type TokenProvider } from '@batchwatch/client/internal';
 import type { BatchEvent, BatchUploadDetails, DeviceUploadDetails } from '@batchwatch/openapi';
 import { reconnectDelay, Sequencer } from './sequencer.js';
 import type { SourceHandlers, WatchSource } from './types.js';
@@ -16,7 +16,7 @@ export interface SseConfig {
   trackingId: string;
   correlationId: string;
   locale: string;
-  getToken: (signal?: AbortSignal) => Promise<string | undefined>;
+  getToken: TokenProvider;
   fetch?: typeof fetch;
   /** Time allowed for the response headers; default 30 s. */
   connectTimeoutMs?: number;
