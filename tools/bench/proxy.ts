@@ -194,13 +194,17 @@ type Autocannon = (options: Record<string, unknown>) => Promise<{
   non2xx: number;
   errors: number;
   timeouts: number;
+  statusCodeStats: Record<string, { count: number }>;
 }>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 /** Requests per second over `seconds`; any non-2xx or error makes the measurement void. */
 async function load(url: string, headers: Record<string, string>, seconds: number): Promise<number> {
   const result = await autocannon({ url, headers, connections: CONNECTIONS, pipelining: 1, duration: seconds });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx and ${result.errors} errors under load`);
+  if (result.non2xx > 0 || result.errors > 0) {
+    const statuses = Object.entries(result.statusCodeStats).map(([status, { count }]) => `${count} × ${status}`);
+    throw new Error(`${url}: ${result.non2xx} non-2xx and ${result.errors} errors under load (answers: ${statuses.join(', ')})`);
+  }
   return result.requests.average;
 }
 
