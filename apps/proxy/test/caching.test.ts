@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createVirtualClock } from '@batchwatch/simulator';
-import { CUSTOMER, fakeUpstream, KEYS, proxyFor, simulator, statusCalls, statusPath } from './helpers.js';
+import { CUSTOMER, eventually, fakeUpstream, KEYS, proxyFor, simulator, statusCalls, statusPath } from './helpers.js';
+
+const BATCH = '0127ed8e-ff72-4983-a3d8-e8d8bd378932';
 
 async function setup(env: Record<string, string> = {}, now?: () => number) {
   const clock = createVirtualClock();
@@ -11,40 +13,52 @@ async function setup(env: Record<string, string> = {}, now?: () => number) {
 }
 
 describe('coalescing', () => {
+  const processing = JSON.stringify({ batchTrackingId: BATCH, status: 'processing', devicesStatus: [] });
+  const path = statusPath(CUSTOMER, BATCH);
+
+  /** Resolves once the proxy has coalesced `n` requests in all: every caller is then waiting on one call. */
+  const coalesced = (proxy: Awaited<ReturnType<typeof proxyFor>>, n: number) =>
+    eventually(
+      async () => new RegExp(`^batchwatch_proxy_coalesced_requests_total ${n}$`, 'm').test(await (await proxy.get('/metrics')).text()),
+      `${n} coalesced`,
+    );
+
   it('makes ONE upstream call for 50 concurrent identical requests (ids in any letter case)', async () => {
-    const { sim, batch, proxy, path } = await setup({ BATCHWATCH_CACHE_TTL_MS: '0' });
-    sim.injectFault({ kind: 'delay', ms: 300 }); // keeps the first call in flight while the others arrive
-    const upper = statusPath(CUSTOMER.toUpperCase(), batch.trackingId.toUpperCase());
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => proxy.get(i % 2 ? upper : path)));
+    // Upstream holds its answer until all 50 requests wait on the proxy, however slowly a loaded machine sends them.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const upstream = await fakeUpstream((_req, res) => void released.then(() => res.writeHead(200, { 'Content-Type': 'application/json' }).end(processing)));
+    const proxy = await proxyFor(upstream.url, { BATCHWATCH_CACHE_TTL_MS: '0' });
+    const upper = statusPath(CUSTOMER.toUpperCase(), BATCH.toUpperCase());
+    const pending = Promise.all(Array.from({ length: 50 }, (_, i) => proxy.get(i % 2 ? upper : path)));
+    await coalesced(proxy, 49);
+    release();
+    const responses = await pending;
     const bodies = await Promise.all(responses.map((r) => r.text()));
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(new Set(bodies).size).toBe(1);
-    expect(statusCalls(sim, batch.trackingId)).toHaveLength(1);
+    expect(upstream.hits).toHaveLength(1);
     const outcomes = responses.map((r) => r.headers.get('x-batchwatch-cache'));
     expect(outcomes.filter((o) => o === 'miss')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'coalesced')).toHaveLength(49);
-    const metrics = await (await proxy.get('/metrics')).text();
-    expect(metrics).toMatch(/^batchwatch_proxy_coalesced_requests_total 49$/m);
   });
 
   it('shares failures too: concurrent callers of a failing upstream cause one call, and each gets the stale snapshot', async () => {
-    const body = { batchTrackingId: '0127ed8e-ff72-4983-a3d8-e8d8bd378932', status: 'processing', devicesStatus: [] };
-    let calls = 0;
+    let fail!: () => void;
+    const failing = new Promise<void>((resolve) => (fail = resolve));
     const upstream = await fakeUpstream((_req, res) => {
-      calls += 1;
-      if (calls === 1) {
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-        return;
-      }
-      setTimeout(() => res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"code":"800003","description":"boom"}'), 300);
+      if (upstream.hits.length === 1) return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(processing);
+      void failing.then(() => res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"code":"800003","description":"boom"}'));
     });
     const proxy = await proxyFor(upstream.url, { BATCHWATCH_CACHE_TTL_MS: '0' });
-    const path = statusPath(CUSTOMER, body.batchTrackingId);
     expect((await proxy.get(path)).status).toBe(200);
-    const failing = await Promise.all(Array.from({ length: 10 }, () => proxy.get(path)));
-    expect(failing.map((r) => r.status)).toEqual(Array(10).fill(200));
-    expect(failing.every((r) => r.headers.get('x-batchwatch-stale') === 'upstream-error')).toBe(true);
-    expect(calls).toBe(2);
+    const pending = Promise.all(Array.from({ length: 10 }, () => proxy.get(path)));
+    await coalesced(proxy, 9);
+    fail();
+    const answers = await pending;
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(answers.every((r) => r.headers.get('x-batchwatch-stale') === 'upstream-error')).toBe(true);
+    expect(upstream.hits).toHaveLength(2);
   });
 });
 

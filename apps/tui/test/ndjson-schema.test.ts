@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { startSimulator, type RunningSimulator, type ScenarioName } from '@batchwatch/simulator';
+import { createPerPollClock, startSimulator, type RunningSimulator, type ScenarioName } from '@batchwatch/simulator';
 import { main } from '../src/run.js';
 import { testIO } from './helpers.js';
 
@@ -19,7 +19,8 @@ const TIME_KEYS = /(^at$|Time$)/;
 
 let sim: RunningSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({ speed: 20 });
+  // Each poll moves the batch 5 s on: every run sees its transitions, however slowly a loaded machine polls.
+  sim = await startSimulator({ clock: createPerPollClock(5_000) });
 });
 afterAll(() => sim.close());
 

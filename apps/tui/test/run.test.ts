@@ -88,7 +88,10 @@ describe('--json', () => {
 
 describe('--plain', () => {
   it('writes timestamped lines without escape codes, one per transition, then the summary; exit 0 when clean', async () => {
-    const { code, stdout, ids } = await watch('clean', ['--plain']);
+    // Time moves one second per poll, whatever the load: the device transitions are seen, not jumped over.
+    const stepped = await startSimulator({ clock: createPerPollClock(1_000) });
+    onTestFinished(() => stepped.close());
+    const { code, stdout, ids } = await watch('clean', ['--plain'], {}, stepped);
     expect(code).toBe(0);
     expect(stdout).not.toContain('\u001b');
     const lines = stdout.trimEnd().split('\n');
