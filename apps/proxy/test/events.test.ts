@@ -145,7 +145,9 @@ describe('GET …/events (Server-Sent Events)', () => {
     await eventually(() => proxy.proxy.hub.size === 0, 'poller stopped');
     const calls = statusCalls(sim, batch.trackingId).length;
     await new Promise((resolve) => setTimeout(resolve, 150)); // several poll intervals
-    expect(statusCalls(sim, batch.trackingId)).toHaveLength(calls);
+    // At most the poll that was already on its way when the poller stopped (on a loaded machine it can reach the
+    // simulator after the count above); a poller still running would have made several more.
+    expect(statusCalls(sim, batch.trackingId).length).toBeLessThanOrEqual(calls + 1);
     const metrics = await (await proxy.get('/metrics')).text();
     expect(metrics).toMatch(/^batchwatch_proxy_sse_subscribers 0$/m);
     expect(metrics).toMatch(/^batchwatch_proxy_pollers 0$/m);
@@ -249,9 +251,9 @@ describe('backpressure', () => {
   it('disconnects a subscriber that stops reading, and keeps serving the others', { timeout: 60_000 }, async () => {
     const env = {
       BATCHWATCH_SSE_MAX_BUFFER_BYTES: '65536',
-      // Two heartbeats behind make a subscriber slow: long enough apart that the eager reader, sharing this loaded
-      // test process with the proxy, has taken the 10 MB burst by the second one.
-      BATCHWATCH_SSE_HEARTBEAT_MS: '2000',
+      // Two heartbeats behind make a subscriber slow: long enough apart that the eager reader, sharing this test
+      // process with the proxy, takes a buffer's worth between beats even at load 14 on 2 cores (2 s did not).
+      BATCHWATCH_SSE_HEARTBEAT_MS: '5000',
       BATCHWATCH_POLL_INTERVAL_MS: '200',
       BATCHWATCH_POLL_MAX_INTERVAL_MS: '200',
     };
