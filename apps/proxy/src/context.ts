@@ -9,10 +9,10 @@ import type { AuditLog } from './audit.js';
 import type { Authenticator, Principal } from './auth/index.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
-import type { CallerLimiter, FleetHub, FleetRedis } from './fleet/index.js';
+import type { FleetHub, FleetRedis } from './fleet/index.js';
 import type { MetricsHandler } from './metrics-endpoint.js';
 import type { PollerHub } from './live/hub.js';
-import type { WindowLimiter } from './rate-limit.js';
+import type { CallerLimiter } from './rate-limit.js';
 import type { StreamQuota } from './live/quota.js';
 import type { StatusStore } from './upstream/store.js';
 
@@ -31,8 +31,8 @@ export interface AppContext {
   /** Caps on open event streams. */
   streams: StreamQuota;
   authenticate: Authenticator;
-  /** The fleet's shared limiter (a promise), or this process's own (an answer). */
-  limiter: CallerLimiter | WindowLimiter | undefined;
+  /** Per-caller rate limits: this process's own, or the fleet's (see rate-limit.ts). */
+  limiter: CallerLimiter | undefined;
   /** With BATCHWATCH_REDIS_URL: the fleet's Redis (readiness says `degraded` while it is away). */
   fleetRedis?: FleetRedis | undefined;
   readiness: { state: ReadinessState };

@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { RateLimiterRes } from 'rate-limiter-flexible';
 import { normalizeBatch } from '@batchwatch/client';
 import { BatchLog, stateEventId, noticeId } from '../src/fleet/batch-log.js';
 import { UpstreamBudget } from '../src/fleet/budget.js';
@@ -220,11 +219,62 @@ describe('shared rate limits', { timeout: 60_000 }, () => {
     const prefix = freshPrefix();
     const a = fleetLimiter((await replica(prefix)).fleet, { points: 3, windowS: 60 });
     const b = fleetLimiter((await replica(prefix)).fleet, { points: 3, windowS: 60 });
-    await a.consume('key:tui');
-    await b.consume('key:tui');
-    await a.consume('key:tui');
-    await expect(b.consume('key:tui')).rejects.toBeInstanceOf(RateLimiterRes);
-    await b.consume('key:ci'); // another caller is not affected
+    expect(await a.take('key:tui')).toBe(0);
+    expect(await b.take('key:tui')).toBe(0);
+    expect(await a.take('key:tui')).toBe(0);
+    expect(await b.take('key:tui')).toBeGreaterThan(0);
+    expect(await b.take('key:ci')).toBe(0); // another caller is not affected
+  });
+
+  it('grant the first half of the limit without waiting for Redis, report it to Redis, and take the rest through Redis', async () => {
+    const prefix = freshPrefix();
+    const a = await replica(prefix);
+    const onA = fleetLimiter(a.fleet, { points: 10, windowS: 60 });
+    const onB = fleetLimiter((await replica(prefix)).fleet, { points: 10, windowS: 60 });
+    const counted = async () => Number(await a.fleet.command.get(`${prefix}:rl:key:tui`));
+    for (let i = 0; i < 5; i++) expect(onA.take('key:tui')).toBe(0); // a number, not a promise: no wait
+    await eventually(async () => (await counted()) === 5, "A's points reported");
+    // B has not heard from Redis yet: its view says 0, so it grants its half on its own too.
+    for (let i = 0; i < 5; i++) expect(onB.take('key:tui')).toBe(0);
+    // Past the half, each answer is Redis's: the fleet has had its 10.
+    const asked = onB.take('key:tui');
+    expect(asked).toBeInstanceOf(Promise);
+    expect(await asked).toBeGreaterThan(0);
+    expect(await onA.take('key:tui')).toBeGreaterThan(0);
+    // Once Redis has said the window is spent, both refuse at once, without asking.
+    for (const limiter of [onA, onB]) expect(limiter.take('key:tui')).toBeGreaterThan(50_000);
+    expect(await counted()).toBe(12);
+  });
+
+  it('overshoot only on a view that has not heard of the others, by at most half the limit per other replica', async () => {
+    const prefix = freshPrefix();
+    const limiters = await Promise.all([1, 2, 3].map(async () => fleetLimiter((await replica(prefix)).fleet, { points: 10, windowS: 60 })));
+    const granted: number[] = [];
+    for (const limiter of limiters) {
+      let count = 0;
+      for (let i = 0; i < 10; i++) if ((await limiter.take('key:tui')) === 0) count++;
+      granted.push(count);
+    }
+    // The first takes the whole limit (its half alone, the rest through Redis); the other two have not heard
+    // from Redis yet and grant their half alone before asking: the documented worst case, 10 + (3 − 1) × 5.
+    expect(granted).toEqual([10, 5, 5]);
+    for (const limiter of limiters) expect(limiter.take('key:tui')).toBeGreaterThan(50_000);
+  });
+
+  it('while Redis is away, each replica limits on its own', async () => {
+    const own = await startRedis();
+    defer(() => own.stop());
+    const fleets = [1, 2].map(() => new FleetRedis({ url: own.url, prefix: 'alone', timeoutMs: 500, log: silent, healthCheckMs: 50 }));
+    for (const fleet of fleets) defer(() => fleet.close());
+    for (const fleet of fleets) expect(await fleet.ready(5_000)).toBe(true);
+    const limiters = fleets.map((fleet) => fleetLimiter(fleet, { points: 3, windowS: 60 }));
+    const lost = fleets.map((fleet) => new Promise((resolve) => fleet.once('degraded', resolve)));
+    await own.stop();
+    await Promise.all(lost);
+    for (const limiter of limiters) {
+      expect([limiter.take('key:tui'), limiter.take('key:tui'), limiter.take('key:tui')]).toEqual([0, 0, 0]);
+      expect(limiter.take('key:tui')).toBeGreaterThan(50_000);
+    }
   });
 });
 

@@ -158,6 +158,39 @@ describe('a fleet on Redis', { timeout: 60_000 }, () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 
+  it('keeps limits fleet-wide while replicas grant without waiting for Redis: a burst spread across two replicas is refused past the limit, within the documented overshoot', async () => {
+    const { replicas, sim } = await fleet(2, { BATCHWATCH_RATE_LIMIT: '10' });
+    const path = statusPath(CUSTOMER, sim.addBatch('clean').trackingId);
+    const burst = await Promise.all(replicas.flatMap((proxy) => Array.from({ length: 20 }, () => proxy.get(path))));
+    await Promise.all(burst.map((res) => res.arrayBuffer()));
+    expect(burst.filter((res) => res.status !== 200 && res.status !== 429)).toEqual([]);
+    // At least the limit, and past it at most half the limit per other replica (README, "Running several
+    // replicas"): 10 + (2 − 1) × 5. Each replica limiting on its own would grant 20.
+    const granted = burst.filter((res) => res.status === 200).length;
+    expect(granted).toBeGreaterThanOrEqual(10);
+    expect(granted).toBeLessThanOrEqual(15);
+    for (const proxy of replicas) {
+      const refused = await proxy.get(path);
+      await expectFault(refused, 429, 'TooManyRequests');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await proxy.get(path, { key: KEYS.ci })).status).toBe(200); // another caller is not affected
+    }
+  });
+
+  it('limits each caller per replica while Redis is away', async () => {
+    const own = await startRedis();
+    defer(() => own.stop());
+    const { replicas, sim } = await fleet(2, { BATCHWATCH_RATE_LIMIT: '3' }, createVirtualClock(), own.url);
+    const path = statusPath(CUSTOMER, sim.addBatch('clean').trackingId);
+    await own.stop();
+    for (const proxy of replicas) await eventually(async () => (await readiness(proxy)) === 'degraded', 'degraded');
+    for (const proxy of replicas) {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await proxy.get(path)).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    }
+  });
+
   it('namespaces every key by BATCHWATCH_REDIS_PREFIX and stores no secret', async () => {
     const { sim, clock, replicas, prefix } = await fleet(2);
     const batch = sim.addBatch('clean');

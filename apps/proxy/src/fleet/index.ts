@@ -10,7 +10,8 @@ import type { ProxyMetrics } from '../metrics.js';
 import type { SharedTier, StatusStore } from '../upstream/store.js';
 import { UpstreamBudget, upstreamCall } from './budget.js';
 import { FleetHub } from './hub.js';
-import { fleetLimiter, type CallerLimiter } from './limiter.js';
+import type { CallerLimiter } from '../rate-limit.js';
+import { fleetLimiter } from './limiter.js';
 import { createFleetMetrics, type FleetMetrics } from './metrics.js';
 import { FleetRedis } from './redis.js';
 import { defineScripts, type FleetClient } from './scripts.js';
@@ -20,7 +21,6 @@ export { FleetRedis } from './redis.js';
 export type { FleetState } from './redis.js';
 export { FleetHub, FleetFeed } from './hub.js';
 export { UpstreamBudget } from './budget.js';
-export type { CallerLimiter } from './limiter.js';
 
 export interface Fleet {
   redis: FleetRedis;

@@ -8,12 +8,10 @@
  */
 import type { Request, Response } from 'express';
 import { isGuid } from '@batchwatch/client';
-import { RateLimiterRes } from 'rate-limiter-flexible';
 import { mayRead, type Principal } from '../auth/index.js';
 import type { AppContext } from '../context.js';
 import { locals } from '../context.js';
 import { ProxyError } from '../faults.js';
-import { WindowLimiter } from '../rate-limit.js';
 
 export interface BatchParams {
   customerId: string;
@@ -30,7 +28,8 @@ export function batchParams(req: Request): BatchParams {
 
 /**
  * Authentication, rate limit, then the customer allow-list. Synchronous when every step can answer at once
- * (an API key and the process's own limiter: the cache-hit path); a promise for a JWT or the fleet's limiter.
+ * (an API key and a limiter that answers at once: the cache-hit path); a promise for a JWT, or when the fleet's
+ * limiter asks Redis (near the limit).
  */
 export function admit(ctx: AppContext, req: Request, res: Response, params: BatchParams): Principal | Promise<Principal> {
   const authenticated = authenticate(ctx, req);
@@ -70,19 +69,17 @@ function refuse(ctx: AppContext, error: unknown): never {
 
 /**
  * Per caller (not per IP: callers are services behind shared egress), so one noisy caller cannot starve others.
- * Throws (or, for the fleet's limiter, rejects) when over the limit; undefined when the answer is yes, now.
+ * Throws (or, when the limiter asks Redis, rejects) when over the limit; undefined when the answer is yes, now.
  */
-function rateLimit(ctx: AppContext, principal: Principal): Promise<unknown> | undefined {
-  const { limiter } = ctx;
-  if (!limiter) return undefined;
-  if (limiter instanceof WindowLimiter) {
-    const waitMs = limiter.take(principal.id);
-    if (waitMs > 0) throw tooMany(ctx, waitMs);
-    return undefined;
-  }
-  return limiter.consume(principal.id).catch((rejection: unknown) => {
-    throw rejection instanceof RateLimiterRes ? tooMany(ctx, rejection.msBeforeNext) : rejection;
-  });
+function rateLimit(ctx: AppContext, principal: Principal): Promise<void> | undefined {
+  const waitMs = ctx.limiter?.take(principal.id);
+  if (waitMs instanceof Promise) return waitMs.then((ms) => refuseIfOver(ctx, ms));
+  return refuseIfOver(ctx, waitMs);
+}
+
+function refuseIfOver(ctx: AppContext, waitMs: number | undefined): undefined {
+  if (waitMs) throw tooMany(ctx, waitMs);
+  return undefined;
 }
 
 function tooMany(ctx: AppContext, retryAfterMs: number): ProxyError {
