@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InvalidIdError, PartnerCenterError } from '@batchwatch/client';
 import { createLogger, etagMatches, formatEvent, mapError, parseLastEventId, ProxyError } from '../src/index.js';
 import { customersOf } from '../src/auth/jwt.js';
@@ -6,6 +6,7 @@ import { matchApiKey } from '../src/auth/api-keys.js';
 import { parseApiKeys } from '../src/config.js';
 import { auditWriter } from '../src/audit.js';
 import { isoNow } from '../src/log-line.js';
+import { StdoutLines } from '../src/log-stdout.js';
 import { WindowLimiter } from '../src/rate-limit.js';
 import { VERSION } from '../src/version.js';
 import { pino } from 'pino';
@@ -162,5 +163,50 @@ describe('WindowLimiter (the per-caller rate limit of a single process)', () => 
     expect(limiter.take('b')).toBe(0);
     now += 45_000; // a's window has ended
     expect(limiter.take('a')).toBe(0);
+  });
+});
+
+describe('StdoutLines (the log destination on stdout)', () => {
+  /** A write function that records blocks and lets the test answer each one. */
+  function fakeFd() {
+    const blocks: string[] = [];
+    const answers: ((error: NodeJS.ErrnoException | null, written: number) => void)[] = [];
+    const write = (_fd: number, data: Buffer, callback: (error: NodeJS.ErrnoException | null, written: number) => void) => {
+      blocks.push(data.toString());
+      answers.push(callback);
+    };
+    const nextWrite = () => new Promise<void>((resolve) => setImmediate(resolve));
+    return { blocks, answers, write, nextWrite };
+  }
+
+  it('writes the lines of a turn in one block, and what came during a write in the next one', async () => {
+    const fd = fakeFd();
+    const out = new StdoutLines(1, fd.write);
+    out.write('a\n');
+    out.write('b\n');
+    await fd.nextWrite();
+    expect(fd.blocks).toEqual(['a\nb\n']);
+    out.write('c\n');
+    out.write('d\n');
+    await fd.nextWrite();
+    expect(fd.blocks).toHaveLength(1); // one write at a time
+    fd.answers[0]!(null, 4);
+    expect(fd.blocks).toEqual(['a\nb\n', 'c\nd\n']);
+  });
+
+  it('writes the rest of a partial write, retries a refused one, and calls flush back once all is out', async () => {
+    const fd = fakeFd();
+    const out = new StdoutLines(1, fd.write);
+    out.write('héllo\n');
+    let flushed = false;
+    out.flush(() => (flushed = true));
+    fd.answers[0]!(null, 3); // `hé` is 3 bytes
+    expect(fd.blocks[1]).toBe('llo\n');
+    fd.answers[1]!(Object.assign(new Error('busy'), { code: 'EAGAIN' }), 0);
+    await vi.waitFor(() => expect(fd.blocks).toHaveLength(3));
+    expect(fd.blocks[2]).toBe('llo\n');
+    expect(flushed).toBe(false);
+    fd.answers[2]!(null, 4);
+    expect(flushed).toBe(true);
   });
 });
