@@ -119,25 +119,26 @@ export function fastLane(
 ): RequestListener {
   // With trusted proxies, X-Forwarded-For/-Proto are read as Express reads them (`req.ip`, `req.secure`).
   const trustsProxies = Boolean(app.get('trust proxy'));
+  const fail = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
+    Object.setPrototypeOf(req, app.request);
+    Object.setPrototypeOf(res, app.response);
+    const [request, response] = [req as Request, res as Response];
+    request.res = response;
+    response.req = request;
+    onError(error, request, response, () => undefined);
+  };
   return (req, res) => {
     const url = req.url ?? '';
     const statusPath = options.cors || tracingOn() || url.length > MAX_URL_LENGTH || url.charCodeAt(0) !== SLASH ? undefined : hotPath(req);
     if (!statusPath) return void app(req, res);
     if (trustsProxies) Object.setPrototypeOf(req, app.request);
     open(req, res, statusPath);
-    const fail = (error: unknown): void => {
-      Object.setPrototypeOf(req, app.request);
-      Object.setPrototypeOf(res, app.response);
-      const [request, response] = [req as Request, res as Response];
-      request.res = response;
-      response.req = request;
-      onError(error, request, response, () => undefined);
-    };
+    // Inline callbacks, not named per-request closures (a build that keeps function names would name each one).
     try {
-      const answered = statusHandler(req as Request, res as Response, fail) as unknown;
-      if (answered instanceof Promise) answered.catch(fail);
+      const answered = statusHandler(req as Request, res as Response, (error?: unknown) => fail(req, res, error)) as unknown;
+      if (answered instanceof Promise) answered.catch((error: unknown) => fail(req, res, error));
     } catch (error) {
-      fail(error);
+      fail(req, res, error);
     }
   };
 }

@@ -175,23 +175,26 @@ describe('StdoutLines (the log destination on stdout)', () => {
       blocks.push(data.toString());
       answers.push(callback);
     };
-    const nextWrite = () => new Promise<void>((resolve) => setImmediate(resolve));
-    return { blocks, answers, write, nextWrite };
+    return { blocks, answers, write };
   }
 
-  it('writes the lines of a turn in one block, and what came during a write in the next one', async () => {
+  it('holds lines until a block is full, writes one block at a time, and on flush() what is pending', () => {
     const fd = fakeFd();
-    const out = new StdoutLines(1, fd.write);
+    const out = new StdoutLines(1, fd.write, 6);
     out.write('a\n');
     out.write('b\n');
-    await fd.nextWrite();
-    expect(fd.blocks).toEqual(['a\nb\n']);
+    expect(fd.blocks).toEqual([]);
     out.write('c\n');
-    out.write('d\n');
-    await fd.nextWrite();
+    expect(fd.blocks).toEqual(['a\nb\nc\n']);
+    for (const line of ['d\n', 'e\n', 'f\n', 'g\n']) out.write(line);
     expect(fd.blocks).toHaveLength(1); // one write at a time
-    fd.answers[0]!(null, 4);
-    expect(fd.blocks).toEqual(['a\nb\n', 'c\nd\n']);
+    fd.answers[0]!(null, 6);
+    expect(fd.blocks).toEqual(['a\nb\nc\n', 'd\ne\nf\ng\n']);
+    fd.answers[1]!(null, 8);
+    out.write('h\n');
+    expect(fd.blocks).toHaveLength(2);
+    out.flush();
+    expect(fd.blocks).toEqual(['a\nb\nc\n', 'd\ne\nf\ng\n', 'h\n']);
   });
 
   it('writes the rest of a partial write, retries a refused one, and calls flush back once all is out', async () => {
