@@ -1,19 +1,21 @@
 /**
- * The process's log destination on stdout: lines are appended to one string and handed to the OS in blocks of
- * at least 16 kB, one asynchronous write at a time, and at least every 250 ms (and on exit). Under load a write
- * per ~20 cache hits; at rest a line waits at most 250 ms.
+ * The process's log destination on stdout: lines are appended to one string and written in blocks of at least
+ * 16 kB, at least every 250 ms, and on exit. Under load a write per ~20 cache hits; at rest a line waits at most
+ * 250 ms.
  *
- * It replaces pino's SonicBoom here because SonicBoom's string mode measures the UTF-8 length of its whole
- * pending buffer on every `write` and encodes each block twice (once to write it, again to count what was
- * written): ~7 µs of a Node 24 cache hit's ~90 µs went to logging ~750 bytes that way. Here a block is
- * encoded once. Blocks, because a write costs far more than its bytes: written as soon as the previous one was
- * done, blocks of a few lines cost as much again.
+ * It replaces pino's SonicBoom (asynchronous, in 4 kB blocks), which cost ~7 µs of a Node 24 cache hit's ~90 µs:
+ * in string mode it measures the UTF-8 length of its whole pending buffer on every `write` and encodes each
+ * block twice. Here a block is encoded once, and written synchronously, as pino's own `pino.destination()`
+ * does by default: an asynchronous write goes through libuv's thread pool, and that hand-over cost several
+ * times the write to a pipe. A pipe that refuses (EAGAIN: the log reader is behind) gets the block again a
+ * little later; lines logged meanwhile wait behind it, in order.
  */
-import { write as fsWrite, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 
-type WriteFn = (fd: number, data: Buffer, callback: (error: NodeJS.ErrnoException | null, written: number) => void) => void;
+/** Writes what it can of `data` and returns how many bytes that was (`fs.writeSync`). */
+type WriteFn = (fd: number, data: Buffer) => number;
 
-/** How long to wait before retrying a write the pipe refused (EAGAIN: the log reader is behind). */
+/** How long to wait before retrying a write the pipe refused. */
 const RETRY_MS = 10;
 /** What is pending is written once it is this long (characters: a string's length costs nothing to read). */
 const BLOCK_CHARS = 16_384;
@@ -22,13 +24,12 @@ const FLUSH_EVERY_MS = 250;
 
 export class StdoutLines {
   #pending = '';
-  /** The bytes of the write in progress, if any. */
-  #inFlight: Buffer | undefined;
-  #waiting: (() => void)[] = [];
+  /** Bytes the pipe refused, retried by a timer. */
+  #refused: Buffer | undefined;
 
   constructor(
     private readonly fd = 1,
-    private readonly writeOut: WriteFn = (fd, data, callback) => fsWrite(fd, data, 0, data.length, null, callback),
+    private readonly writeOut: WriteFn = writeSync,
     private readonly blockChars = BLOCK_CHARS,
   ) {
     setInterval(() => this.flush(), FLUSH_EVERY_MS).unref();
@@ -36,55 +37,47 @@ export class StdoutLines {
 
   write(text: string): boolean {
     this.#pending += text;
-    if (!this.#inFlight && this.#pending.length >= this.blockChars) this.#start();
+    if (this.#pending.length >= this.blockChars) this.flush();
     return true;
   }
 
-  /** pino's `logger.flush(cb)`: `cb` runs once everything written so far has reached the OS. */
+  /** Writes what is pending now (pino's `logger.flush(cb)`); behind a refused block it waits for that one's retry. */
   flush(callback?: () => void): void {
-    if (callback) this.#waiting.push(callback);
-    if (!this.#inFlight) this.#start();
+    if (!this.#refused && this.#pending) {
+      const data = Buffer.from(this.#pending);
+      this.#pending = '';
+      this.#send(data);
+    }
+    callback?.();
   }
 
-  /**
-   * At exit: what is pending, written synchronously. A write still in progress cannot be finished from here
-   * (its bytes are with the thread pool), so what is pending after it is kept back rather than written out of order.
-   */
+  /** At exit: whatever is left, the pipe's refusals notwithstanding. */
   flushSync(): void {
-    if (this.#inFlight || !this.#pending) return;
-    let data = Buffer.from(this.#pending);
+    const data = Buffer.concat([this.#refused ?? Buffer.alloc(0), Buffer.from(this.#pending)]);
+    this.#refused = undefined;
     this.#pending = '';
-    while (data.length > 0) {
+    for (let left = data; left.length > 0;) {
       try {
-        data = data.subarray(writeSync(this.fd, data));
+        left = left.subarray(this.writeOut(this.fd, left));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
       }
     }
   }
 
-  /** Writes what is pending, or tells the `flush` callers that everything is out. */
-  #start(): void {
-    if (!this.#pending) return this.#settle();
-    const data = Buffer.from(this.#pending);
-    this.#pending = '';
-    this.#send(data);
-  }
-
   #send(data: Buffer): void {
-    this.#inFlight = data;
-    this.writeOut(this.fd, data, (error, written) => {
-      if (error?.code === 'EAGAIN') return void setTimeout(() => this.#send(data), RETRY_MS);
-      // Any other failure (stdout closed) drops the block: logging must not stop the proxy.
-      if (!error && written < data.length) return this.#send(data.subarray(written));
-      this.#inFlight = undefined;
-      if (this.#pending.length >= this.blockChars || this.#waiting.length > 0) this.#start();
-    });
-  }
-
-  #settle(): void {
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    for (const callback of waiting) callback();
+    let left = data;
+    try {
+      while (left.length > 0) left = left.subarray(this.writeOut(this.fd, left));
+    } catch (error) {
+      // Any failure but EAGAIN (stdout closed) drops the block: logging must not stop the proxy.
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      this.#refused = left;
+      setTimeout(() => {
+        this.#refused = undefined;
+        this.#send(left);
+        if (!this.#refused) this.flush();
+      }, RETRY_MS).unref();
+    }
   }
 }

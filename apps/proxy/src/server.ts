@@ -42,7 +42,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
-    proxy.listener,
+    proxy.app,
   );
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.headersTimeout = limits.headersTimeoutMs;
@@ -106,13 +106,8 @@ async function shutdown(server: Server, proxy: ProxyApp, config: ProxyConfig, co
     await closed;
   }
   proxy.log.info('shut down');
-  // The last lines reach stdout before the process may exit (an exit does not wait for a write in progress).
-  const flushed = new Promise<void>((resolve) => proxy.log.flush(() => resolve()));
-  await Promise.race([flushed, sleep(LOG_FLUSH_WAIT_MS)]);
+  proxy.log.flush();
 }
-
-/** How long a shutdown waits for stdout to take the last log lines (a reader that stopped reading must not hold it). */
-const LOG_FLUSH_WAIT_MS = 1_000;
 
 /** Malformed requests (bad header characters, CR/LF injection, oversized headers) never reach Express. */
 function answerClientError(proxy: ProxyApp, error: NodeJS.ErrnoException, socket: Socket): void {

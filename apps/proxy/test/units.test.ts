@@ -167,49 +167,41 @@ describe('WindowLimiter (the per-caller rate limit of a single process)', () => 
 });
 
 describe('StdoutLines (the log destination on stdout)', () => {
-  /** A write function that records blocks and lets the test answer each one. */
-  function fakeFd() {
+  /** A pipe that takes at most `take()` bytes per write (and refuses with EAGAIN when that is 0). */
+  function fakePipe(take: () => number) {
     const blocks: string[] = [];
-    const answers: ((error: NodeJS.ErrnoException | null, written: number) => void)[] = [];
-    const write = (_fd: number, data: Buffer, callback: (error: NodeJS.ErrnoException | null, written: number) => void) => {
-      blocks.push(data.toString());
-      answers.push(callback);
+    const write = (_fd: number, data: Buffer): number => {
+      const n = Math.min(take(), data.length);
+      if (n === 0) throw Object.assign(new Error('try again'), { code: 'EAGAIN' });
+      blocks.push(data.subarray(0, n).toString());
+      return n;
     };
-    return { blocks, answers, write };
+    return { blocks, write };
   }
 
-  it('holds lines until a block is full, writes one block at a time, and on flush() what is pending', () => {
-    const fd = fakeFd();
-    const out = new StdoutLines(1, fd.write, 6);
+  it('holds lines until a block is full, and writes what is pending on flush()', () => {
+    const pipe = fakePipe(() => Infinity);
+    const out = new StdoutLines(1, pipe.write, 6);
     out.write('a\n');
     out.write('b\n');
-    expect(fd.blocks).toEqual([]);
+    expect(pipe.blocks).toEqual([]);
     out.write('c\n');
-    expect(fd.blocks).toEqual(['a\nb\nc\n']);
-    for (const line of ['d\n', 'e\n', 'f\n', 'g\n']) out.write(line);
-    expect(fd.blocks).toHaveLength(1); // one write at a time
-    fd.answers[0]!(null, 6);
-    expect(fd.blocks).toEqual(['a\nb\nc\n', 'd\ne\nf\ng\n']);
-    fd.answers[1]!(null, 8);
-    out.write('h\n');
-    expect(fd.blocks).toHaveLength(2);
-    out.flush();
-    expect(fd.blocks).toEqual(['a\nb\nc\n', 'd\ne\nf\ng\n', 'h\n']);
-  });
-
-  it('writes the rest of a partial write, retries a refused one, and calls flush back once all is out', async () => {
-    const fd = fakeFd();
-    const out = new StdoutLines(1, fd.write);
-    out.write('héllo\n');
+    expect(pipe.blocks).toEqual(['a\nb\nc\n']);
+    out.write('d\n');
     let flushed = false;
     out.flush(() => (flushed = true));
-    fd.answers[0]!(null, 3); // `hé` is 3 bytes
-    expect(fd.blocks[1]).toBe('llo\n');
-    fd.answers[1]!(Object.assign(new Error('busy'), { code: 'EAGAIN' }), 0);
-    await vi.waitFor(() => expect(fd.blocks).toHaveLength(3));
-    expect(fd.blocks[2]).toBe('llo\n');
-    expect(flushed).toBe(false);
-    fd.answers[2]!(null, 4);
     expect(flushed).toBe(true);
+    expect(pipe.blocks).toEqual(['a\nb\nc\n', 'd\n']);
+  });
+
+  it('writes the rest of a partial write, and retries a refused one with the lines logged meanwhile behind it', async () => {
+    const takes = [3, 0];
+    const pipe = fakePipe(() => takes.shift() ?? Infinity);
+    const out = new StdoutLines(1, pipe.write, 1);
+    out.write('héllo\n'); // `hé` is 3 bytes: the pipe takes them, then refuses the rest
+    expect(pipe.blocks).toEqual(['hé']);
+    out.write('next\n');
+    expect(pipe.blocks).toEqual(['hé']); // waits behind `llo`
+    await vi.waitFor(() => expect(pipe.blocks).toEqual(['hé', 'llo\n', 'next\n']));
   });
 });
