@@ -4,6 +4,7 @@
  * (ids → auth → rate limit → ACL → cache | shared poller) | infra routes → 404 → error handler (an ApiFault,
  * never a stack).
  */
+import type { RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { DestinationStream, Logger } from 'pino';
 import type { TokenSource } from '@batchwatch/client';
@@ -14,7 +15,7 @@ import { corsFor } from './edge.js';
 import { egressFromEnv } from './egress.js';
 import { observedJwksFetch } from './health-metrics.js';
 import type { ProxyConfig } from './config.js';
-import { applyDeferredHeaders, completed, frontDoor } from './front-door.js';
+import { applyDeferredHeaders, completed, fastLane, frontDoor, requestOpener } from './front-door.js';
 import { locals, type AppContext, type ReadinessState } from './context.js';
 import { apiFault, mapError, type MappedFault } from './faults.js';
 import { createLoggers, loggerAccessWriter } from './logger.js';
@@ -52,6 +53,8 @@ export interface ProxyDeps {
 
 export interface ProxyApp {
   app: Express;
+  /** The HTTP server's request listener: the hot path first, then `app` (see `fastLane`). */
+  listener: RequestListener;
   log: Logger;
   metrics: ProxyMetrics;
   store: StatusStore;
@@ -116,7 +119,8 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
   // unless CORS must run in between; then it has its own layer.
   const status = getStatus(ctx);
   const cors = config.edge.corsOrigins.length > 0 ? corsFor(config.edge.corsOrigins) : undefined;
-  app.use(frontDoor(ctx, [EVENTS_ROUTE], cors ? undefined : status));
+  const open = requestOpener(ctx, [EVENTS_ROUTE]);
+  app.use(frontDoor(ctx, open, cors ? undefined : status));
   if (cors) app.use(cors);
   app.use(status);
   app.get(EVENTS_ROUTE, streamEvents(ctx));
@@ -128,10 +132,12 @@ export function createProxyApp(config: ProxyConfig, deps: ProxyDeps = {}): Proxy
   });
   app.use(infraRouter(ctx));
   app.use((_req, res) => sendFault(res, { status: 404, fault: apiFault('NotFound', 'no such operation'), headers: {} }));
-  app.use(errorHandler(ctx));
+  const onError = errorHandler(ctx);
+  app.use(onError);
 
   return {
     app,
+    listener: fastLane(app, open, status, onError, { cors: cors !== undefined }),
     log,
     metrics,
     store,

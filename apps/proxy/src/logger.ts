@@ -6,6 +6,7 @@ import { PartnerCenterError } from '@batchwatch/client';
 import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
 import { auditWriter, type AuditLog } from './audit.js';
 import { batchedLines, field, lineStart, traceJson } from './log-line.js';
+import { StdoutLines } from './log-stdout.js';
 import { redact } from './redact.js';
 import { traceFields } from './tracing.js';
 import { describeUpstreamError } from './upstream/store.js';
@@ -92,25 +93,17 @@ export function loggerAccessWriter(logger: Logger): AccessWriter {
   return (level, fields) => logger[level](fields, 'request completed');
 }
 
-let stdout: DestinationStream | undefined;
+let stdout: StdoutLines | undefined;
 
 /**
- * stdout, written asynchronously in blocks of at least 4 kB (one write per ~10 lines instead of one per line:
- * under load the per-line writes were the main cost of logging), flushed at least every 250 ms and on exit.
- * One per process, shared by every proxy app in it.
+ * stdout, written asynchronously: each write carries every line logged while the previous one was in flight
+ * (log-stdout.ts), and what is pending is written on exit. One per process, shared by every proxy app in it.
  */
 function stdoutDestination(): DestinationStream {
   if (stdout) return stdout;
-  const destination = pino.destination({ sync: false, minLength: 4_096 });
+  const destination = new StdoutLines();
   stdout = destination;
-  setInterval(() => destination.flush(), 250).unref();
-  process.once('exit', () => {
-    try {
-      destination.flushSync();
-    } catch {
-      // a write was in progress; what it holds is lost with the process
-    }
-  });
+  process.once('exit', () => destination.flushSync());
   return destination;
 }
 
@@ -118,8 +111,8 @@ export function createLoggers(options: LoggerOptions): Loggers {
   const destination = options.destination ?? stdoutDestination();
   const common: PinoOptions = { ...LINE_FORMAT, level: options.level, serializers: { err: serializeError } };
   const log = pino({ ...common, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
-  // The access and audit lines of one event-loop turn go out in one write.
-  const lines = batchedLines(destination);
+  // The access and audit lines of one event-loop turn go out in one write (stdout batches them itself).
+  const lines = destination instanceof StdoutLines ? (line: string) => destination.write(line) : batchedLines(destination);
   return { log, accessLog: accessWriter(log, lines), audit: auditWriter(lines) };
 }
 

@@ -42,7 +42,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
-    proxy.app,
+    proxy.listener,
   );
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.headersTimeout = limits.headersTimeoutMs;

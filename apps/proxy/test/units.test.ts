@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InvalidIdError, PartnerCenterError } from '@batchwatch/client';
 import { createLogger, etagMatches, formatEvent, mapError, parseLastEventId, ProxyError } from '../src/index.js';
 import { customersOf } from '../src/auth/jwt.js';
@@ -6,6 +6,7 @@ import { matchApiKey } from '../src/auth/api-keys.js';
 import { parseApiKeys } from '../src/config.js';
 import { auditWriter } from '../src/audit.js';
 import { isoNow } from '../src/log-line.js';
+import { StdoutLines } from '../src/log-stdout.js';
 import { WindowLimiter } from '../src/rate-limit.js';
 import { VERSION } from '../src/version.js';
 import { pino } from 'pino';
@@ -162,5 +163,45 @@ describe('WindowLimiter (the per-caller rate limit of a single process)', () => 
     expect(limiter.take('b')).toBe(0);
     now += 45_000; // a's window has ended
     expect(limiter.take('a')).toBe(0);
+  });
+});
+
+describe('StdoutLines (the log destination on stdout)', () => {
+  /** A pipe that takes at most `take()` bytes per write (and refuses with EAGAIN when that is 0). */
+  function fakePipe(take: () => number) {
+    const blocks: string[] = [];
+    const write = (_fd: number, data: Buffer): number => {
+      const n = Math.min(take(), data.length);
+      if (n === 0) throw Object.assign(new Error('try again'), { code: 'EAGAIN' });
+      blocks.push(data.subarray(0, n).toString());
+      return n;
+    };
+    return { blocks, write };
+  }
+
+  it('holds lines until a block is full, and writes what is pending on flush()', () => {
+    const pipe = fakePipe(() => Infinity);
+    const out = new StdoutLines(1, pipe.write, 6);
+    out.write('a\n');
+    out.write('b\n');
+    expect(pipe.blocks).toEqual([]);
+    out.write('c\n');
+    expect(pipe.blocks).toEqual(['a\nb\nc\n']);
+    out.write('d\n');
+    let flushed = false;
+    out.flush(() => (flushed = true));
+    expect(flushed).toBe(true);
+    expect(pipe.blocks).toEqual(['a\nb\nc\n', 'd\n']);
+  });
+
+  it('writes the rest of a partial write, and retries a refused one with the lines logged meanwhile behind it', async () => {
+    const takes = [3, 0];
+    const pipe = fakePipe(() => takes.shift() ?? Infinity);
+    const out = new StdoutLines(1, pipe.write, 1);
+    out.write('héllo\n'); // `hé` is 3 bytes: the pipe takes them, then refuses the rest
+    expect(pipe.blocks).toEqual(['hé']);
+    out.write('next\n');
+    expect(pipe.blocks).toEqual(['hé']); // waits behind `llo`
+    await vi.waitFor(() => expect(pipe.blocks).toEqual(['hé', 'llo\n', 'next\n']));
   });
 });
