@@ -59,7 +59,7 @@ function clientAddress(req: IncomingMessage): string | undefined {
 }
 
 /** Query strings can carry credentials (`?access_token=…`); none of the routes reads one, so logs never show it. */
-export function withoutQuery(url: string | undefined): string | undefined {
+function withoutQuery(url: string | undefined): string | undefined {
   const at = url?.indexOf('?') ?? -1;
   return at < 0 ? url : `${url!.slice(0, at)}?[redacted]`;
 }

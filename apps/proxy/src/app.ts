@@ -172,7 +172,7 @@ function errorHandler(ctx: AppContext): ErrorRequestHandler {
   };
 }
 
-export function sendFault(res: express.Response, mapped: MappedFault): void {
+function sendFault(res: express.Response, mapped: MappedFault): void {
   if (res.headersSent) {
     // An event stream that already started cannot change its status; just end it.
     if (!res.writableEnded) res.end();

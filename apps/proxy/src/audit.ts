@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { field, lineStart, traceJson } from './log-line.js';
 
-export interface AuditRead {
+interface AuditRead {
   /** `key:<name>`, `jwt:<sub>` or `anonymous`. */
   caller: string;
   /** The API key's id, when the caller used one. */

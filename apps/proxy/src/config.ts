@@ -19,7 +19,7 @@ export class ConfigError extends Error {
 }
 
 /** Node cannot schedule a timer further out than this (it fires at once instead, with a warning). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ProxyConfig {
   host: string;
@@ -98,7 +98,7 @@ const text = (fallback: string | undefined, description: string): TextSetting =>
 const MiB = 1_048_576;
 
 /** Every environment variable, in the order `--help` and the README list them. */
-export const SETTINGS = {
+const SETTINGS = {
   BATCHWATCH_HOST: text('127.0.0.1', 'Interface to listen on.'),
   BATCHWATCH_PORT: int(8787, 0, 65_535, 'Port to listen on (0 = any free port).'),
   BATCHWATCH_UPSTREAM_URL: text(clouds.global, 'Partner Center base URL (or a simulator); no user:password@.'),
@@ -233,7 +233,7 @@ type Env = Record<string, string | undefined>;
  * Secrets that may come from a file instead (`NAME_FILE`, a mounted secret). BATCHWATCH_API_KEYS has its own
  * BATCHWATCH_API_KEYS_FILE, which is also re-read when it changes.
  */
-export const SECRET_FILE_TWINS = ['BATCHWATCH_UPSTREAM_TOKEN', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD', 'BATCHWATCH_METRICS_KEY'];
+const SECRET_FILE_TWINS = ['BATCHWATCH_UPSTREAM_TOKEN', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD', 'BATCHWATCH_METRICS_KEY'];
 
 const EGRESS_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
 
@@ -387,7 +387,7 @@ function readFileOrFail(path: string, name: string): string {
   }
 }
 
-export function parseAcl(text: string, knownNames: ReadonlySet<string>): Map<string, CustomerAccess> {
+function parseAcl(text: string, knownNames: ReadonlySet<string>): Map<string, CustomerAccess> {
   const where = 'BATCHWATCH_CUSTOMER_ACL';
   if (text.includes(';')) throw new ConfigError(`${where}: separate entries with "," (and customers with "|"), not ";"`);
   const acl = new Map<string, CustomerAccess>();

@@ -81,7 +81,7 @@ export function trackConnections(server: Server, configuredCap: number, metrics:
 }
 
 /** The soft RLIMIT_NOFILE, from /proc on Linux; undefined elsewhere or when unlimited. */
-export function openFileLimit(): number | undefined {
+function openFileLimit(): number | undefined {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8')
       .split('\n')

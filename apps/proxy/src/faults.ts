@@ -56,7 +56,7 @@ export function apiFault(code: string, description: string): MappedFault['fault'
 }
 
 /** Seconds for a `Retry-After` header: at least 1, rounded up. */
-export function retryAfterSeconds(ms: number): string {
+function retryAfterSeconds(ms: number): string {
   return String(Math.max(1, Math.ceil(ms / 1000)));
 }
 
@@ -120,7 +120,7 @@ function mapUpstreamStatus(error: PartnerCenterError): MappedFault {
  * so callers branch on Partner Center's codes alike, direct or through the proxy. Anything that is not a
  * well-formed ApiFault (HTML, gateway bodies, garbage) gives undefined and is never copied.
  */
-export function partnerCenterFault(body: unknown): MappedFault['fault'] | undefined {
+function partnerCenterFault(body: unknown): MappedFault['fault'] | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const { code, description, data, source } = body as Record<string, unknown>;
   const wellFormedCode = (typeof code === 'number' && Number.isSafeInteger(code)) || (typeof code === 'string' && /^[\w.-]{1,64}$/.test(code));

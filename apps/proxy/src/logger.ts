@@ -76,7 +76,7 @@ const LINE_FORMAT = {
 } satisfies PinoOptions;
 
 /** `write` takes finished lines (see `batchedLines`). */
-export function accessWriter(logger: Logger, write: (line: string) => void): AccessWriter {
+function accessWriter(logger: Logger, write: (line: string) => void): AccessWriter {
   return (level, f) => {
     if (!logger.isLevelEnabled(level)) return;
     write(
@@ -120,7 +120,7 @@ export function createLoggers(options: LoggerOptions): Loggers {
  * Errors in logs: an upstream failure as its status, code and a bounded, redacted description (never its
  * body, which may be megabytes of whatever the upstream sent); anything else with a redacted message.
  */
-export function serializeError(error: unknown): unknown {
+function serializeError(error: unknown): unknown {
   if (!(error instanceof Error)) return redact(String(error), 256);
   const stack = (error.stack ?? '')
     .split('\n', 30)

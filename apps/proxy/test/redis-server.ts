@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-export const REDIS_SERVER = process.env.BATCHWATCH_REDIS_SERVER ?? '/usr/bin/redis-server';
+const REDIS_SERVER = process.env.BATCHWATCH_REDIS_SERVER ?? '/usr/bin/redis-server';
 
 export interface TestRedis {
   url: string;
@@ -22,7 +22,7 @@ export interface TestRedis {
   resume(): void;
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

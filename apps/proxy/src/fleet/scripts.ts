@@ -124,7 +124,7 @@ return {granted, wait, math.floor(tokens * 1000)}`;
 
 export type ReadReply = [entries: Array<[id: string, fields: string[]]>, seq: string, done: string, body: string | null, at: string | null];
 
-export interface FleetCommands {
+interface FleetCommands {
   fleetLease(lease: string, fence: string, token: string, ttlMs: number): Promise<[number, number]>;
   fleetRelease(lease: string, token: string): Promise<number>;
   fleetAppend(lease: string, stream: string, state: string, channel: string, ...args: Array<string | number>): Promise<number>;

@@ -69,11 +69,11 @@ export class SharedSnapshots {
 }
 
 /** `fetchedAt\netag\nbody`: one string, no JSON round trip of the body. */
-export function encode(snapshot: Snapshot): Buffer {
+function encode(snapshot: Snapshot): Buffer {
   return Buffer.concat([Buffer.from(`${snapshot.fetchedAt}\n${snapshot.etag}\n`), snapshot.body]);
 }
 
-export function decode(stored: Buffer): Snapshot | undefined {
+function decode(stored: Buffer): Snapshot | undefined {
   const first = stored.indexOf(10);
   const second = stored.indexOf(10, first + 1);
   if (first < 0 || second < 0) return undefined;

@@ -41,7 +41,7 @@ function lookUp(ctx: AppContext, req: Request, res: Response, { customerId, trac
 }
 
 /** The snapshot's bytes and ETag were computed once per snapshot; a hit only writes them. */
-export function sendSnapshot(req: Request, res: Response, lookup: Lookup): void {
+function sendSnapshot(req: Request, res: Response, lookup: Lookup): void {
   const { snapshot } = lookup;
   locals(res).cache = lookup.cache;
   const headers = ['ETag', snapshot.etag, 'Cache-Control', 'private, no-cache', 'X-Batchwatch-Cache', lookup.cache];

@@ -16,7 +16,7 @@ export type CredentialChoice =
   | { kind: 'workload-identity'; tenantId: string; clientId: string; tokenFilePath: string }
   | { kind: 'managed-identity'; clientId?: string };
 
-export const CREDENTIAL_KINDS = ['auto', 'client-secret', 'client-certificate', 'workload-identity', 'managed-identity'] as const;
+const CREDENTIAL_KINDS = ['auto', 'client-secret', 'client-certificate', 'workload-identity', 'managed-identity'] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
 type TokenCredential = Extract<TokenSource, { getToken: unknown }>;

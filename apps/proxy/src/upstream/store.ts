@@ -29,7 +29,7 @@ export interface SharedTier {
   runAs?<T>(kind: 'get' | 'poll', key: string, signal: AbortSignal, call: () => Promise<T>): Promise<T>;
 }
 
-export type CacheResult = 'hit' | 'miss' | 'coalesced' | 'stale';
+type CacheResult = 'hit' | 'miss' | 'coalesced' | 'stale';
 
 export interface Lookup {
   snapshot: Snapshot;
@@ -250,7 +250,7 @@ export function describeUpstreamError(error: unknown): Record<string, unknown> {
  * A `Retry-After` far in the future (an HTTP date in 2099 is 2³¹ ms and more) would become a back-off of
  * decades — and a timer Node fires at once, in a loop. Every wait the proxy derives from it is capped here.
  */
-export function capRetryAfter(error: unknown, maxMs: number): unknown {
+function capRetryAfter(error: unknown, maxMs: number): unknown {
   if (!(error instanceof PartnerCenterError) || error.retryAfterMs === undefined || error.retryAfterMs <= maxMs) return error;
   const { kind, status, code, description, requestId, correlationId, body } = error;
   const capped = new PartnerCenterError({ kind, status, code, description, requestId, correlationId, body, retryAfterMs: maxMs, cause: error.cause });
