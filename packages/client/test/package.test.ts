@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '@batchwatch/simulator';
+import { createVirtualClock, startSimulator, type RunningSimulator } from '@batchwatch/simulator';
 
 // Packs the published packages and uses them the way a team would: from tarballs, in a fresh project.
 import { workspaceRoot as root } from '@nx/devkit';
@@ -94,7 +94,7 @@ describe('a CommonJS bundle (esbuild --format=cjs, the usual Lambda set-up)', { 
 
   let sim: RunningSimulator;
   beforeAll(async () => {
-    sim = await startSimulator();
+    sim = await startSimulator({ clock: createVirtualClock() }); // time stands still: the batch is queued however long node takes to start
   });
   afterAll(() => sim.close());
 
