@@ -96,8 +96,8 @@ export function loggerAccessWriter(logger: Logger): AccessWriter {
 let stdout: StdoutLines | undefined;
 
 /**
- * stdout, written asynchronously: each write carries every line logged while the previous one was in flight
- * (log-stdout.ts), and what is pending is written on exit. One per process, shared by every proxy app in it.
+ * stdout, in blocks of at least 16 kB written synchronously, at least every 250 ms, and on exit (log-stdout.ts).
+ * One per process, shared by every proxy app in it.
  */
 function stdoutDestination(): DestinationStream {
   if (stdout) return stdout;
