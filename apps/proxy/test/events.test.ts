@@ -201,6 +201,18 @@ describe('GET …/events (Server-Sent Events)', () => {
     await eventually(() => proxy.proxy.hub.size === 0, 'no poller left');
   });
 
+  it("answers HEAD with the stream's headers and no body (an unknown batch: the 404 a GET gets), holding nothing open", async () => {
+    const { eventsUrl, proxy } = await setup();
+    const head = await fetch(eventsUrl, { method: 'HEAD', headers: auth });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await head.text()).toBe('');
+    const unknown = await fetch(`${proxy.url}${statusPath(CUSTOMER, '11111111-2222-4333-8444-555555555555')}/events`, { method: 'HEAD', headers: auth });
+    expect(unknown.status).toBe(404);
+    expect(proxy.proxy.hub.size).toBe(0);
+    expect(await (await proxy.get('/metrics')).text()).toMatch(/^batchwatch_proxy_sse_subscribers 0$/m);
+  });
+
   it('writes the same events, unframed, to an HTTP/1.0 client', async () => {
     const { clock, proxy, batch, eventsUrl } = await setup();
     const path = `${statusPath(CUSTOMER, batch.trackingId)}/events`;
