@@ -33,6 +33,8 @@ export const table: Array<[file: string, affected: string[], why: string]> = [
   ['tests/e2e/test/proxy.ts', [E2E], 'nothing depends on the end-to-end tests'],
   ['tools/bench/tui.ts', [TOOLS], 'nothing depends on the tools'],
   ['vitest.shared.ts', ALL, 'the Vitest preset of every project'],
+  ['vitest.config.ts', ALL, 'the root Vitest run (`npm test`): its projects and workers'],
+  ['package.json', ALL, 'the root scripts, workspaces and tool versions'],
   ['eslint.config.js', ALL, 'the lint configuration of every project'],
   ['tsconfig.base.json', ALL, 'the compiler options of every project'],
   ['README.md', [], 'documentation only'],
