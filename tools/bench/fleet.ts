@@ -13,11 +13,12 @@
  * Run: `npx tsx tools/bench/fleet.ts` (BATCHWATCH_BENCH_ONLY=sse|takeover|cache-hit|budget for one;
  * BENCH_CPU_PROF=<dir> writes a CPU profile of each replica there).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { roleOf, spawnRole as spawnChild, stopProcess, type Child, type Message } from './processes.js';
 import type { BenchRow } from './report.js';
 import { openWatchers, type Watchers } from './watchers.js';
 
@@ -28,8 +29,6 @@ const REPLICAS = 3;
 const WATCHERS_PER_REPLICA = 1000;
 const POLL_INTERVAL_MS = 500;
 const LEASE_TTL_MS = 1000;
-
-type Message = { cmd: string; [key: string]: unknown };
 
 // ---------------------------------------------------------------------------------------------------------
 // Child roles
@@ -75,55 +74,10 @@ async function child(role: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // Processes
 
-interface Child {
-  url: string;
-  process: ChildProcess;
-  call(message: Message): Promise<Record<string, unknown>>;
-  stop(): Promise<void>;
-}
-
-async function spawnRole(role: string, env: Record<string, string> = {}, extra: Record<string, string> = {}): Promise<Child> {
-  const proc = fork(SELF, [`--role=${role}`], {
-    execArgv: [
-      '--conditions=@batchwatch/source',
-      '--import',
-      'tsx',
-      ...(role === 'proxy' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-    ],
-    env: { ...process.env, ...extra, BENCH_ENV: JSON.stringify(env) },
-    stdio: ['ignore', process.env.BENCH_DEBUG ? 'inherit' : 'ignore', 'inherit', 'ipc'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.once('message', (message: { url: string }) => resolve(message.url));
-    proc.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready`)));
-  });
-  let next = 0;
-  return {
-    url,
-    process: proc,
-    call(message) {
-      const id = ++next;
-      return new Promise((resolve) => {
-        const onMessage = (answer: { id?: number }) => {
-          if (answer.id !== id) return;
-          proc.off('message', onMessage);
-          resolve(answer as Record<string, unknown>);
-        };
-        proc.on('message', onMessage);
-        proc.send({ ...message, id });
-      });
-    },
-    stop: () => stopProcess(proc),
-  };
-}
-
-function stopProcess(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-    setTimeout(() => proc.kill('SIGKILL'), 10_000).unref();
-  });
+/** This file as `role`: a profiled replica writes its CPU profile to BENCH_CPU_PROF. */
+function spawnRole(role: string, env: Record<string, string> = {}, extraEnv: Record<string, string> = {}): Promise<Child> {
+  const profile = role === 'proxy' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return spawnChild(SELF, role, { env, extraEnv, nodeArgs: profile, showOutput: Boolean(process.env.BENCH_DEBUG) });
 }
 
 async function freePort(): Promise<number> {
@@ -515,7 +469,7 @@ export async function run(): Promise<BenchRow[]> {
   }
 }
 
-const role = process.argv.find((arg) => arg.startsWith('--role='))?.slice('--role='.length);
+const role = roleOf(process.argv);
 if (role) {
   await child(role);
 } else if (process.argv[1] === SELF) {

@@ -10,12 +10,13 @@
  * Every server runs in its own child process (this file, forked with a role) so that the load generator
  * never shares an event loop with what it measures. Run: `npx tsx tools/bench/proxy.ts`.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { roleOf, spawnRole as spawnChild, type Child, type Message } from './processes.js';
 import type { BenchRow } from './report.js';
 import { openWatchers } from './watchers.js';
 
@@ -33,8 +34,6 @@ const POLL_INTERVAL_MS = 500;
 
 // ---------------------------------------------------------------------------------------------------------
 // Child roles: each starts one server and reports its URL over IPC.
-
-type Message = { cmd: string; [key: string]: unknown };
 
 async function child(role: string): Promise<void> {
   const reply = (message: object) => process.send!(message);
@@ -100,13 +99,6 @@ async function child(role: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // The parent: spawning, load, measurement.
 
-interface Child {
-  url: string;
-  process: ChildProcess;
-  call(message: Message): Promise<Record<string, unknown>>;
-  stop(): Promise<void>;
-}
-
 /** A Node binary to run the servers on, and its name for the table. */
 interface Runtime {
   name: string;
@@ -130,44 +122,12 @@ function runtimes(): Runtime[] {
   return list;
 }
 
-async function spawnRole(role: string, env: Record<string, string> = {}, runtime?: Runtime): Promise<Child> {
+/** This file as `role`, on `runtime` (this Node by default). */
+function spawnRole(role: string, env: Record<string, string> = {}, runtime?: Runtime): Promise<Child> {
   // BATCHWATCH_BENCH_PROF=dir: each server writes a CPU profile to dir/<role> (node --cpu-prof) for finding per-request work.
   const profiled = role !== 'sim' && process.env.BATCHWATCH_BENCH_PROF;
-  const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATCHWATCH_BENCH_PROF}/${role}`] : [];
-  const proc = fork(SELF, [`--role=${role}`], {
-    ...(runtime ? { execPath: runtime.execPath } : {}),
-    execArgv: [...profile, '--conditions=@batchwatch/source', '--import', 'tsx'],
-    env: { ...process.env, BENCH_ENV: JSON.stringify(env) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.once('message', (message: { url: string }) => resolve(message.url));
-    proc.once('exit', (code) => reject(new Error(`${role} exited with ${code} before it was ready`)));
-  });
-  let next = 0;
-  return {
-    url,
-    process: proc,
-    call(message) {
-      const id = ++next;
-      return new Promise((resolve) => {
-        const onMessage = (reply: { id?: number }) => {
-          if (reply.id !== id) return;
-          proc.off('message', onMessage);
-          resolve(reply as Record<string, unknown>);
-        };
-        proc.on('message', onMessage);
-        proc.send({ ...message, id });
-      });
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-        setTimeout(() => proc.kill('SIGKILL'), 15_000).unref();
-      }),
-  };
+  const nodeArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BATCHWATCH_BENCH_PROF}/${role}`] : [];
+  return spawnChild(SELF, role, { env, nodeArgs, ...(runtime ? { execPath: runtime.execPath } : {}) });
 }
 
 function proxyEnv(upstream: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -507,7 +467,7 @@ export async function run(): Promise<BenchRow[]> {
   }
 }
 
-const role = process.argv.find((arg) => arg.startsWith('--role='))?.slice('--role='.length);
+const role = roleOf(process.argv);
 if (role) {
   await child(role);
 } else if (import.meta.url === `file://${process.argv[1]}` || process.argv[1] === SELF) {
