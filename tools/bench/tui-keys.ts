@@ -6,55 +6,29 @@
  *    200 presses, with the production caps (Ink's `MAX_FPS`, the session flushing at the same rate); baseline: the same on a 100-device batch. Goal < 33 ms (two frames at 60 Hz).
  *  - keys lost: 50 ↓ sent in one write must move the selection 50 rows. Goal 0 lost.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PassThrough, Writable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './report.js';
+import { CUSTOMER, dist, fakeStdin, fakeTty as terminal, percentile, requireBuild, TRACKING } from './tui-harness.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TUI_DIST = join(ROOT, 'apps/tui/dist');
-const CUSTOMER = '47021739-3426-40bf-9601-61b4b6d7c793';
-const TRACKING = '0127ed8e-1f4d-4cde-9b5a-6e8a9b3c2d10';
 const DOWN = '\u001b[B';
 const PRESSES = 200;
 const BURST = 50;
 
-const dist = (path: string) => import(pathToFileURL(join(TUI_DIST, path)).href);
-
-function requireBuild(): void {
-  for (const file of ['apps/tui/dist/ui/App.js', 'apps/tui/dist/ui/render.js', 'packages/client/dist/index.js']) {
-    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run \`npm run build\` first (npm run bench does)`);
-  }
-}
-
 /** A 120×40 terminal that keeps the text of the last frame. */
-function fakeTty() {
+function framedTty() {
   let last = '';
   let onFrame: ((text: string) => void) | undefined;
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      // eslint-disable-next-line no-control-regex
-      const text = chunk.toString().replace(/\u001b\[[0-9;]*m/g, '');
-      if (text.includes('Devices ')) {
-        last = text;
-        onFrame?.(text);
-      }
-      done();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  Object.assign(stream, { isTTY: true, rows: 40, columns: 120 });
+  const stream = terminal((written) => {
+    // eslint-disable-next-line no-control-regex
+    const text = written.replace(/\u001b\[[0-9;]*m/g, '');
+    if (!text.includes('Devices ')) return;
+    last = text;
+    onFrame?.(text);
+  });
   return { stream, lastFrame: () => last, frames: (listener: (text: string) => void) => (onFrame = listener) };
 }
 
-function fakeStdin(): NodeJS.ReadStream {
-  const stdin = new PassThrough() as unknown as NodeJS.ReadStream;
-  Object.assign(stdin, { isTTY: true, setRawMode: () => stdin, ref: () => stdin, unref: () => stdin });
-  return stdin;
-}
-
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface KeyRun {
@@ -87,13 +61,13 @@ async function keyRun(deviceCount: number): Promise<KeyRun> {
     interrupt: () => {},
     refresh: () => {},
   };
-  const tty = fakeTty();
+  const tty = framedTty();
   const stdin = fakeStdin();
   let rendered: (() => void) | undefined;
   const instance = render(createElement(App, { group: new WatchGroup([store]), t: i18n.translator('en-US'), locale: 'en-US' }), {
     stdout: tty.stream,
     stdin,
-    stderr: fakeTty().stream,
+    stderr: terminal(),
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: MAX_FPS,
@@ -152,7 +126,7 @@ async function keyRun(deviceCount: number): Promise<KeyRun> {
 }
 
 export async function run(): Promise<BenchRow[]> {
-  requireBuild();
+  requireBuild(['apps/tui/dist/ui/App.js', 'apps/tui/dist/ui/render.js', 'packages/client/dist/index.js']);
   process.env.NODE_ENV ??= 'production';
   await keyRun(100); // warm-up
   const large = await keyRun(10_000);

@@ -9,42 +9,13 @@
  * Goals are absolute (< 50 ms per update, < 150 MB); the baselines show how the cost grows with size.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Writable, PassThrough } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { DeviceUploadDetails } from '@batchwatch/openapi';
 import type { BenchRow } from './report.js';
+import { COLUMNS, CUSTOMER, dist, fakeStdin, fakeTty, percentile, requireBuild, ROOT, ROWS, TRACKING } from './tui-harness.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TUI_DIST = join(ROOT, 'apps/tui/dist');
-const CUSTOMER = '47021739-3426-40bf-9601-61b4b6d7c793';
-const TRACKING = '0127ed8e-1f4d-4cde-9b5a-6e8a9b3c2d10';
-const ROWS = 40;
-const COLUMNS = 120;
 const PER_UPDATE = 100;
-
-function requireBuild(): void {
-  for (const file of ['apps/tui/dist/index.js', 'apps/tui/dist/ui/App.js', 'packages/client/dist/index.js']) {
-    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run \`npm run build\` first (npm run bench does)`);
-  }
-}
-
-const dist = (path: string) => import(pathToFileURL(join(TUI_DIST, path)).href);
-
-/** A write stream that looks like a 120×40 terminal and throws the output away. */
-function fakeTty(): NodeJS.WriteStream {
-  const stream = new Writable({ write: (_chunk, _encoding, done) => done() }) as unknown as NodeJS.WriteStream;
-  Object.assign(stream, { isTTY: true, rows: ROWS, columns: COLUMNS });
-  return stream;
-}
-
-function fakeStdin(): NodeJS.ReadStream {
-  const stdin = new PassThrough() as unknown as NodeJS.ReadStream;
-  Object.assign(stdin, { isTTY: true, setRawMode: () => stdin, ref: () => stdin, unref: () => stdin });
-  return stdin;
-}
 
 function rawDevices(count: number): DeviceUploadDetails[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -54,11 +25,6 @@ function rawDevices(count: number): DeviceUploadDetails[] {
     attributes: { objectType: 'DeviceUploadDetails' },
   }));
 }
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 
 /** Milliseconds from applying one update (100 device-status events) to Ink having rendered the frame. */
 async function renderTimes(deviceCount: number, updates: number): Promise<number[]> {
@@ -181,7 +147,7 @@ async function peakRssMb(deviceCount: number): Promise<number> {
 }
 
 export async function run(): Promise<BenchRow[]> {
-  requireBuild();
+  requireBuild(['apps/tui/dist/index.js', 'apps/tui/dist/ui/App.js', 'packages/client/dist/index.js']);
   // Measured as the `batchwatch` binary runs: production React (the binary sets this before loading Ink).
   process.env.NODE_ENV ??= 'production';
   await renderTimes(100, 20); // warm-up: JIT, module loading
