@@ -222,11 +222,26 @@ async function readBody(response: Response, abandon: AttemptEnd | undefined): Pr
   if (!abandon || !response.body) return response.text();
   const reader = response.body.getReader();
   abandon.onEnd((reason) => void reader.cancel(reason).catch(ignore));
-  const decoder = new TextDecoder();
-  let text = '';
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    parts.push(chunk.value);
+    size += chunk.value.byteLength;
+  }
   if (abandon.ended) throw abandon.reason; // a cancelled read ends like a finished one
-  return text + decoder.decode();
+  return utf8.decode(parts.length === 1 ? parts[0] : joined(parts, size)); // decoded once, as response.text() does
+}
+
+const utf8 = new TextDecoder();
+
+function joined(parts: Uint8Array[], size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.byteLength;
+  }
+  return bytes;
 }
 
 const ignore = () => undefined;
